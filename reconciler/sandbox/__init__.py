@@ -1,0 +1,1 @@
+"""A loopback EWS server backed by SQLite that the unmodified exchangelib client talks to."""

@@ -1,0 +1,1 @@
+"""Meeting files: load (YAML with positions, defaults, groups) → validate → canonical models."""

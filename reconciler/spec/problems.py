@@ -1,0 +1,38 @@
+"""A problem found in the meeting files, located by key path and, once known, by file position."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+KeyPath = tuple[str | int, ...]
+
+
+def format_path(path: KeyPath) -> str:
+    """Render a key path the way users read it: `attendees.required[2]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input. Builders fill `path` and `message`; the loader adds the position."""
+
+    path: KeyPath
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+    def located(self, file: str, line: int, column: int) -> Problem:
+        return dataclasses.replace(self, file=file, line=line, column=column)
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
+        what = f"{format_path(self.path)}: " if self.path else ""
+        return f"{where}{what}{self.message}"
