@@ -1,0 +1,117 @@
+"""The one small interface between the engine and a calendar service.
+
+The engine never sees exchangelib: it reads an `Observation` per organizer and hands the backend a batch of
+`Write`s. A Microsoft Graph backend implements the same two methods. Everything here is plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+from reconciler.spec.model import Meeting
+
+Send = Literal["none", "all", "changed"]
+"""Who is notified by a write: nobody (save only), every attendee, or only added/removed attendees.
+
+Backends map these explicitly (EWS: SendToNone, SendToAllAndSaveCopy, SendToChangedAndSaveCopy); there is
+no implicit default, because exchangelib's default notifies nobody.
+"""
+
+WriteKind = Literal[
+    "create",  # new item, marker set in the same request, deterministic UID
+    "update",  # change `fields` of the series master (or single meeting)
+    "cancel",  # cancel the whole meeting, with cancellations to attendees
+    "skip",  # cancel one occurrence (`occurrence`), with cancellations for that occurrence
+    "move",  # change one occurrence (`occurrence`) to the desired override
+    "restore",  # undo a skip or move the files no longer ask for (re-states the series)
+    "adopt",  # stamp the marker on an existing unmanaged item, notifying nobody
+]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What the reconciler stamps on each managed item (named PublicStrings extended properties)."""
+
+    namespace: str
+    key: str
+    spec_hash: str
+
+
+@dataclass(frozen=True)
+class ObservedMeeting:
+    """A managed item as the calendar holds it, mapped back to the model."""
+
+    meeting: Meeting
+    marker: Marker
+    item_id: str
+    change_key: str
+    uid: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything the engine needs to know about one organizer's calendar for one namespace."""
+
+    organizer: str
+    meetings: tuple[ObservedMeeting, ...]
+    duplicates: tuple[ObservedMeeting, ...] = ()
+    """Further items carrying a key already seen in `meetings` (repairs cancel them)."""
+    other_namespaces: tuple[str, ...] = ()
+    """Namespaces of other repositories found in the same calendar: reported, never touched."""
+    requests: int = 0
+    """Service requests the observation took (the plan shows it; benchmarks compare it)."""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One change for the backend to make. `change_key` is what the plan saw; a mismatch is a conflict."""
+
+    kind: WriteKind
+    key: str
+    send: Send
+    marker: Marker
+    meeting: Meeting | None = None  # desired state (all kinds but cancel)
+    item_id: str | None = None  # existing item (all kinds but create)
+    change_key: str | None = None
+    fields: tuple[str, ...] = ()  # model field names to update (update)
+    occurrence: date | None = None  # original date of the occurrence (skip, move)
+    message: str | None = None  # text sent with a cancellation
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The outcome of one `Write`, in request order. `error` is None on success."""
+
+    write: Write
+    error: str | None = None
+    item_id: str | None = None
+    change_key: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class CalendarBackend(Protocol):
+    """A calendar service that can list and change an organizer's managed meetings."""
+
+    target: str
+    """Human-readable target for plan headers, e.g. `ews http://127.0.0.1:8765/EWS/Exchange.asmx`."""
+
+    def observe(self, organizer: str, namespace: str) -> Observation:
+        """Read the organizer's managed items of `namespace`, batched (no request per meeting)."""
+        ...
+
+    def apply(self, organizer: str, writes: Sequence[Write]) -> list[WriteResult]:
+        """Carry out writes for one organizer, batched where possible; one result per write, in order.
+
+        A failure of one write is reported in its result and never prevents the others.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
