@@ -1,0 +1,222 @@
+"""Read YAML files into plain data with a source position for every key and value.
+
+PyYAML alone loses positions and silently accepts hazards (duplicate keys, alias bombs), so this module
+composes the node graph and converts it itself:
+
+- every mapping key, mapping value and sequence item gets a 1-based (line, column) by key path;
+- duplicate keys, alias expansion beyond `MAX_NODES`, tabs in indentation, invalid UTF-8, empty files and
+  non-string keys (YAML 1.1 reads `on:` as the boolean true) are reported as `Problem`s;
+- dates and date-times become ISO strings, and sexagesimal numbers (`end: 10:30`, which YAML 1.1 reads as
+  the integer 630) stay the strings the user wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.spec.problems import KeyPath, Problem
+
+MAX_NODES = 10_000
+"""Nodes one document may expand to, aliases counted each time they are used (stops "billion laughs")."""
+
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document: its data, and where each path's key and value stand in the file."""
+
+    file: str
+    index: int
+    data: Any
+    start: Position
+    values: dict[KeyPath, Position] = field(default_factory=dict)
+    keys: dict[KeyPath, Position] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath, at_key: bool = False) -> Position:
+        """Position of `path` (its key when `at_key`), else of its nearest recorded ancestor."""
+        while True:
+            if at_key and path in self.keys:
+                return self.keys[path]
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return self.start
+            path = path[:-1]
+
+
+class _Converter:
+    """Turns a composed node graph into data plus positions, reporting hazards as it goes."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[KeyPath, Position] = {}
+        self.keys: dict[KeyPath, Position] = {}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+        self.constructor = SafeConstructor()
+
+    def problem(self, path: KeyPath, node: Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(path, message).located(self.file, mark.line + 1, mark.column + 1))
+
+    def convert(self, node: Node, path: KeyPath) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooLarge(node)
+        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: ScalarNode) -> Any:
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and ":" in node.value:
+            return node.value  # YAML 1.1 sexagesimal: `10:30` is a time the user wrote, not 630
+        if isinstance(value, datetime):
+            return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    def mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, Node] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merges.append(value_node)
+                continue
+            key = self.key(key_node, path)
+            if key is None:
+                continue
+            if key in seen:
+                first = seen[key].start_mark
+                self.problem(
+                    (*path, key),
+                    key_node,
+                    f"duplicate key '{key}' (first at line {first.line + 1}); remove one of them",
+                )
+                continue
+            seen[key] = key_node
+            self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.convert(value_node, (*path, key))
+        for merge in merges:  # `<<: *defaults` fills keys the mapping does not set itself
+            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+            for source in sources:
+                merged = self.convert(source, path)
+                if isinstance(merged, dict):
+                    for key, value in merged.items():
+                        out.setdefault(key, value)
+        return out
+
+    def key(self, node: Node, path: KeyPath) -> str | None:
+        if not isinstance(node, ScalarNode):
+            self.problem(path, node, "a key must be a plain name, not a list or mapping")
+            return None
+        value = self.constructor.construct_object(node)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            hint = "write `days:`" if path[-1:] == ("repeat",) else f"quote it: '{node.value}':"
+            self.problem(
+                path, node, f"key `{node.value}` reads as the boolean {str(value).lower()} in YAML; {hint}"
+            )
+            return None
+        self.problem(path, node, f"key `{node.value}` must be a name, not a {type(value).__name__}; quote it")
+        return None
+
+
+class _TooLarge(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+def _decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            Problem((), f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8").located(
+                file, line, column
+            )
+        ]
+    return text, []
+
+
+def _tabs(text: str, file: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(
+                Problem((), "tab used for indentation; indent with spaces").located(
+                    file, number, indent.index("\t") + 1
+                )
+            )
+    return problems
+
+
+def read_documents(path: Path, display: str | None = None) -> tuple[list[Document], list[Problem]]:
+    """All documents of a YAML file with positions, and every problem found reading them."""
+    file = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [Problem((), f"cannot read file: {exc.strerror}").located(file, 1, 1)]
+    text, problems = _decode(raw, file)
+    if text is None:
+        return [], problems
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        return [], [Problem((), "file is empty; add a meeting or delete the file").located(file, 1, 1)]
+    problems = _tabs(text, file)
+    if problems:
+        return [], problems
+    documents: list[Document] = []
+    try:
+        for index, node in enumerate(yaml.compose_all(text, Loader=yaml.SafeLoader)):
+            if node is None:
+                continue
+            converter = _Converter(file)
+            start = (node.start_mark.line + 1, node.start_mark.column + 1)
+            try:
+                data = converter.convert(node, ())
+            except (_TooLarge, RecursionError) as exc:
+                mark = exc.node.start_mark if isinstance(exc, _TooLarge) else node.start_mark
+                problems.append(
+                    Problem(
+                        (),
+                        f"aliases expand beyond {MAX_NODES:,} nodes; remove the "
+                        "anchors/aliases that multiply",
+                    ).located(file, mark.line + 1, mark.column + 1)
+                )
+                continue
+            except yaml.YAMLError as exc:
+                problems.append(_yaml_problem(exc, file))
+                continue
+            problems.extend(converter.problems)
+            documents.append(Document(file, index, data, start, converter.values, converter.keys))
+    except yaml.YAMLError as exc:
+        problems.append(_yaml_problem(exc, file))
+    return documents, problems
+
+
+def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    what = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem((), message).located(file, line, column)
