@@ -1,0 +1,229 @@
+"""Load a meetings directory (or one file) into canonical meetings and every located problem.
+
+This is the entry point of the pipeline's pure front: read YAML with positions → apply directory defaults
+and groups → JSON Schema → build the model → cross-file checks. Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.spec.build import build_meeting
+from reconciler.spec.defaults import Merged, merge_defaults
+from reconciler.spec.groups import flatten_groups
+from reconciler.spec.model import Meeting
+from reconciler.spec.problems import Problem
+from reconciler.spec.validate import KeyProblem, schema_problems
+from reconciler.spec.yamlsource import Document, read_documents
+
+SUFFIXES = (".yaml", ".yml")
+GROUPS_FILE = "_groups.yaml"
+DEFAULTS_FILE = "_defaults.yaml"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a meeting is defined."""
+
+    file: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The desired state as the files say it, or the problems that stop it from being known."""
+
+    meetings: tuple[Meeting, ...]
+    problems: tuple[Problem, ...]
+    sources: Mapping[str, SourceRef] = field(default_factory=dict)
+    files: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def display_name(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when it is inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def meeting_files(root: Path) -> list[Path]:
+    """Meeting files under `root`, sorted; files and folders starting with `_` or `.` are not meetings."""
+    out = []
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if path.is_file() and path.suffix in SUFFIXES and not any(p.startswith(("_", ".")) for p in parts):
+            out.append(path)
+    return sorted(out)
+
+
+def find_root(path: Path) -> Path:
+    """The meetings root for a single file: the nearest folder upwards holding `_groups.yaml`."""
+    for folder in [path.parent, *path.parent.parents]:
+        if (folder / GROUPS_FILE).is_file():
+            return folder
+    return path.parent
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.defaults_cache: dict[Path, Document | None] = {}
+
+    def read_single(self, path: Path, schema_ref: str) -> Document | None:
+        """A `_groups.yaml` / `_defaults.yaml` file: one mapping document, schema-checked."""
+        docs, problems = read_documents(path, display_name(path))
+        self.problems += problems
+        if not docs:
+            return None
+        if len(docs) > 1:
+            self.problems.append(
+                Problem((), "holds more than one document; keep one").located(docs[1].file, *docs[1].start)
+            )
+        doc = docs[0]
+        if not isinstance(doc.data, dict):
+            self.problems.append(Problem((), "must be a mapping of keys").located(doc.file, *doc.start))
+            return None
+        found = schema_problems(doc.data, "meeting", schema_ref)
+        for p in found:
+            self.problems.append(p.located(doc.file, *doc.locate(p.path, at_key=isinstance(p, KeyProblem))))
+        return None if found else doc
+
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        path = self.root / GROUPS_FILE
+        if not path.is_file():
+            return {}
+        doc = self.read_single(path, "groups")
+        if doc is None:
+            return {}
+        flat, problems = flatten_groups(doc)
+        self.problems += problems
+        return flat
+
+    def defaults_for(self, file: Path) -> list[Document]:
+        """Defaults documents from the root down to the file's folder (farthest first)."""
+        folders = [file.parent, *file.parent.parents]
+        chain = [f for f in folders if f == self.root or self.root in f.parents]
+        out = []
+        for folder in reversed(chain):
+            if folder not in self.defaults_cache:
+                path = folder / DEFAULTS_FILE
+                self.defaults_cache[folder] = self.read_single(path, "defaults") if path.is_file() else None
+            if self.defaults_cache[folder] is not None:
+                out.append(self.defaults_cache[folder])
+        return out
+
+    def meetings_in(
+        self, path: Path, groups: Mapping[str, tuple[str, ...]]
+    ) -> list[tuple[Meeting, Document]]:
+        docs, problems = read_documents(path, display_name(path))
+        self.problems += problems
+        out = []
+        for doc in docs:
+            if not isinstance(doc.data, dict):
+                self.problems.append(
+                    Problem((), "a meeting must be a mapping of keys (key: ..., subject: ...)").located(
+                        doc.file, *doc.start
+                    )
+                )
+                continue
+            merged = merge_defaults(doc, self.defaults_for(path))
+            found = schema_problems(merged.data, "meeting")
+            if not found:
+                meeting, found = build_meeting(merged.data, groups)
+                if meeting is not None:
+                    out.append((meeting, doc))
+            self.problems += [_locate(p, merged) for p in found]
+        return out
+
+
+def _locate(problem: Problem, merged: Merged) -> Problem:
+    file, (line, column) = merged.locate(problem.path, at_key=isinstance(problem, KeyProblem))
+    return problem.located(file, line, column)
+
+
+def _cross_file(found: list[tuple[Meeting, Document]]) -> list[Problem]:
+    """Keys must be unique in the namespace, and no key may also be another meeting's previous key."""
+    problems: list[Problem] = []
+    first: dict[str, Document] = {}
+    for meeting, doc in found:
+        if meeting.key in first:
+            other = first[meeting.key]
+            line, column = other.locate(("key",))
+            problems.append(
+                Problem(
+                    ("key",),
+                    f"duplicate key '{meeting.key}': also defined at "
+                    f"{other.file}:{line}:{column}; keys must be unique",
+                ).located(doc.file, *doc.locate(("key",)))
+            )
+        else:
+            first[meeting.key] = doc
+    claimed: dict[str, tuple[Meeting, Document]] = {}
+    for meeting, doc in found:
+        for i, old in enumerate(doc.data.get("previous_keys", [])):
+            path = ("previous_keys", i)
+            if old in first:
+                owner = first[old]
+                line, column = owner.locate(("key",))
+                problems.append(
+                    Problem(
+                        path,
+                        f"'{old}' is the key of the meeting at {owner.file}:{line}:{column}; "
+                        "a previous key must not be in use",
+                    ).located(doc.file, *doc.locate(path))
+                )
+            elif old in claimed and claimed[old][0].key != meeting.key:
+                other = claimed[old]
+                problems.append(
+                    Problem(
+                        path,
+                        f"'{old}' is also a previous key of '{other[0].key}' "
+                        f"({other[1].file}); a previous key can belong to one meeting only",
+                    ).located(doc.file, *doc.locate(path))
+                )
+            else:
+                claimed[old] = (meeting, doc)
+    return problems
+
+
+def load_meetings(path: Path) -> LoadResult:
+    """Every meeting under `path` (a directory, recursively, or one file) and every problem found."""
+    if not path.exists():
+        problem = Problem((), "no such file or directory").located(display_name(path), 1, 1)
+        return LoadResult((), (problem,))
+    root = path if path.is_dir() else find_root(path)
+    files = meeting_files(path) if path.is_dir() else [path]
+    loader = _Loader(root)
+    groups = loader.groups()
+    found: list[tuple[Meeting, Document]] = []
+    for file in files:
+        try:
+            found += loader.meetings_in(file, groups)
+        except Exception as exc:  # a reader bug must never become a traceback; name the file instead
+            loader.problems.append(
+                Problem(
+                    (),
+                    f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it",
+                ).located(display_name(file), 1, 1)
+            )
+    problems = loader.problems + _cross_file(found)
+    counts = Counter(m.key for m, _ in found)
+    duplicates = {key for key, n in counts.items() if n > 1}
+    meetings = tuple(sorted((m for m, _ in found if m.key not in duplicates), key=lambda m: m.key))
+    sources = {m.key: SourceRef(doc.file, doc.start[0], doc.start[1]) for m, doc in found}
+    problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
+    return LoadResult(meetings, tuple(dict.fromkeys(problems)), sources, tuple(files))

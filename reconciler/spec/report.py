@@ -1,0 +1,49 @@
+"""`reconciler validate` and `reconciler schedule`: load, print problems or a summary, give the exit code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+
+from reconciler.spec.load import LoadResult, load_meetings
+from reconciler.spec.recurrence import occurrences
+from reconciler.spec.schedule import render_schedule
+
+
+def _problems(result: LoadResult) -> int:
+    for problem in result.problems:
+        typer.echo(str(problem))
+    count = len(result.problems)
+    typer.echo(f"{count} problem{'s' * (count != 1)} found; nothing was changed.")
+    return 1
+
+
+def summary(result: LoadResult, now: datetime) -> str:
+    """`N meetings, M organizers, K occurrences in the next 30 days`."""
+    horizon = now + timedelta(days=30)
+    count = sum(len(occurrences(m, now, horizon)) for m in result.meetings)
+    organizers = len({m.organizer for m in result.meetings})
+    return (
+        f"{len(result.meetings)} meetings, {organizers} organizer{'s' * (organizers != 1)}, "
+        f"{count} occurrences in the next 30 days"
+    )
+
+
+def run_validate(path: Path) -> int:
+    result = load_meetings(path)
+    if not result.ok:
+        return _problems(result)
+    typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
+    return 0
+
+
+def run_schedule(path: Path, days: int) -> int:
+    result = load_meetings(path)
+    if not result.ok:
+        return _problems(result)
+    today = datetime.now(UTC).date()
+    typer.echo(render_schedule(result.meetings, today, days))
+    typer.echo(f"\n{summary(result, datetime.now(UTC))}")
+    return 0
