@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/reconciler validate meetings/
-	$(BIN)/reconciler schedule meetings/
+	$(BIN)/reconciler schedule meetings/ --days 14
 
 test: $(STAMP)
 	$(BIN)/ruff check .

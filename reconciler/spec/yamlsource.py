@@ -132,7 +132,7 @@ class _Converter:
                 path, node, f"key `{node.value}` reads as the boolean {str(value).lower()} in YAML; {hint}"
             )
             return None
-        self.problem(path, node, f"key `{node.value}` must be a name, not a {type(value).__name__}; quote it")
+        self.problem(path, node, f"key `{node.value}` must be a name, not a number or date; quote it")
         return None
 
 
@@ -187,8 +187,10 @@ def read_documents(path: Path, display: str | None = None) -> tuple[list[Documen
     documents: list[Document] = []
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=yaml.SafeLoader)):
-            if node is None:
-                continue
+            if node is None or (
+                isinstance(node, ScalarNode) and node.value == "" and node.tag.endswith(":null")
+            ):
+                continue  # an empty document, e.g. after a trailing `---`
             converter = _Converter(file)
             start = (node.start_mark.line + 1, node.start_mark.column + 1)
             try:
@@ -217,6 +219,10 @@ def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    message = f"YAML syntax error: {what}" + (f" ({context}" if context else "")
+    opened = getattr(exc, "context_mark", None)
+    if context and opened is not None and opened is not mark:
+        message += f" that starts at line {opened.line + 1}, column {opened.column + 1}"
+    message += ")" if context else ""
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return Problem((), message).located(file, line, column)

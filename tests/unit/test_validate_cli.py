@@ -1,0 +1,101 @@
+"""`reconciler validate` / `schedule` as a user runs them: exit codes, summaries, and no traceback ever."""
+
+from __future__ import annotations
+
+import random
+
+from typer.testing import CliRunner
+
+from reconciler.cli import app
+from reconciler.spec.load import load_meetings
+from tests.unit.bad_inputs import BASE
+
+GOOD = {
+    "_groups.yaml": "groups:\n  team: [a@example.com, b@example.com]\n",
+    "_defaults.yaml": "timezone: Europe/Amsterdam\nattendees:\n  optional: [boss@example.com]\n",
+    "team/_defaults.yaml": "organizer: lead@example.com\n",
+    "team/standup.yaml": "key: standup\nsubject: Stand-up\nstart: 2026-12-07T09:30\nduration: 15m\n"
+    "attendees:\n  required: [group:team]\nrepeat:\n  every: day\n",
+    "team/more.yml": "key: review\nsubject: Review\nstart: 2026-12-08T14:00\nend: '15:00'\n---\n"
+    "key: retro\nsubject: Retro\nstart: 2026-12-09T14:00\nduration: 1h\n",
+}
+
+
+def test_good_directory_exits_zero_with_summary(meetings_dir) -> None:
+    root = meetings_dir(GOOD)
+    result = CliRunner().invoke(app, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 3 meetings, 1 organizer, ")
+    assert result.output.rstrip().endswith("occurrences in the next 30 days")
+
+
+def test_defaults_cascade_and_attendees_added(meetings_dir) -> None:
+    result = load_meetings(meetings_dir(GOOD))
+    standup = next(m for m in result.meetings if m.key == "standup")
+    assert standup.organizer == "lead@example.com" and standup.timezone == "Europe/Amsterdam"
+    assert [a.address for a in standup.attendees.required] == ["a@example.com", "b@example.com"]
+    assert [a.address for a in standup.attendees.optional] == ["boss@example.com"]
+    assert str(result.sources["retro"]) == "meetings/team/more.yml:6:1"
+
+
+def test_single_file_finds_its_groups_and_defaults(meetings_dir) -> None:
+    root = meetings_dir(GOOD)
+    result = load_meetings(root / "team" / "standup.yaml")
+    assert result.ok and [m.key for m in result.meetings] == ["standup"]
+
+
+def test_missing_path(meetings_dir) -> None:
+    meetings_dir({})
+    result = CliRunner().invoke(app, ["validate", "nowhere"])
+    assert result.exit_code == 1
+    assert "nowhere:1:1: no such file or directory" in result.output
+
+
+def test_schedule_lists_occurrences(meetings_dir) -> None:
+    root = meetings_dir(GOOD)
+    result = CliRunner().invoke(app, ["schedule", str(root), "--days", "3000"])
+    assert result.exit_code == 0
+    assert 'standup  "Stand-up"  daily 09:30–09:45 Europe/Amsterdam' in result.output
+
+
+def test_schedule_refuses_bad_files(meetings_dir) -> None:
+    root = meetings_dir({"a.yaml": BASE + "colour: red\n"})
+    result = CliRunner().invoke(app, ["schedule", str(root)])
+    assert result.exit_code == 1 and "colour: unknown key" in result.output
+
+
+def test_random_input_never_produces_a_traceback(meetings_dir) -> None:
+    rng = random.Random(20261124)
+    fragments = [
+        "key: x",
+        "subject: y",
+        "start: 2026-12-07T09:30",
+        "- a",
+        "  b: [",
+        "}",
+        "&a x",
+        "*a",
+        "<<: *a",
+        "repeat: {every: week}",
+        "\t",
+        "on: yes",
+        "---",
+        "attendees: {required: [group:",
+        "'",
+        '"',
+        "? x",
+        "moves: [{date: 2026-12-08}]",
+        "skip: [1, 2]",
+        "end: 25:99",
+        "!!python/object:os.system x",
+    ]
+    for i in range(300):
+        if i % 3 == 0:
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 80)))
+        else:
+            data = "\n".join(rng.choice(fragments) for _ in range(rng.randrange(1, 8))).encode()
+        root = meetings_dir({"_groups.yaml": "groups: {a: [x@example.com]}\n", "f.yaml": data})
+        result = CliRunner().invoke(app, ["validate", str(root)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (data, result.exception)
+        assert "Traceback" not in result.output
+        assert result.exit_code in (0, 1)
