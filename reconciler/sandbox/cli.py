@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="The embedded EWS sandbox: serve it, inspect mailboxes, answer invitations.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The embedded EWS sandbox: serve it, inspect mailboxes, answer invitations.", no_args_is_help=True
+)
 
 
 @app.command()

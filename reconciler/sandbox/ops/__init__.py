@@ -1,0 +1,30 @@
+"""EWS operations, one module each, dispatched by the operation element's name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.sandbox.context import Context
+from reconciler.sandbox.ops import (
+    convert_id,
+    create_item,
+    delete_item,
+    find_item,
+    get_folder,
+    get_item,
+    update_item,
+)
+
+Handler = Callable[[Context], list[str]]
+
+OPERATIONS: dict[str, Handler] = {
+    "ConvertId": convert_id.handle,
+    "GetFolder": get_folder.handle,
+    "FindItem": find_item.handle,
+    "GetItem": get_item.handle,
+    "CreateItem": create_item.handle,
+    "UpdateItem": update_item.handle,
+    "DeleteItem": delete_item.handle,
+}
+"""Operations that change the store (the rest only read)."""
+WRITES = frozenset({"CreateItem", "UpdateItem", "DeleteItem"})

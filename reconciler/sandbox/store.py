@@ -1,0 +1,219 @@
+"""SQLite persistence for the sandbox: mailboxes, their folders, and items as field mappings.
+
+An item is stored as JSON of its field mapping (see `items.py`), with a few columns pulled out for lookups.
+One lock serialises the server's threads (each request is one transaction); a second process, such as
+`reconciler sandbox mailbox`, reads the same file safely thanks to WAL mode.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DISTINGUISHED = {
+    # id: (display name, folder class, parent)
+    "root": ("Root", None, None),
+    "msgfolderroot": ("Top of Information Store", None, "root"),
+    "calendar": ("Calendar", "IPF.Appointment", "msgfolderroot"),
+    "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
+    "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
+    "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
+    "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
+    "outbox": ("Outbox", "IPF.Note", "msgfolderroot"),
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS folders (
+    id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, distinguished TEXT NOT NULL, change_key TEXT NOT NULL,
+    UNIQUE (mailbox, distinguished));
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, folder TEXT NOT NULL, change_key TEXT NOT NULL,
+    uid TEXT, seq INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS items_by_folder ON items (mailbox, folder, seq);
+CREATE INDEX IF NOT EXISTS items_by_uid ON items (mailbox, uid);
+"""
+
+
+def new_id(prefix: str = "AAMk") -> str:
+    """An opaque, URL-safe identifier in the style of Exchange ids."""
+    return prefix + base64.urlsafe_b64encode(uuid.uuid4().bytes + os.urandom(8)).decode().rstrip("=")
+
+
+def new_change_key() -> str:
+    return "DwAAABYA" + base64.b64encode(os.urandom(12)).decode()
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.astimezone(UTC).isoformat()}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$dt" in value:
+            return datetime.fromisoformat(value["$dt"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+@dataclass
+class Item:
+    """One stored item: where it lives, its version, and its fields keyed as in `fieldkeys`."""
+
+    id: str
+    mailbox: str
+    folder: str  # distinguished folder name
+    change_key: str
+    fields: dict[str, Any]
+    seq: int = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.fields.get(key, default)
+
+
+class Store:
+    """All mailboxes of one sandbox. Mailboxes and their folders exist on first use of an address."""
+
+    def __init__(self, db: str | Path = ":memory:") -> None:
+        self.path = str(db)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(_SCHEMA)
+        self._known: set[str] = set()
+        self._seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM items").fetchone()[0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Hold the store for one request: all its writes commit together, or none do."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                self._known.clear()
+                raise
+            self.conn.execute("COMMIT")
+
+    # -- mailboxes and folders ------------------------------------------------------------------------------
+
+    def ensure_mailbox(self, mailbox: str) -> None:
+        mailbox = mailbox.lower()
+        if mailbox in self._known:
+            return
+        rows = [(new_id("AQMk"), mailbox, name, new_change_key()) for name in DISTINGUISHED]
+        self.conn.executemany("INSERT OR IGNORE INTO folders VALUES (?, ?, ?, ?)", rows)
+        self._known.add(mailbox)
+
+    def folder_id(self, mailbox: str, distinguished: str) -> tuple[str, str]:
+        self.ensure_mailbox(mailbox)
+        row = self.conn.execute(
+            "SELECT id, change_key FROM folders WHERE mailbox = ? AND distinguished = ?",
+            (mailbox.lower(), distinguished),
+        ).fetchone()
+        return row[0], row[1]
+
+    def folder_by_id(self, folder_id: str) -> tuple[str, str] | None:
+        """(mailbox, distinguished name) of a folder id."""
+        row = self.conn.execute(
+            "SELECT mailbox, distinguished FROM folders WHERE id = ?", (folder_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def count(self, mailbox: str, folder: str) -> int:
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM items WHERE mailbox = ? AND folder = ?", (mailbox.lower(), folder)
+        ).fetchone()[0]
+
+    # -- items ----------------------------------------------------------------------------------------------
+
+    def add(self, mailbox: str, folder: str, fields: dict[str, Any]) -> Item:
+        self.ensure_mailbox(mailbox)
+        self._seq += 1
+        item = Item(new_id(), mailbox.lower(), folder, new_change_key(), fields, self._seq)
+        self.conn.execute(
+            "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.id,
+                item.mailbox,
+                folder,
+                item.change_key,
+                fields.get("calendar:UID"),
+                item.seq,
+                json.dumps(_encode(fields)),
+            ),
+        )
+        return item
+
+    def save(self, item: Item) -> Item:
+        """Write an item's fields back; every write gives it a new ChangeKey."""
+        item.change_key = new_change_key()
+        self.conn.execute(
+            "UPDATE items SET folder = ?, change_key = ?, uid = ?, data = ? WHERE id = ?",
+            (
+                item.folder,
+                item.change_key,
+                item.fields.get("calendar:UID"),
+                json.dumps(_encode(item.fields)),
+                item.id,
+            ),
+        )
+        return item
+
+    def delete(self, item_id: str) -> None:
+        self.conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
+
+    def get(self, item_id: str) -> Item | None:
+        row = self.conn.execute(
+            "SELECT id, mailbox, folder, change_key, data, seq FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
+        return _item(row) if row else None
+
+    def items(self, mailbox: str, folder: str) -> list[Item]:
+        rows = self.conn.execute(
+            "SELECT id, mailbox, folder, change_key, data, seq FROM items "
+            "WHERE mailbox = ? AND folder = ? ORDER BY seq",
+            (mailbox.lower(), folder),
+        )
+        return [_item(row) for row in rows]
+
+    def by_uid(self, mailbox: str, uid: str) -> list[Item]:
+        rows = self.conn.execute(
+            "SELECT id, mailbox, folder, change_key, data, seq FROM items "
+            "WHERE mailbox = ? AND uid = ? ORDER BY seq",
+            (mailbox.lower(), uid),
+        )
+        return [_item(row) for row in rows]
+
+    def mailboxes(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT mailbox FROM folders ORDER BY mailbox")]
+
+
+def _item(row: tuple) -> Item:
+    return Item(row[0], row[1], row[2], row[3], _decode(json.loads(row[4])), row[5])
