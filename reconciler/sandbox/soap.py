@@ -122,7 +122,7 @@ def error(operation: str, code: str, text: str, inner: str = "") -> str:
 
 
 def fault(code: str, text: str, back_off_ms: int | None = None) -> bytes:
-    """A SOAP Fault as Exchange sends it; with `back_off_ms`, the BackOffMilliseconds hint exchangelib honours."""
+    """A SOAP Fault as Exchange sends it; `back_off_ms` adds the BackOffMilliseconds hint."""
     xml = ""
     if back_off_ms is not None:
         xml = (

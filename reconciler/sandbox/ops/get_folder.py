@@ -20,7 +20,8 @@ def folder_xml(ctx: Context, mailbox: str, name: str) -> str:
     unread = "" if element == "CalendarFolder" else "<t:UnreadCount>0</t:UnreadCount>"
     return (
         f'<t:{element}><t:FolderId Id="{folder_id}" ChangeKey="{change_key}"/>{parent_xml}{class_xml}'
-        f"<t:DisplayName>{display}</t:DisplayName><t:TotalCount>{ctx.store.count(mailbox, name)}</t:TotalCount>"
+        f"<t:DisplayName>{display}</t:DisplayName>"
+        f"<t:TotalCount>{ctx.store.count(mailbox, name)}</t:TotalCount>"
         f"<t:ChildFolderCount>0</t:ChildFolderCount>{unread}</t:{element}>"
     )
 
