@@ -9,7 +9,7 @@ from __future__ import annotations
 from reconciler.sandbox import calendar_view, restrictions, soap, sorting
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import requested_fields
-from reconciler.sandbox.render import render
+from reconciler.sandbox.occurrences import Target, render_target
 from reconciler.sandbox.soap import m
 
 MAX_PAGE = 1000
@@ -62,7 +62,7 @@ def handle(ctx: Context) -> list[str]:
                     offset = max(total - offset - size, 0)
             chosen = items[offset : offset + size]
             end = offset + len(chosen)
-            xml = "".join(render(i, base, extra) for i in chosen)
+            xml = "".join(render_target(Target(i), base, extra) for i in chosen)
             last = "true" if end >= total else "false"
             out.append(
                 soap.success(

@@ -1,0 +1,354 @@
+"""The meeting lifecycle across mailboxes, as Exchange runs it.
+
+Invitations land as `MeetingRequest`s in each attendee's inbox with a tentative copy (same UID) in their
+calendar; `...AndSaveCopy` keeps a copy in the organizer's Sent Items; updates bump the sequence number,
+deliver a new request and mark older ones out of date; removed attendees get cancellations; responses go back
+to the organizer and update that attendee's response on the organizer's item. Every delivered message is
+recorded in `ctx.messages_sent` for the message-rate limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.store import Item
+
+ATTENDEE_KEYS = ("calendar:RequiredAttendees", "calendar:OptionalAttendees", "calendar:Resources")
+TIME_KEYS = {
+    "calendar:Start",
+    "calendar:End",
+    "calendar:Recurrence",
+    "calendar:StartTimeZone",
+    "calendar:EndTimeZone",
+    "calendar:IsAllDayEvent",
+}
+SEQUENCE_KEYS = TIME_KEYS | {"calendar:Location"}
+COPIED = (
+    "item:Subject",
+    "item:Body",
+    "item:Importance",
+    "item:Sensitivity",
+    "item:Categories",
+    "calendar:UID",
+    "calendar:Start",
+    "calendar:End",
+    "calendar:IsAllDayEvent",
+    "calendar:Location",
+    "calendar:Organizer",
+    *ATTENDEE_KEYS,
+    "calendar:Recurrence",
+    "calendar:StartTimeZone",
+    "calendar:EndTimeZone",
+    "calendar:CalendarItemType",
+    "calendar:AppointmentSequenceNumber",
+    "calendar:IsResponseRequested",
+    "calendar:AllowNewTimeProposal",
+    "$deleted",
+    "$modified",
+)
+RESPONSES = {
+    "AcceptItem": ("Accept", "Pos", "Accepted"),
+    "TentativelyAcceptItem": ("Tentative", "Tent", "Tentative"),
+    "DeclineItem": ("Decline", "Neg", "Declined"),
+}
+
+
+def attendees(fields: dict[str, Any]) -> list[str]:
+    return [a["email"] for key in ATTENDEE_KEYS for a in fields.get(key) or [] if a.get("email")]
+
+
+def sends(option: str | None) -> bool:
+    return bool(option) and option != "SendToNone"
+
+
+def saves_copy(option: str | None) -> bool:
+    return bool(option) and option.endswith("AndSaveCopy")
+
+
+def _message(
+    ctx: Context, organizer: Item, item_class: str, subject: str, recipients: list[str], extra: dict[str, Any]
+) -> dict[str, Any]:
+    fields = {k: organizer.fields[k] for k in COPIED if k in organizer.fields and not k.startswith("$")}
+    fields.update(
+        {
+            "item:ItemClass": item_class,
+            "item:Subject": subject,
+            "item:DateTimeReceived": ctx.now,
+            "item:DateTimeSent": ctx.now,
+            "item:DateTimeCreated": ctx.now,
+            "message:IsRead": False,
+            "message:From": organizer.get("calendar:Organizer"),
+            "message:Sender": organizer.get("calendar:Organizer"),
+            "message:ToRecipients": [{"name": r, "email": r} for r in recipients],
+            "meeting:IsOutOfDate": False,
+        }
+    )
+    fields.update(extra)
+    return fields
+
+
+def _mark_out_of_date(ctx: Context, mailbox: str, uid: str) -> None:
+    for old in ctx.store.by_uid(mailbox, uid):
+        if (
+            old.folder == "inbox"
+            and old.get("item:ItemClass", "").startswith("IPM.Schedule.Meeting.Request")
+            and not old.get("meeting:IsOutOfDate")
+        ):
+            old.fields["meeting:IsOutOfDate"] = True
+            ctx.store.save(old)
+
+
+def _copy(ctx: Context, mailbox: str, uid: str) -> Item | None:
+    for item in ctx.store.by_uid(mailbox, uid):
+        if item.folder == "calendar":
+            return item
+    return None
+
+
+def deliver_request(
+    ctx: Context, organizer: Item, recipients: list[str], kind: str, option: str, index: int | None = None
+) -> None:
+    """Send a meeting request (NewMeetingRequest | FullUpdate | InformationalUpdate) to `recipients`."""
+    if not recipients:
+        return
+    uid = organizer.get("calendar:UID")
+    occurrence = _occurrence(organizer, index)
+    for address in recipients:
+        copy = _copy(ctx, address, uid)
+        fields = {k: organizer.fields[k] for k in COPIED if k in organizer.fields}
+        fields.update(
+            {
+                "item:ItemClass": "IPM.Appointment",
+                "calendar:IsMeeting": True,
+                "calendar:LegacyFreeBusyStatus": "Tentative",
+                "calendar:IsCancelled": False,
+                "item:DateTimeCreated": ctx.now,
+            }
+        )
+        if copy is None:
+            copy = ctx.store.add(
+                address, "calendar", {**fields, "calendar:MyResponseType": "NoResponseReceived"}
+            )
+        else:
+            keep = (
+                copy.get("calendar:MyResponseType") if kind == "InformationalUpdate" else "NoResponseReceived"
+            )
+            copy.fields = {**fields, "calendar:MyResponseType": keep or "NoResponseReceived"}
+            ctx.store.save(copy)
+        _mark_out_of_date(ctx, address, uid)
+        extra = {
+            "meetingRequest:MeetingRequestType": kind,
+            "meetingRequest:IntendedFreeBusyStatus": organizer.get("calendar:LegacyFreeBusyStatus", "Busy"),
+            "meeting:ResponseType": "NoResponseReceived",
+            "meeting:AssociatedCalendarItemId": {"id": copy.id, "change_key": copy.change_key},
+            "calendar:MyResponseType": "NoResponseReceived",
+            **occurrence,
+        }
+        ctx.store.add(
+            address,
+            "inbox",
+            _message(
+                ctx,
+                organizer,
+                "IPM.Schedule.Meeting.Request",
+                organizer.get("item:Subject", ""),
+                recipients,
+                extra,
+            ),
+        )
+    _sent(
+        ctx,
+        organizer,
+        "IPM.Schedule.Meeting.Request",
+        organizer.get("item:Subject", ""),
+        recipients,
+        option,
+        {"meetingRequest:MeetingRequestType": kind, **occurrence},
+    )
+
+
+def deliver_cancellation(
+    ctx: Context,
+    organizer: Item,
+    recipients: list[str],
+    option: str,
+    index: int | None = None,
+    text: str | None = None,
+) -> None:
+    """Send a cancellation of the meeting (or of occurrence `index`) to `recipients`."""
+    if not recipients:
+        return
+    uid = organizer.get("calendar:UID")
+    subject = f"Canceled: {organizer.get('item:Subject', '')}"
+    occurrence = _occurrence(organizer, index)
+    extra: dict[str, Any] = {**occurrence}
+    if text:
+        extra["item:Body"] = {"type": "Text", "text": text}
+    for address in recipients:
+        copy = _copy(ctx, address, uid)
+        if copy is not None:
+            if index is None:
+                copy.fields.update(
+                    {
+                        "calendar:IsCancelled": True,
+                        "item:Subject": subject,
+                        "calendar:LegacyFreeBusyStatus": "Free",
+                    }
+                )
+            else:
+                copy.fields["$deleted"] = sorted({*copy.get("$deleted", []), index})
+                copy.fields.get("$modified", {}).pop(str(index), None)
+            ctx.store.save(copy)
+        _mark_out_of_date(ctx, address, uid)
+        ctx.store.add(
+            address,
+            "inbox",
+            _message(ctx, organizer, "IPM.Schedule.Meeting.Canceled", subject, recipients, extra),
+        )
+    _sent(ctx, organizer, "IPM.Schedule.Meeting.Canceled", subject, recipients, option, extra)
+
+
+def _occurrence(organizer: Item, index: int | None) -> dict[str, Any]:
+    """Fields that make a message about one occurrence rather than the series."""
+    if index is None:
+        return {}
+    from reconciler.sandbox.occurrences import occurrence_fields
+
+    fields = occurrence_fields(organizer, index)
+    return {
+        k: fields[k]
+        for k in ("calendar:Start", "calendar:End", "calendar:Location", "calendar:RecurrenceId")
+        if k in fields
+    } | {"calendar:CalendarItemType": "Exception", "calendar:Recurrence": None}
+
+
+def _sent(
+    ctx: Context,
+    organizer: Item,
+    item_class: str,
+    subject: str,
+    recipients: list[str],
+    option: str,
+    extra: dict[str, Any],
+) -> None:
+    ctx.messages_sent.append(organizer.mailbox)
+    if saves_copy(option):
+        fields = _message(ctx, organizer, item_class, subject, recipients, extra)
+        ctx.store.add(organizer.mailbox, "sentitems", {k: v for k, v in fields.items() if v is not None})
+
+
+# -- hooks called by the operations -------------------------------------------------------------------------
+
+
+def after_create(ctx: Context, item: Item, option: str) -> None:
+    people = attendees(item.fields)
+    if people and sends(option):
+        item.fields["calendar:MeetingRequestWasSent"] = True
+        ctx.store.save(item)
+        deliver_request(ctx, item, people, "NewMeetingRequest", option)
+
+
+def after_update(
+    ctx: Context, before: dict[str, Any], item: Item, option: str | None, index: int | None
+) -> None:
+    changed = {k for k in set(before) | set(item.fields) if before.get(k) != item.fields.get(k)}
+    if index is None and changed & SEQUENCE_KEYS:
+        item.fields["calendar:AppointmentSequenceNumber"] = (
+            item.get("calendar:AppointmentSequenceNumber", 0) + 1
+        )
+        ctx.store.save(item)
+    if not sends(option) or not item.get("calendar:IsMeeting", bool(attendees(item.fields))):
+        return
+    old, new = attendees(before), attendees(item.fields)
+    added = [a for a in new if a not in old]
+    removed = [a for a in old if a not in new]
+    kind = "FullUpdate" if changed & TIME_KEYS or index is not None else "InformationalUpdate"
+    if "Changed" in (option or ""):
+        deliver_request(ctx, item, added, "NewMeetingRequest", option, index)
+    else:
+        deliver_request(ctx, item, added, "NewMeetingRequest", option, index)
+        deliver_request(ctx, item, [a for a in new if a in old], kind, option, index)
+    deliver_cancellation(ctx, item, removed, option)
+    if new:
+        item.fields["calendar:MeetingRequestWasSent"] = True
+        ctx.store.save(item)
+
+
+def before_delete(
+    ctx: Context, item: Item, option: str | None, index: int | None, text: str | None = None
+) -> None:
+    """Cancellations for a meeting (or one occurrence) its organizer deletes or cancels."""
+    organizer = (item.get("calendar:Organizer") or {}).get("email")
+    if organizer == item.mailbox and sends(option):
+        deliver_cancellation(ctx, item, attendees(item.fields), option, index, text)
+
+
+def cancel(ctx: Context, item: Item, option: str, text: str | None) -> None:
+    """`CancelCalendarItem`: organizer only; attendees get cancellations; the item goes to Deleted Items."""
+    organizer = (item.get("calendar:Organizer") or {}).get("email")
+    if organizer != item.mailbox or item.folder != "calendar":
+        raise ItemError("ErrorCalendarIsNotOrganizer", "Only the organizer can cancel the meeting.")
+    before_delete(ctx, item, option, None, text)
+    item.folder = "deleteditems"
+    item.fields["calendar:IsCancelled"] = True
+    ctx.store.save(item)
+
+
+def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | None = None) -> None:
+    """An attendee's Accept / Tentative / Decline of a request or calendar copy."""
+    response, suffix, verb = RESPONSES[kind]
+    uid = reference.get("calendar:UID")
+    organizer_address = (reference.get("calendar:Organizer") or {}).get("email")
+    if not uid or not organizer_address or organizer_address == ctx.mailbox:
+        raise ItemError("ErrorInvalidOperation", "Only an attendee can respond to this item.")
+    copy = _copy(ctx, ctx.mailbox, uid)
+    if copy is not None:
+        copy.fields["calendar:MyResponseType"] = response
+        copy.fields["calendar:LegacyFreeBusyStatus"] = {"Accept": "Busy", "Tentative": "Tentative"}.get(
+            response, "Free"
+        )
+        if response == "Decline":
+            copy.folder = "deleteditems"
+        ctx.store.save(copy)
+    if reference.folder == "inbox" and reference.get("item:ItemClass", "").startswith(
+        "IPM.Schedule.Meeting.Request"
+    ):
+        reference.folder = "deleteditems"
+        reference.fields["meeting:ResponseType"] = response
+        ctx.store.save(reference)
+    if not option or option == "SaveOnly":
+        return
+    for item in ctx.store.by_uid(organizer_address, uid):
+        if item.folder != "calendar":
+            continue
+        for key in ATTENDEE_KEYS:
+            for attendee in item.fields.get(key) or []:
+                if attendee.get("email") == ctx.mailbox:
+                    attendee.update(response=response, last_response=ctx.now)
+        ctx.store.save(item)
+    me = {"name": ctx.mailbox, "email": ctx.mailbox}
+    fields = {
+        k: reference.fields[k]
+        for k in ("calendar:UID", "calendar:Start", "calendar:End", "calendar:Location")
+        if k in reference.fields
+    }
+    fields.update(
+        {
+            "item:ItemClass": f"IPM.Schedule.Meeting.Resp.{suffix}",
+            "item:Subject": f"{verb}: {reference.get('item:Subject', '').removeprefix('Canceled: ')}",
+            "message:From": me,
+            "message:Sender": me,
+            "message:IsRead": False,
+            "message:ToRecipients": [{"name": organizer_address, "email": organizer_address}],
+            "meeting:ResponseType": response,
+            "item:DateTimeReceived": ctx.now,
+            "item:DateTimeSent": ctx.now,
+        }
+    )
+    if text:
+        fields["item:Body"] = {"type": "Text", "text": text}
+    ctx.store.add(organizer_address, "inbox", fields)
+    ctx.messages_sent.append(ctx.mailbox)
+    if saves_copy(option):
+        ctx.store.add(ctx.mailbox, "sentitems", dict(fields))

@@ -1,0 +1,138 @@
+"""CreateItem: calendar items and messages, cancellations (`CancelCalendarItem`) and meeting responses.
+
+As on Exchange, a calendar item needs `SendMeetingInvitations`; the organizer's item gets IsMeeting,
+MyResponseType Organizer, a UID (kept when supplied, so a re-created meeting re-attaches to attendees'
+copies) and sequence number 0, and invitations go out through the meeting lifecycle.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from lxml import etree
+
+from reconciler.sandbox import meetings, soap
+from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.items import parse_item
+from reconciler.sandbox.occurrences import resolve
+from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.soap import local, m, t
+
+CALENDAR_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
+
+
+def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | None) -> str:
+    if option not in CALENDAR_OPTIONS:
+        raise ItemError(
+            "ErrorSendMeetingInvitationsRequired",
+            "The SendMeetingInvitations attribute is required for calendar items.",
+        )
+    zone_el = el.find(t("StartTimeZone"))
+    zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
+    fields = parse_item(el, zone)
+    if "calendar:Start" not in fields or "calendar:End" not in fields:
+        raise ItemError("ErrorMissingInformation", "A calendar item needs Start and End.")
+    if fields["calendar:End"] < fields["calendar:Start"]:
+        raise ItemError("ErrorCalendarEndDateIsEarlierThanStartDate", "EndDate is earlier than StartDate.")
+    people = meetings.attendees(fields)
+    defaults: dict[str, Any] = {
+        "item:ItemClass": "IPM.Appointment",
+        "item:DateTimeCreated": ctx.now,
+        "item:LastModifiedTime": ctx.now,
+        "item:Importance": "Normal",
+        "item:Sensitivity": "Normal",
+        "calendar:IsAllDayEvent": False,
+        "calendar:LegacyFreeBusyStatus": "Busy",
+        "calendar:IsCancelled": False,
+        "calendar:IsMeeting": bool(people),
+        "calendar:MeetingRequestWasSent": False,
+        "calendar:MyResponseType": "Organizer",
+        "calendar:AppointmentSequenceNumber": 0,
+        "calendar:IsResponseRequested": True,
+        "calendar:AllowNewTimeProposal": True,
+        "calendar:UID": str(uuid.uuid4()).upper(),
+        "calendar:CalendarItemType": "RecurringMaster" if "calendar:Recurrence" in fields else "Single",
+        "calendar:IsRecurring": False,
+        "calendar:Organizer": {"name": ctx.mailbox, "email": ctx.mailbox},
+    }
+    for key in meetings.ATTENDEE_KEYS:
+        for attendee in fields.get(key) or []:
+            attendee["response"] = "Unknown"
+    item = ctx.store.add(ctx.mailbox, folder, {**defaults, **fields})
+    meetings.after_create(ctx, item, option or "SendToNone")
+    item = ctx.store.get(item.id) or item
+    return f'<t:CalendarItem><t:ItemId Id="{item.id}" ChangeKey="{item.change_key}"/></t:CalendarItem>'
+
+
+def _message(ctx: Context, el: etree._Element, folder: str | None, disposition: str) -> str:
+    fields = parse_item(el, ctx.zone)
+    me = {"name": ctx.mailbox, "email": ctx.mailbox}
+    fields = {
+        "item:ItemClass": "IPM.Note",
+        "item:DateTimeCreated": ctx.now,
+        "message:From": me,
+        "message:Sender": me,
+        "message:IsRead": True,
+        **fields,
+    }
+    if disposition == "SaveOnly":
+        item = ctx.store.add(ctx.mailbox, folder or "drafts", fields)
+        return f'<t:Message><t:ItemId Id="{item.id}" ChangeKey="{item.change_key}"/></t:Message>'
+    for box in fields.get("message:ToRecipients") or []:
+        ctx.store.add(
+            box["email"], "inbox", {**fields, "message:IsRead": False, "item:DateTimeReceived": ctx.now}
+        )
+    ctx.messages_sent.append(ctx.mailbox)
+    if disposition == "SendAndSaveCopy":
+        ctx.store.add(ctx.mailbox, folder or "sentitems", fields)
+    return ""
+
+
+def _reply(ctx: Context, el: etree._Element, disposition: str) -> str:
+    ref = el.find(t("ReferenceItemId"))
+    if ref is None:
+        raise ItemError("ErrorInvalidRequest", "A response item needs a ReferenceItemId.")
+    target = resolve(ctx, ref)
+    body = el.findtext(t("NewBodyContent")) or el.findtext(t("Body"))
+    kind = local(el.tag)
+    if kind == "CancelCalendarItem":
+        meetings.cancel(
+            ctx,
+            target.item,
+            "SendToAllAndSaveCopy"
+            if disposition == "SendAndSaveCopy"
+            else "SendOnlyToAll"
+            if disposition == "SendOnly"
+            else "SendToNone",
+            body,
+        )
+    else:
+        meetings.respond(ctx, kind, target.item, disposition, body)
+    return ""
+
+
+def handle(ctx: Context) -> list[str]:
+    op = ctx.request.operation
+    option = op.get("SendMeetingInvitations")
+    disposition = op.get("MessageDisposition", "SaveOnly")
+    saved = op.find(m("SavedItemFolderId"))
+    folder = ctx.folder(saved[0])[1] if saved is not None and len(saved) else None
+    out = []
+    for el in op.find(m("Items")):
+        try:
+            kind = local(el.tag)
+            if kind == "CalendarItem":
+                xml = _calendar_item(ctx, el, folder or "calendar", option)
+            elif kind == "Message":
+                xml = _message(ctx, el, folder, disposition)
+            elif kind in ("CancelCalendarItem", *meetings.RESPONSES):
+                xml = _reply(ctx, el, disposition)
+            else:
+                raise ItemError(
+                    "ErrorInvalidRequest", f"Creating {kind} items is not supported by the sandbox."
+                )
+            out.append(soap.success("CreateItem", f"<m:Items>{xml}</m:Items>"))
+        except ItemError as exc:
+            out.append(soap.error("CreateItem", exc.code, exc.text, "<m:Items/>"))
+    return out

@@ -1,0 +1,44 @@
+"""DeleteItem: hard, soft or to Deleted Items; meeting cancellations; one occurrence of a series."""
+
+from __future__ import annotations
+
+from reconciler.sandbox import meetings, soap
+from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.occurrences import resolve
+from reconciler.sandbox.soap import m
+
+CANCELLATION_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
+
+
+def handle(ctx: Context) -> list[str]:
+    op = ctx.request.operation
+    delete_type = op.get("DeleteType", "MoveToDeletedItems")
+    option = op.get("SendMeetingCancellations")
+    out = []
+    for ref in op.find(m("ItemIds")):
+        try:
+            target = resolve(ctx, ref)
+            item = target.item
+            is_calendar = item.get("item:ItemClass") == "IPM.Appointment"
+            if is_calendar and option not in CANCELLATION_OPTIONS:
+                raise ItemError(
+                    "ErrorSendMeetingCancellationsRequired",
+                    "The SendMeetingCancellations attribute is required for calendar items.",
+                )
+            if target.index is not None:
+                meetings.before_delete(ctx, item, option, target.index)
+                item.fields["$deleted"] = sorted({*item.get("$deleted", []), target.index})
+                item.fields.get("$modified", {}).pop(str(target.index), None)
+                ctx.store.save(item)
+            else:
+                if is_calendar:
+                    meetings.before_delete(ctx, item, option, None)
+                if delete_type == "MoveToDeletedItems" and item.folder != "deleteditems":
+                    item.folder = "deleteditems"
+                    ctx.store.save(item)
+                else:
+                    ctx.store.delete(item.id)
+            out.append(soap.success("DeleteItem"))
+        except ItemError as exc:
+            out.append(soap.error("DeleteItem", exc.code, exc.text))
+    return out

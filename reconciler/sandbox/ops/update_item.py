@@ -1,0 +1,158 @@
+"""UpdateItem: Set/Append/DeleteItemField on items or one occurrence, with ChangeKey conflicts.
+
+Every write yields a new ChangeKey; under `NeverOverwrite` a stale one is `ErrorIrresolvableConflict`.
+Updating one occurrence turns it into an exception (kept on the master); changing the master's start or
+recurrence drops its exceptions and deletions, as Exchange does.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from lxml import etree
+
+from reconciler.sandbox import meetings, recurrence, soap
+from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.fieldkeys import field_key
+from reconciler.sandbox.items import parse_item
+from reconciler.sandbox.occurrences import Target, occurrence_fields, occurrence_id, resolve, rule_of
+from reconciler.sandbox.soap import local, m, t
+
+UPDATE_OPTIONS = {
+    "SendToNone",
+    "SendOnlyToAll",
+    "SendOnlyToChanged",
+    "SendToAllAndSaveCopy",
+    "SendToChangedAndSaveCopy",
+}
+_REFS = {"ItemId", "OccurrenceItemId", "RecurringMasterItemId"}
+
+
+def apply_updates(fields: dict[str, Any], updates: etree._Element, zone: Any) -> dict[str, Any]:
+    """The fields after the `t:Updates` list (pure: `fields` is not modified)."""
+    out = copy.deepcopy(fields)
+    for update in updates:
+        kind = local(update.tag)
+        key = field_key(update[0])
+        if kind == "DeleteItemField":
+            out.pop(key, None)
+            continue
+        values = parse_item(update[1], zone) if len(update) > 1 else {}
+        if key not in values:
+            raise ItemError("ErrorInvalidPropertySet", f"The update does not carry a value for {key}.")
+        value = values[key]
+        if kind == "AppendToItemField":
+            current = out.get(key)
+            if isinstance(current, list):
+                value = current + list(value)
+            elif isinstance(current, dict) and "text" in current:
+                value = {**current, "text": current["text"] + value["text"]}
+            elif isinstance(current, str):
+                value = current + value
+        elif kind != "SetItemField":
+            raise ItemError("ErrorInvalidRequest", f"Unknown update {kind}.")
+        out[key] = value
+    return out
+
+
+def _zone(fields: dict[str, Any], updates: etree._Element, ctx: Context) -> Any:
+    zone_el = updates.find(f".//{t('StartTimeZone')}")
+    xml = (
+        etree.tostring(zone_el, encoding="unicode")
+        if zone_el is not None
+        else fields.get("calendar:StartTimeZone")
+    )
+    return recurrence.zone_from_xml(xml) if xml else ctx.zone
+
+
+def _update_occurrence(target: Target, updates: etree._Element, ctx: Context) -> None:
+    item, index = target.item, target.index
+    assert index is not None
+    current = occurrence_fields(item, index)
+    changed = apply_updates(current, updates, _zone(item.fields, updates, ctx))
+    start, end = changed["calendar:Start"], changed["calendar:End"]
+    rule, zone = rule_of(item)
+    span = item.get("calendar:End") - item.get("calendar:Start")
+    local_day = start.astimezone(zone).date()
+    before = (
+        recurrence.by_index(rule, item.get("calendar:Start"), span, zone, index - 1) if index > 1 else None
+    )
+    after = recurrence.by_index(rule, item.get("calendar:Start"), span, zone, index + 1)
+    if (before and local_day <= before.start.astimezone(zone).date()) or (
+        after and local_day >= after.start.astimezone(zone).date()
+    ):
+        raise ItemError(
+            "ErrorOccurrenceCrossingBoundary",
+            "An occurrence cannot be moved to or past the date of an adjacent occurrence.",
+        )
+    others = {
+        k: v
+        for k, v in changed.items()
+        if k not in ("calendar:Start", "calendar:End") and current.get(k) != v
+    }
+    modified = dict(item.get("$modified", {}))
+    previous = modified.get(str(index), {}).get("fields", {})
+    modified[str(index)] = {"start": start, "end": end, "fields": {**previous, **others}}
+    item.fields["$modified"] = modified
+
+
+def handle(ctx: Context) -> list[str]:
+    op = ctx.request.operation
+    resolution = op.get("ConflictResolution", "AutoResolve")
+    option = op.get("SendMeetingInvitationsOrCancellations")
+    out = []
+    for change in op.find(m("ItemChanges")):
+        try:
+            ref = next((c for c in change if local(c.tag) in _REFS), None)
+            updates = change.find(t("Updates"))
+            if ref is None or updates is None:
+                raise ItemError("ErrorInvalidRequest", "ItemChange needs an item id and Updates.")
+            target = resolve(ctx, ref)
+            item = target.item
+            stale = ref.get("ChangeKey") and ref.get("ChangeKey") != item.change_key
+            if stale and resolution == "NeverOverwrite":
+                raise ItemError(
+                    "ErrorIrresolvableConflict",
+                    "The send or update operation could not be performed because the change key "
+                    "passed in the request does not match the current change key for the item.",
+                )
+            is_calendar = item.get("item:ItemClass") == "IPM.Appointment"
+            if is_calendar and option not in UPDATE_OPTIONS:
+                raise ItemError(
+                    "ErrorSendMeetingInvitationsOrCancellationsRequired",
+                    "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.",
+                )
+            before = copy.deepcopy(item.fields)
+            if target.index is not None:
+                _update_occurrence(target, updates, ctx)
+            else:
+                item.fields = apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
+                if any(
+                    before.get(k) != item.fields.get(k) for k in ("calendar:Start", "calendar:Recurrence")
+                ):
+                    item.fields.pop("$deleted", None)
+                    item.fields.pop("$modified", None)
+                if is_calendar:
+                    item.fields["calendar:CalendarItemType"] = (
+                        "RecurringMaster" if item.fields.get("calendar:Recurrence") else "Single"
+                    )
+            item.fields["item:LastModifiedTime"] = ctx.now
+            ctx.store.save(item)
+            if is_calendar:
+                meetings.after_update(ctx, before, item, option, target.index)
+                item = ctx.store.get(item.id) or item
+            item_id = item.id if target.index is None else occurrence_id(item.id, target.index)
+            element = "CalendarItem" if is_calendar else "Message"
+            out.append(
+                soap.success(
+                    "UpdateItem",
+                    f'<m:Items><t:{element}><t:ItemId Id="{item_id}" '
+                    f'ChangeKey="{item.change_key}"/></t:{element}></m:Items>'
+                    "<m:ConflictResults><t:Count>0</t:Count></m:ConflictResults>",
+                )
+            )
+        except (ItemError, recurrence.RecurrenceError) as exc:
+            code = exc.code if isinstance(exc, ItemError) else "ErrorInvalidRecurrence"
+            out.append(soap.error("UpdateItem", code, str(exc), "<m:Items/>"))
+    return out

@@ -1,0 +1,67 @@
+"""`Sandbox`: the EWS sandbox in a background thread, for tests and for the embedded target."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from reconciler.sandbox.faults import FaultOptions, Faults, RateViolation
+from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.store import Store
+
+
+class Sandbox:
+    """`with Sandbox(db=...) as sb:` serves EWS at `sb.endpoint` on a free loopback port."""
+
+    def __init__(
+        self,
+        db: str | Path = ":memory:",
+        password: str | None = None,
+        faults: FaultOptions | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.store = Store(db)
+        self.faults = Faults(faults or FaultOptions())
+        self.server = SandboxServer(host, port, self.store, self.faults, password)
+        self.thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/EWS/Exchange.asmx"
+
+    @property
+    def requests(self) -> int:
+        """Requests served so far (all operations)."""
+        return sum(self.server.requests.values())
+
+    def request_counts(self) -> dict[str, int]:
+        return dict(self.server.requests)
+
+    def set_faults(self, options: FaultOptions) -> None:
+        self.faults.configure(options)
+
+    def rate_violations(self) -> list[RateViolation]:
+        return list(self.faults.violations)
+
+    def start(self) -> Sandbox:
+        self.thread = threading.Thread(target=self.server.serve_forever, name="ews-sandbox", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self.thread:
+            self.thread.join(timeout=5)
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,179 @@
+"""The HTTP side of the sandbox: loopback only, the EWS path, Basic auth or impersonation, faults.
+
+Every answer is a SOAP envelope with ServerVersionInfo (401s and faults included), so exchangelib's auth and
+version probes work with nothing pinned. Internal errors become SOAP faults, never stack traces.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ipaddress
+import logging
+import socket
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from reconciler.sandbox import soap
+from reconciler.sandbox.context import Context
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.ops import OPERATIONS
+from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.store import Store
+
+PATH = "/ews/exchange.asmx"
+MAX_BODY = 10 * 2**20
+log = logging.getLogger(__name__)
+
+
+def check_loopback(host: str) -> None:
+    """Refuse to serve anywhere but loopback: the sandbox has no real authentication."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror:
+        raise ValueError(f"cannot resolve {host!r}") from None
+    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+        raise ValueError(f"the sandbox only serves loopback addresses (127.0.0.1), not {host!r}")
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, store: Store, faults: Faults, password: str | None) -> None:
+        check_loopback(host)
+        self.store = store
+        self.faults = faults
+        self.password = password
+        self.requests: Counter[str] = Counter()
+        super().__init__((host, port), Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxServer
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: the CLI prints the endpoint only
+        log.debug(format, *args)
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _reset(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def do_GET(self) -> None:
+        self._send(
+            405, soap.fault("ErrorInvalidRequest", "EWS accepts POST requests only."), {"Allow": "POST"}
+        )
+
+    def do_POST(self) -> None:
+        if self.path.split("?")[0].lower() != PATH:
+            self._send(404, soap.fault("ErrorInvalidRequest", f"No EWS endpoint at {self.path}."))
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._send(
+                413, soap.fault("ErrorInvalidRequest", f"Request bodies are limited to {MAX_BODY} bytes.")
+            )
+            return
+        body = self.rfile.read(length)
+        try:
+            request = soap.parse_request(body)
+        except soap.SoapError as exc:
+            self._send(exc.status, soap.fault(exc.code, exc.message))
+            return
+        mailbox = self._authenticate(request)
+        if mailbox is None:
+            return
+        self.server.requests[request.name] += 1
+        self._serve(request, mailbox)
+
+    def _authenticate(self, request: soap.Request) -> str | None:
+        header = self.headers.get("Authorization", "")
+        if header.lower().startswith("basic "):
+            try:
+                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                user, password = "", ""
+            if user and (self.server.password is None or password == self.server.password):
+                return (request.impersonated or user.split("\\")[-1]).lower()
+        elif request.impersonated:
+            return request.impersonated
+        self._send(
+            401,
+            soap.fault("ErrorAccessDenied", "Authentication is required."),
+            {"WWW-Authenticate": 'Basic realm="reconciler-sandbox"'},
+        )
+        return None
+
+    def _serve(self, request: soap.Request, mailbox: str) -> None:
+        faults = self.server.faults
+        faults.delay()
+        fault = faults.pick(request.name)
+        if fault and faults.options.phase == "before":
+            self._fault(fault)
+            return
+        if not faults.enter(mailbox):
+            self._fault("busy")
+            return
+        try:
+            handler = OPERATIONS.get(request.name)
+            if handler is None:
+                self._send(
+                    500,
+                    soap.fault(
+                        "ErrorInvalidRequest",
+                        f"The operation {request.name} is not supported by the sandbox.",
+                    ),
+                )
+                return
+            store = self.server.store
+            zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
+            with store.transaction():
+                store.ensure_mailbox(mailbox)
+                ctx = Context(store, request, mailbox)
+                if zone is not None:
+                    ctx.zone = zone
+                messages = handler(ctx)
+            faults.record_messages(ctx.messages_sent)
+            answer = soap.response(request.name, messages)
+        except Exception as exc:  # never a stack trace on the wire
+            log.exception("sandbox failed on %s", request.name)
+            self._send(
+                500, soap.fault("ErrorInternalServerError", f"The sandbox failed: {type(exc).__name__}")
+            )
+            return
+        finally:
+            faults.leave(mailbox)
+        if fault:  # phase "after": the effect happened, the client does not hear about it
+            self._fault(fault)
+            return
+        self._send(200, answer)
+
+    def _fault(self, fault: str) -> None:
+        if fault == "reset":
+            self._reset()
+        elif fault == "unavailable":
+            self._send(
+                503, soap.fault("ErrorServerBusy", "The service is unavailable."), {"Retry-After": "0"}
+            )
+        else:
+            backoff = self.server.faults.options.busy_backoff_ms
+            self._send(
+                500,
+                soap.fault(
+                    "ErrorServerBusy",
+                    "The server cannot service this request right now. Try again later.",
+                    back_off_ms=backoff,
+                ),
+            )
