@@ -1,16 +1,142 @@
-"""`reconciler sandbox ...`: run the EWS sandbox and look inside its mailboxes."""
+"""`reconciler sandbox ...`: run the EWS sandbox, look inside its mailboxes, answer invitations."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from reconciler.sandbox.faults import FaultOptions
 
 app = typer.Typer(
     help="The embedded EWS sandbox: serve it, inspect mailboxes, answer invitations.", no_args_is_help=True
 )
+DEFAULT_DB = Path(".reconciler/sandbox.sqlite3")
+FOLDERS = ("inbox", "calendar", "sentitems", "deleteditems", "drafts", "outbox")
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Loopback address to bind (nothing else is allowed)."),
+    port: int = typer.Option(8765, help="TCP port (0 picks a free one)."),
+    db: str = typer.Option(str(DEFAULT_DB), help="SQLite database file, or :memory:."),
+    password: str | None = typer.Option(
+        None, envvar="SANDBOX_PASSWORD", help="Require this Basic password (default: any password)."
+    ),
+    latency_ms: int = typer.Option(0, help="Delay every request by this many milliseconds."),
+    busy_rate: float = typer.Option(0.0, help="Share of requests answered ErrorServerBusy (HTTP 500)."),
+    busy_backoff_ms: int = typer.Option(100, help="BackOffMilliseconds hint sent with busy faults."),
+    unavailable_rate: float = typer.Option(0.0, help="Share of requests answered HTTP 503."),
+    reset_rate: float = typer.Option(0.0, help="Share of requests whose connection is dropped unanswered."),
+    seed: int | None = typer.Option(None, help="Seed for the fault dice (repeatable runs)."),
+    fault_phase: str = typer.Option(
+        "before", help="before | after: fault before or after the request's effect."
+    ),
+    message_rate: float | None = typer.Option(
+        None, help="Messages per minute per mailbox before violations are recorded."
+    ),
+) -> None:
     """Serve the EWS sandbox on loopback until interrupted."""
-    typer.echo("the EWS sandbox is not built yet", err=True)
-    raise typer.Exit(1)
+    from reconciler.sandbox.faults import Faults
+    from reconciler.sandbox.server import SandboxServer
+    from reconciler.sandbox.store import Store
+
+    if fault_phase not in ("before", "after"):
+        typer.echo("--fault-phase must be before or after", err=True)
+        raise typer.Exit(2)
+    options = FaultOptions(
+        latency_ms=latency_ms,
+        busy_rate=busy_rate,
+        busy_backoff_ms=busy_backoff_ms,
+        unavailable_rate=unavailable_rate,
+        reset_rate=reset_rate,
+        seed=seed,
+        phase=fault_phase,
+        message_rate_per_minute=message_rate,
+    )  # type: ignore[arg-type]
+    try:
+        server = SandboxServer(host, port, Store(db), Faults(options), password)
+    except (ValueError, OSError) as exc:
+        typer.echo(f"cannot serve: {exc}", err=True)
+        raise typer.Exit(1) from None
+    bound_host, bound_port = server.server_address[:2]
+    typer.echo(
+        f"EWS sandbox serving http://{bound_host}:{bound_port}/EWS/Exchange.asmx (database {db}); "
+        "Ctrl-C stops it",
+        err=False,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
+        server.store.close()
+
+
+def _store(db: str):  # type: ignore[no-untyped-def]
+    from reconciler.sandbox.store import Store
+
+    if db != ":memory:" and not Path(db).exists():
+        typer.echo(
+            f"no sandbox database at {db}; run `reconciler sandbox serve` or `reconciler apply` first",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return Store(db)
+
+
+@app.command()
+def mailbox(
+    address: str = typer.Argument(..., help="The mailbox's SMTP address."),
+    folder: str = typer.Option("inbox", help="inbox | calendar | sentitems | deleteditems"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    db: str = typer.Option(str(DEFAULT_DB), help="SQLite database file."),
+) -> None:
+    """List what a mailbox folder holds: type, subject, start, sequence, response, cancelled."""
+    from reconciler.sandbox.inspect import as_dicts, list_mailbox
+
+    if folder not in FOLDERS:
+        typer.echo(f"unknown folder {folder!r}; choose one of {', '.join(FOLDERS)}", err=True)
+        raise typer.Exit(2)
+    store = _store(db)
+    entries = list_mailbox(store, address, folder)
+    store.close()
+    if as_json:
+        typer.echo(json.dumps(as_dicts(entries), indent=2))
+        return
+    typer.echo(f"{address} · {folder} · {len(entries)} item{'s' * (len(entries) != 1)}")
+    for e in entries:
+        flags = " · cancelled" if e.cancelled else ""
+        seq = f" · seq {e.sequence}" if e.sequence is not None else ""
+        resp = f" · {e.response}" if e.response else ""
+        typer.echo(
+            f"  {e.type:<21} {e.subject!r} · {e.start or '-'}{seq}{resp}{flags}"
+            + (f" · {e.detail}" if e.detail else "")
+        )
+
+
+@app.command()
+def respond(
+    address: str = typer.Argument(..., help="The attendee's SMTP address."),
+    answer: str = typer.Argument(..., help="accept | tentative | decline"),
+    subject: str = typer.Option(..., help="Text the invitation's subject contains."),
+    db: str = typer.Option(str(DEFAULT_DB), help="SQLite database file."),
+) -> None:
+    """Answer an invitation the way an attendee would (the organizer receives the response)."""
+    from reconciler.sandbox.context import ItemError
+    from reconciler.sandbox.inspect import respond as do_respond
+
+    if answer not in ("accept", "tentative", "decline"):
+        typer.echo("answer must be accept, tentative or decline", err=True)
+        raise typer.Exit(2)
+    store = _store(db)
+    try:
+        subject_line = do_respond(store, address, subject, answer)
+    except ItemError as exc:
+        typer.echo(exc.text, err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    typer.echo(f"{address} answered {answer} to {subject_line!r}")

@@ -26,7 +26,7 @@ class Context:
     """One request being served."""
 
     store: Store
-    request: Request
+    request: Request | None
     mailbox: str
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
