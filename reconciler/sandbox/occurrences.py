@@ -95,7 +95,7 @@ def occurrence_fields(item: Item, index: int) -> dict[str, Any]:
 def resolve(ctx: Context, ref: etree._Element) -> Target:
     """The item (and occurrence index) an `ItemId` / `OccurrenceItemId` / `RecurringMasterItemId` names."""
     kind = local(ref.tag)
-    if kind == "ItemId":
+    if kind in ("ItemId", "ReferenceItemId"):
         return _by_id(ctx, ref.get("Id", ""), ref.get("ChangeKey"))
     if kind == "OccurrenceItemId":
         master = ctx.item(ref.get("RecurringMasterId", ""))
