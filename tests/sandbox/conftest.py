@@ -1,4 +1,4 @@
-"""Fixtures: a fresh sandbox per test and exchangelib accounts on it (NOAUTH impersonation, version pinned)."""
+"""Fixtures: a fresh sandbox per test, and exchangelib accounts on it (impersonation, version pinned)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import exchangelib
 import pytest
 from exchangelib import IMPERSONATION, Account, Build, CalendarItem, Configuration, Version
 from exchangelib.extended_properties import ExtendedProperty
-from exchangelib.transport import NOAUTH
 from exchangelib.protocol import FailFast, FaultTolerance
+from exchangelib.transport import NOAUTH
 
 from reconciler.sandbox import Sandbox
 
@@ -34,8 +34,12 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def account(sandbox: Sandbox) -> Callable[..., Account]:
     def make(address: str, retry: FaultTolerance | None = None) -> Account:
-        config = Configuration(service_endpoint=sandbox.endpoint, auth_type=NOAUTH, version=Version(Build(15, 1)),
-                               retry_policy=retry or FailFast())
+        config = Configuration(
+            service_endpoint=sandbox.endpoint,
+            auth_type=NOAUTH,
+            version=Version(Build(15, 1)),
+            retry_policy=retry or FailFast(),
+        )
         return Account(address, config=config, autodiscover=False, access_type=IMPERSONATION)
 
     return make
@@ -52,11 +56,25 @@ def dt(*args: int) -> exchangelib.EWSDateTime:
     return exchangelib.EWSDateTime(*args, tzinfo=TZ)
 
 
-def meeting(acct: Account, subject: str, start: exchangelib.EWSDateTime, minutes: int = 30,
-            attendees: tuple[str, ...] = (), **fields: object) -> CalendarItem:
+def meeting(
+    acct: Account,
+    subject: str,
+    start: exchangelib.EWSDateTime,
+    minutes: int = 30,
+    attendees: tuple[str, ...] = (),
+    **fields: object,
+) -> CalendarItem:
     from datetime import timedelta
 
-    return CalendarItem(account=acct, folder=acct.calendar, subject=subject, start=start,
-                        end=start + timedelta(minutes=minutes),
-                        required_attendees=[exchangelib.Attendee(mailbox=exchangelib.Mailbox(email_address=a))
-                                            for a in attendees] or None, **fields)
+    return CalendarItem(
+        account=acct,
+        folder=acct.calendar,
+        subject=subject,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        required_attendees=[
+            exchangelib.Attendee(mailbox=exchangelib.Mailbox(email_address=a)) for a in attendees
+        ]
+        or None,
+        **fields,
+    )

@@ -11,8 +11,10 @@ from exchangelib.items import SEND_ONLY_TO_ALL, SEND_TO_ALL_AND_SAVE_COPY, SEND_
 from tests.sandbox.conftest import dt, meeting
 
 
-@pytest.mark.parametrize("option,invited,sent_copy", [
-    (SEND_TO_NONE, 0, 0), (SEND_ONLY_TO_ALL, 1, 0), (SEND_TO_ALL_AND_SAVE_COPY, 1, 1)])
+@pytest.mark.parametrize(
+    "option,invited,sent_copy",
+    [(SEND_TO_NONE, 0, 0), (SEND_ONLY_TO_ALL, 1, 0), (SEND_TO_ALL_AND_SAVE_COPY, 1, 1)],
+)
 def test_create_with_each_send_option(account, option: str, invited: int, sent_copy: int) -> None:
     lead, bob = account("lead@example.com"), account("bob@example.com")
     item = meeting(lead, "Planning", dt(2026, 12, 8, 10), attendees=("bob@example.com",))
@@ -29,14 +31,27 @@ def test_create_with_each_send_option(account, option: str, invited: int, sent_c
 
 def test_fields_round_trip(account) -> None:
     lead = account("lead@example.com")
-    item = meeting(lead, "Review", dt(2026, 12, 9, 14), 60, attendees=("A@Example.com",), location="Oak room",
-                   body=HTMLBody("<p>agenda</p>"), categories=["ritual", "team"], reminder_minutes_before_start=10,
-                   legacy_free_busy_status="Tentative", sensitivity="Private", uid="my-uid-1")
+    item = meeting(
+        lead,
+        "Review",
+        dt(2026, 12, 9, 14),
+        60,
+        attendees=("A@Example.com",),
+        location="Oak room",
+        body=HTMLBody("<p>agenda</p>"),
+        categories=["ritual", "team"],
+        reminder_minutes_before_start=10,
+        legacy_free_busy_status="Tentative",
+        sensitivity="Private",
+        uid="my-uid-1",
+    )
     item.save(send_meeting_invitations=SEND_TO_NONE)
     got = lead.calendar.get(id=item.id)
     assert (got.location, got.body, got.categories) == ("Oak room", "<p>agenda</p>", ["ritual", "team"])
     assert isinstance(got.body, HTMLBody) and got.reminder_minutes_before_start == 10
-    assert got.legacy_free_busy_status == "Tentative" and got.sensitivity == "Private" and got.uid == "my-uid-1"
+    assert (
+        got.legacy_free_busy_status == "Tentative" and got.sensitivity == "Private" and got.uid == "my-uid-1"
+    )
     assert got.start == dt(2026, 12, 9, 14) and got.end == dt(2026, 12, 9, 15)
     assert [a.mailbox.email_address for a in got.required_attendees] == ["a@example.com"]
     assert got._start_timezone.ms_id == "W. Europe Standard Time"  # Windows zones are what EWS keeps
@@ -69,7 +84,8 @@ def test_restrictions_on_item_fields(account) -> None:
     lead = account("lead@example.com")
     for day in (4, 5, 6):
         meeting(lead, f"Day {day}", dt(2027, 1, day, 9), location="Oak" if day != 5 else "Elm").save(
-            send_meeting_invitations=SEND_TO_NONE)
+            send_meeting_invitations=SEND_TO_NONE
+        )
     q = lead.calendar
     assert q.filter(start__gte=dt(2027, 1, 5, 0)).count() == 2
     assert q.filter(start__lt=dt(2027, 1, 5, 0)).count() == 1
@@ -93,10 +109,17 @@ def test_update_fields_and_stale_change_key(account) -> None:
     assert lead.calendar.get(id=item.id).location == "Cafe"
     stale.location = "Roof"
     with pytest.raises(ErrorIrresolvableConflict):
-        stale.save(update_fields=["location"], conflict_resolution="NeverOverwrite",
-                   send_meeting_invitations=SEND_TO_NONE)
+        stale.save(
+            update_fields=["location"],
+            conflict_resolution="NeverOverwrite",
+            send_meeting_invitations=SEND_TO_NONE,
+        )
     assert lead.calendar.get(id=item.id).location == "Cafe"
-    stale.save(update_fields=["location"], conflict_resolution="AlwaysOverwrite", send_meeting_invitations=SEND_TO_NONE)
+    stale.save(
+        update_fields=["location"],
+        conflict_resolution="AlwaysOverwrite",
+        send_meeting_invitations=SEND_TO_NONE,
+    )
     assert lead.calendar.get(id=item.id).location == "Roof"
 
 
@@ -123,17 +146,21 @@ def test_item_of_another_mailbox_is_not_found(account) -> None:
         bob.calendar.get(id=item.id)
 
 
-RAW = ('<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-       'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-       'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
-       '<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>lead@example.com</t:PrimarySmtpAddress>'
-       '</t:ConnectingSID></t:ExchangeImpersonation></s:Header><s:Body>{}</s:Body></s:Envelope>')
+RAW = (
+    '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
+    "<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>lead@example.com</t:PrimarySmtpAddress>"
+    "</t:ConnectingSID></t:ExchangeImpersonation></s:Header><s:Body>{}</s:Body></s:Envelope>"
+)
 
 
 def test_create_calendar_item_without_send_option_is_refused(sandbox) -> None:
-    body = RAW.format('<m:CreateItem><m:Items><t:CalendarItem><t:Subject>x</t:Subject>'
-                      '<t:Start>2027-01-04T09:00:00Z</t:Start><t:End>2027-01-04T10:00:00Z</t:End>'
-                      '</t:CalendarItem></m:Items></m:CreateItem>')
+    body = RAW.format(
+        "<m:CreateItem><m:Items><t:CalendarItem><t:Subject>x</t:Subject>"
+        "<t:Start>2027-01-04T09:00:00Z</t:Start><t:End>2027-01-04T10:00:00Z</t:End>"
+        "</t:CalendarItem></m:Items></m:CreateItem>"
+    )
     r = requests.post(sandbox.endpoint, data=body, timeout=5)
     assert r.status_code == 200
     assert 'ResponseClass="Error"' in r.text and "ErrorSendMeetingInvitationsRequired" in r.text

@@ -30,11 +30,21 @@ def attendee_responses(item) -> dict[str, str]:
 
 
 def test_full_lifecycle(account) -> None:
-    lead, alice, bob, carol, dan = (account(f"{n}@example.com") for n in ("lead", "alice", "bob", "carol", "dan"))
-    item = meeting(lead, "Sync", dt(2027, 1, 4, 10), 30, attendees=("alice@example.com", "bob@example.com"),
-                   optional_attendees=[Attendee(mailbox=Mailbox(email_address="carol@example.com"))],
-                   recurrence=Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[1]),
-                                         boundary=NumberedPattern(start=dt(2027, 1, 4, 0).date(), number=6)))
+    lead, alice, bob, carol, dan = (
+        account(f"{n}@example.com") for n in ("lead", "alice", "bob", "carol", "dan")
+    )
+    item = meeting(
+        lead,
+        "Sync",
+        dt(2027, 1, 4, 10),
+        30,
+        attendees=("alice@example.com", "bob@example.com"),
+        optional_attendees=[Attendee(mailbox=Mailbox(email_address="carol@example.com"))],
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[1]),
+            boundary=NumberedPattern(start=dt(2027, 1, 4, 0).date(), number=6),
+        ),
+    )
 
     # 1. invite
     item.save(send_meeting_invitations=SEND)
@@ -50,11 +60,16 @@ def test_full_lifecycle(account) -> None:
     inbox(bob)[0].decline()
     responses = inbox(lead)
     assert [(type(r).__name__, r.subject) for r in responses] == [
-        ("MeetingResponse", "Accepted: Sync"), ("MeetingResponse", "Declined: Sync")]
+        ("MeetingResponse", "Accepted: Sync"),
+        ("MeetingResponse", "Declined: Sync"),
+    ]
     assert all(isinstance(r, MeetingResponse) for r in responses)
     master = lead.calendar.get(id=item.id)
-    assert attendee_responses(master) == {"alice@example.com": "Accept", "bob@example.com": "Decline",
-                                          "carol@example.com": "Unknown"}
+    assert attendee_responses(master) == {
+        "alice@example.com": "Accept",
+        "bob@example.com": "Decline",
+        "carol@example.com": "Unknown",
+    }
     assert [c.my_response_type for c in alice.calendar.all()] == ["Accept"]
     assert bob.calendar.all().count() == 0
 
@@ -66,10 +81,15 @@ def test_full_lifecycle(account) -> None:
     assert kinds(carol) == [("MeetingRequest", "NewMeetingRequest"), ("MeetingRequest", "FullUpdate")]
     assert [m.is_out_of_date for m in inbox(carol)] == [True, False]
     assert [c.start.astimezone(TZ).hour for c in alice.calendar.all()] == [11]
-    assert [c.start.astimezone(TZ).hour for c in bob.calendar.all()] == [11]  # a declined attendee is re-invited
+    assert [c.start.astimezone(TZ).hour for c in bob.calendar.all()] == [
+        11
+    ]  # a declined attendee is re-invited
 
     # 4. add dan, remove carol
-    master.required_attendees = master.required_attendees + [Attendee(mailbox=Mailbox(email_address="dan@example.com"))]
+    master.required_attendees = [
+        *master.required_attendees,
+        Attendee(mailbox=Mailbox(email_address="dan@example.com")),
+    ]
     master.optional_attendees = None
     master.save(update_fields=["required_attendees", "optional_attendees"], send_meeting_invitations=SEND)
     assert kinds(dan) == [("MeetingRequest", "NewMeetingRequest")]
@@ -91,7 +111,8 @@ def test_full_lifecycle(account) -> None:
     occurrence.save(update_fields=["start", "end"], send_meeting_invitations=SEND)
     master = lead.calendar.get(id=item.id)
     assert [(o.original_start, o.start) for o in master.modified_occurrences] == [
-        (dt(2027, 1, 18, 11), dt(2027, 1, 18, 15))]
+        (dt(2027, 1, 18, 11), dt(2027, 1, 18, 15))
+    ]
     last = inbox(dan)[-1]
     assert isinstance(last, MeetingRequest) and last.start == dt(2027, 1, 18, 15)
     view = {o.start: o.type for o in dan.calendar.view(start=dt(2027, 1, 17), end=dt(2027, 1, 19))}
