@@ -118,15 +118,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self, request: soap.Request, mailbox: str) -> None:
         faults = self.server.faults
-        faults.delay()
         fault = faults.pick(request.name)
         if fault and faults.options.phase == "before":
+            faults.delay()
             self._fault(fault)
             return
         if not faults.enter(mailbox):
             self._fault("busy")
             return
         try:
+            faults.delay()  # inside the concurrency slot, like a slow server
             handler = OPERATIONS.get(request.name)
             if handler is None:
                 self._send(
@@ -165,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
             self._reset()
         elif fault == "unavailable":
             self._send(
-                503, soap.fault("ErrorServerBusy", "The service is unavailable."), {"Retry-After": "0"}
+                503, soap.fault("ErrorServerBusy", "The service is unavailable."), {"Retry-After": "1"}
             )
         else:
             backoff = self.server.faults.options.busy_backoff_ms
