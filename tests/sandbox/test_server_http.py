@@ -68,7 +68,7 @@ def test_unknown_distinguished_folder_is_a_per_item_error(sandbox) -> None:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "example.com"])
 def test_non_loopback_hosts_are_refused(host: str) -> None:
-    with pytest.raises(ValueError, match="loopback|resolve"):
+    with pytest.raises(ValueError, match=r"loopback|resolve"):
         Sandbox(host=host)
 
 
