@@ -300,8 +300,11 @@ def render_item(
     normal = sorted((k for k in keys if not is_extended(k)), key=lambda k: by_key.get(k, ("", "", 999))[2])
     ext = [k for k in keys if is_extended(k)]
     item_class = str(fields.get("item:ItemClass", ""))
-    name = element or ("MeetingResponse" if item_class.startswith("IPM.Schedule.Meeting.Resp")
-                       else ELEMENT_BY_CLASS.get(item_class, "CalendarItem"))
+    name = element or (
+        "MeetingResponse"
+        if item_class.startswith("IPM.Schedule.Meeting.Resp")
+        else ELEMENT_BY_CLASS.get(item_class, "CalendarItem")
+    )
     body = [f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/>']
     body += [render_value(k, values[k]) for k in normal if k.startswith("item:")]
     body += [render_extended(k, values[k]) for k in ext]  # ExtendedProperty closes the ItemType part

@@ -198,7 +198,9 @@ def deliver_cancellation(
                 )
             else:
                 copy.fields["$deleted"] = sorted({*copy.get("$deleted", []), index})
-                copy.fields.get("$modified", {}).pop(str(index), None)
+                copy.fields["$modified"] = {
+                    k: v for k, v in copy.get("$modified", {}).items() if k != str(index)
+                }
             ctx.store.save(copy)
         _mark_out_of_date(ctx, address, uid)
         ctx.store.add(
@@ -322,10 +324,11 @@ def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | N
     for item in ctx.store.by_uid(organizer_address, uid):
         if item.folder != "calendar":
             continue
-        for key in ATTENDEE_KEYS:
-            for attendee in item.fields.get(key) or []:
-                if attendee.get("email") == ctx.mailbox:
-                    attendee.update(response=response, last_response=ctx.now)
+        for key in (k for k in ATTENDEE_KEYS if item.fields.get(k)):
+            item.fields[key] = [
+                {**a, "response": response, "last_response": ctx.now} if a.get("email") == ctx.mailbox else a
+                for a in item.fields.get(key) or []
+            ]
         ctx.store.save(item)
     me = {"name": ctx.mailbox, "email": ctx.mailbox}
     fields = {

@@ -102,6 +102,9 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(_SCHEMA)
         self._known: set[str] = set()
+        self._decoded: dict[str, tuple[str, dict[str, Any]]] = {}
+        # id → (change key, decoded fields): FindItem pages re-read whole folders, so each version is decoded
+        # once. Readers get a shallow copy; code that changes nested values replaces them instead of editing.
         self._seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM items").fetchone()[0]
 
     def close(self) -> None:
@@ -118,6 +121,7 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 self._known.clear()
+                self._decoded.clear()
                 raise
             self.conn.execute("COMMIT")
 
@@ -193,7 +197,7 @@ class Store:
         row = self.conn.execute(
             "SELECT id, mailbox, folder, change_key, data, seq FROM items WHERE id = ?", (item_id,)
         ).fetchone()
-        return _item(row) if row else None
+        return self._item(row) if row else None
 
     def items(self, mailbox: str, folder: str) -> list[Item]:
         rows = self.conn.execute(
@@ -201,7 +205,7 @@ class Store:
             "WHERE mailbox = ? AND folder = ? ORDER BY seq",
             (mailbox.lower(), folder),
         )
-        return [_item(row) for row in rows]
+        return [self._item(row) for row in rows]
 
     def by_uid(self, mailbox: str, uid: str) -> list[Item]:
         rows = self.conn.execute(
@@ -209,11 +213,15 @@ class Store:
             "WHERE mailbox = ? AND uid = ? ORDER BY seq",
             (mailbox.lower(), uid),
         )
-        return [_item(row) for row in rows]
+        return [self._item(row) for row in rows]
+
+    def _item(self, row: tuple) -> Item:
+        item_id, change_key = row[0], row[3]
+        cached = self._decoded.get(item_id)
+        if cached is None or cached[0] != change_key:
+            cached = (change_key, _decode(json.loads(row[4])))
+            self._decoded[item_id] = cached
+        return Item(item_id, row[1], row[2], change_key, dict(cached[1]), row[5])
 
     def mailboxes(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT mailbox FROM folders ORDER BY mailbox")]
-
-
-def _item(row: tuple) -> Item:
-    return Item(row[0], row[1], row[2], row[3], _decode(json.loads(row[4])), row[5])

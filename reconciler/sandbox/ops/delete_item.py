@@ -28,7 +28,9 @@ def handle(ctx: Context) -> list[str]:
             if target.index is not None:
                 meetings.before_delete(ctx, item, option, target.index)
                 item.fields["$deleted"] = sorted({*item.get("$deleted", []), target.index})
-                item.fields.get("$modified", {}).pop(str(target.index), None)
+                item.fields["$modified"] = {
+                    k: v for k, v in item.get("$modified", {}).items() if k != str(target.index)
+                }
                 ctx.store.save(item)
             else:
                 if is_calendar:
