@@ -30,6 +30,8 @@ DISTINGUISHED = {
     "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
     "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
     "outbox": ("Outbox", "IPF.Note", "msgfolderroot"),
+    "recoverableitemsroot": ("Recoverable Items", None, "root"),
+    "recoverableitemsdeletions": ("Deletions", None, "recoverableitemsroot"),
 }
 
 _SCHEMA = """

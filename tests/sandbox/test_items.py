@@ -170,3 +170,45 @@ def test_calendar_item_class(account) -> None:
     lead = account("lead@example.com")
     meeting(lead, "x", dt(2027, 1, 4, 9)).save(send_meeting_invitations=SEND_TO_NONE)
     assert all(isinstance(i, CalendarItem) for i in lead.calendar.all())
+
+
+def test_get_folder_by_id_and_soft_delete(account) -> None:
+    lead = account("lead@example.com")
+    calendar = lead.calendar
+    calendar.refresh()  # GetFolder by FolderId
+    assert calendar.name == "Calendar" and calendar.total_count == 0
+    item = meeting(lead, "soft", dt(2027, 1, 8, 9))
+    item.save(send_meeting_invitations=SEND_TO_NONE)
+    item.soft_delete(send_meeting_cancellations=SEND_TO_NONE)
+    assert lead.calendar.all().count() == 0 and lead.trash.all().count() == 0
+    assert [i.subject for i in lead.recoverable_items_deletions.all()] == ["soft"]
+
+
+def test_delete_item_field_and_append_to_item_field(sandbox, account) -> None:
+    lead = account("lead@example.com")
+    item = meeting(lead, "Append", dt(2027, 1, 8, 9), location="Oak", categories=["a"])
+    item.save(send_meeting_invitations=SEND_TO_NONE)
+    item.location = None
+    item.save(update_fields=["location"], send_meeting_invitations=SEND_TO_NONE)  # DeleteItemField
+    assert lead.calendar.get(id=item.id).location is None
+    fresh = lead.calendar.get(id=item.id)
+    body = RAW.format(
+        '<m:UpdateItem ConflictResolution="NeverOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">'
+        f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{fresh.id}" ChangeKey="{fresh.changekey}"/><t:Updates>'
+        '<t:AppendToItemField><t:FieldURI FieldURI="item:Categories"/><t:CalendarItem><t:Categories>'
+        "<t:String>b</t:String></t:Categories></t:CalendarItem></t:AppendToItemField>"
+        "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+    r = requests.post(sandbox.endpoint, data=body, timeout=5)
+    assert 'ResponseClass="Success"' in r.text, r.text
+    assert lead.calendar.get(id=item.id).categories == ["a", "b"]
+
+
+def test_convert_id_answers_known_ids_and_rejects_others(sandbox, account) -> None:
+    lead = account("lead@example.com")
+    item = meeting(lead, "x", dt(2027, 1, 8, 9))
+    item.save(send_meeting_invitations=SEND_TO_NONE)
+    body = RAW.format('<m:ConvertId DestinationFormat="EwsId"><m:SourceIds>'
+                      f'<t:AlternateId Format="EwsId" Id="{item.id}" Mailbox="lead@example.com"/>'
+                      '<t:AlternateId Format="EwsId" Id="DUMMY" Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>')
+    r = requests.post(sandbox.endpoint, data=body, timeout=5)
+    assert r.text.count('ResponseClass="Success"') == 1 and "ErrorInvalidIdMalformed" in r.text

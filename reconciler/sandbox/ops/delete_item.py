@@ -35,8 +35,10 @@ def handle(ctx: Context) -> list[str]:
             else:
                 if is_calendar:
                     meetings.before_delete(ctx, item, option, None)
-                if delete_type == "MoveToDeletedItems" and item.folder != "deleteditems":
-                    item.folder = "deleteditems"
+                destination = {"MoveToDeletedItems": "deleteditems",
+                               "SoftDelete": "recoverableitemsdeletions"}.get(delete_type)
+                if destination and item.folder != destination:
+                    item.folder = destination  # soft-deleted items stay recoverable, as in Exchange
                     ctx.store.save(item)
                 else:
                     ctx.store.delete(item.id)
