@@ -31,7 +31,7 @@ class Merged:
         while probe:
             if probe in self.origin:
                 source, source_path = self.origin[probe]
-                return source.file, source.locate((*source_path, *path[len(probe):]), at_key=at_key)
+                return source.file, source.locate((*source_path, *path[len(probe) :]), at_key=at_key)
             probe = probe[:-1]
         return self.document.file, self.document.locate(path, at_key=at_key)
 

@@ -24,10 +24,19 @@ def flatten_groups(doc: Document) -> tuple[dict[str, tuple[str, ...]], list[Prob
         if name in flat:
             return flat[name]
         if name in trail:
-            cycle = (*trail[trail.index(name):], name)
+            cycle = (*trail[trail.index(name) :], name)
             if not cyclic.intersection(cycle):
-                problems.append(locate(Problem(("groups", cycle[0]), "groups include each other in a cycle: "
-                                               + " → ".join(cycle) + "; remove one of the references"), True))
+                problems.append(
+                    locate(
+                        Problem(
+                            ("groups", cycle[0]),
+                            "groups include each other in a cycle: "
+                            + " → ".join(cycle)
+                            + "; remove one of the references",
+                        ),
+                        True,
+                    )
+                )
             cyclic.update(cycle)
             return ()
         members: list[str] = []
@@ -35,7 +44,7 @@ def flatten_groups(doc: Document) -> tuple[dict[str, tuple[str, ...]], list[Prob
             if not entry.startswith(PREFIX):
                 members.append(entry)
                 continue
-            inner = entry[len(PREFIX):].strip()
+            inner = entry[len(PREFIX) :].strip()
             if inner not in raw:
                 message = f"unknown group {inner!r}; define it in this file"
                 problems.append(locate(Problem(("groups", name, i), message)))

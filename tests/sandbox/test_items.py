@@ -197,7 +197,8 @@ def test_delete_item_field_and_append_to_item_field(sandbox, account) -> None:
         f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{fresh.id}" ChangeKey="{fresh.changekey}"/><t:Updates>'
         '<t:AppendToItemField><t:FieldURI FieldURI="item:Categories"/><t:CalendarItem><t:Categories>'
         "<t:String>b</t:String></t:Categories></t:CalendarItem></t:AppendToItemField>"
-        "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+        "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>"
+    )
     r = requests.post(sandbox.endpoint, data=body, timeout=5)
     assert 'ResponseClass="Success"' in r.text, r.text
     assert lead.calendar.get(id=item.id).categories == ["a", "b"]
@@ -207,8 +208,10 @@ def test_convert_id_answers_known_ids_and_rejects_others(sandbox, account) -> No
     lead = account("lead@example.com")
     item = meeting(lead, "x", dt(2027, 1, 8, 9))
     item.save(send_meeting_invitations=SEND_TO_NONE)
-    body = RAW.format('<m:ConvertId DestinationFormat="EwsId"><m:SourceIds>'
-                      f'<t:AlternateId Format="EwsId" Id="{item.id}" Mailbox="lead@example.com"/>'
-                      '<t:AlternateId Format="EwsId" Id="DUMMY" Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>')
+    body = RAW.format(
+        '<m:ConvertId DestinationFormat="EwsId"><m:SourceIds>'
+        f'<t:AlternateId Format="EwsId" Id="{item.id}" Mailbox="lead@example.com"/>'
+        '<t:AlternateId Format="EwsId" Id="DUMMY" Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>'
+    )
     r = requests.post(sandbox.endpoint, data=body, timeout=5)
     assert r.text.count('ResponseClass="Success"') == 1 and "ErrorInvalidIdMalformed" in r.text

@@ -35,8 +35,10 @@ def handle(ctx: Context) -> list[str]:
             else:
                 if is_calendar:
                     meetings.before_delete(ctx, item, option, None)
-                destination = {"MoveToDeletedItems": "deleteditems",
-                               "SoftDelete": "recoverableitemsdeletions"}.get(delete_type)
+                destination = {
+                    "MoveToDeletedItems": "deleteditems",
+                    "SoftDelete": "recoverableitemsdeletions",
+                }.get(delete_type)
                 if destination and item.folder != destination:
                     item.folder = destination  # soft-deleted items stay recoverable, as in Exchange
                     ctx.store.save(item)
