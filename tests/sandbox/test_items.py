@@ -193,7 +193,8 @@ def test_delete_item_field_and_append_to_item_field(sandbox, account) -> None:
     assert lead.calendar.get(id=item.id).location is None
     fresh = lead.calendar.get(id=item.id)
     body = RAW.format(
-        '<m:UpdateItem ConflictResolution="NeverOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">'
+        '<m:UpdateItem ConflictResolution="NeverOverwrite" '
+        'SendMeetingInvitationsOrCancellations="SendToNone">'
         f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{fresh.id}" ChangeKey="{fresh.changekey}"/><t:Updates>'
         '<t:AppendToItemField><t:FieldURI FieldURI="item:Categories"/><t:CalendarItem><t:Categories>'
         "<t:String>b</t:String></t:Categories></t:CalendarItem></t:AppendToItemField>"
