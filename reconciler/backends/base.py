@@ -28,6 +28,7 @@ WriteKind = Literal[
     "move",  # change one occurrence (`occurrence`) to the desired override
     "restore",  # undo a skip or move the files no longer ask for (re-states the series)
     "adopt",  # stamp the marker on an existing unmanaged item, notifying nobody
+    "invite",  # send a meeting that was created silently (so its skips and moves were in place first)
 ]
 
 

@@ -266,12 +266,16 @@ def after_update(
     added = [a for a in new if a not in old]
     removed = [a for a in old if a not in new]
     kind = "FullUpdate" if changed & TIME_KEYS or index is not None else "InformationalUpdate"
-    if "Changed" in (option or ""):
+    if not before.get("calendar:MeetingRequestWasSent") and index is None:
+        # A meeting saved without sending is sent now: everyone gets a new request, as when Outlook sends it.
+        deliver_request(ctx, item, new, "NewMeetingRequest", option)
+    elif "Changed" in (option or ""):
         deliver_request(ctx, item, added, "NewMeetingRequest", option, index)
     else:
         deliver_request(ctx, item, added, "NewMeetingRequest", option, index)
         deliver_request(ctx, item, [a for a in new if a in old], kind, option, index)
-    deliver_cancellation(ctx, item, removed, option)
+    if before.get("calendar:MeetingRequestWasSent"):
+        deliver_cancellation(ctx, item, removed, option)
     if new:
         item.fields["calendar:MeetingRequestWasSent"] = True
         ctx.store.save(item)

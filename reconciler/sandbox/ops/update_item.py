@@ -128,9 +128,8 @@ def handle(ctx: Context) -> list[str]:
                 _update_occurrence(target, updates, ctx)
             else:
                 item.fields = apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
-                if any(
-                    before.get(k) != item.fields.get(k) for k in ("calendar:Start", "calendar:Recurrence")
-                ):
+                touched = {field_key(u[0]) for u in updates}
+                if touched & {"calendar:Start", "calendar:Recurrence"}:  # Exchange drops exceptions then
                     item.fields.pop("$deleted", None)
                     item.fields.pop("$modified", None)
                 if is_calendar:
