@@ -51,6 +51,9 @@ _KIND_BY_FIELD_CLASS = {
     "EmailAddressField": "text",
     "MessageHeaderField": "xml",
     "EnumAsIntField": "text",
+    "FreeBusyStatusField": "text",
+    "CultureField": "text",
+    "AppointmentStateField": "int",
 }
 ELEMENT_BY_CLASS = {
     "IPM.Appointment": "CalendarItem",
@@ -120,7 +123,7 @@ def parse_value(key: str, el: etree._Element, zone: Any = None) -> Any:
     if kind == "datetime":
         return parse_datetime(text, zone)
     if kind == "bool":
-        return text.strip().lower() == "true"
+        return text.strip().lower() in ("true", "1")  # xs:boolean; exchangelib sends 1/0
     if kind == "int":
         return int(text.strip() or 0)
     if kind == "strings":

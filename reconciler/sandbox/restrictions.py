@@ -53,7 +53,7 @@ def _coerce(kind: str, text: str) -> Any:
     if kind == "datetime":
         return parse_datetime(text)
     if kind == "bool":
-        return text.strip().lower() == "true"
+        return text.strip().lower() in ("true", "1")
     if kind == "int":
         return int(text)
     return text

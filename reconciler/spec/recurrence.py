@@ -128,3 +128,14 @@ def occurrences(meeting: Meeting, window_start: datetime, window_end: datetime) 
                 )
             )
     return sorted(out, key=lambda o: o.start)
+
+
+def occurrence_index(meeting: Meeting, day: date) -> int | None:
+    """The 1-based position of the occurrence on `day` in its series (EWS's InstanceIndex)."""
+    if meeting.recurrence is None:
+        return 1 if meeting.start.date() == day else None
+    r = rule(meeting.recurrence, meeting.start)
+    found = occurrence_start(meeting, day)
+    if found is None:
+        return None
+    return len(r.between(meeting.start, found, inc=True))

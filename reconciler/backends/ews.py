@@ -1,0 +1,314 @@
+"""The EWS backend: observes and changes organizers' calendars through exchangelib.
+
+Reads are batched (a paged FindItem on the marker, then GetItem of the managed fields, 100 per request);
+writes use exchangelib's bulk operations, grouped by kind and notification option, and every per-item
+result is checked. Every write states its notification option explicitly: exchangelib's default notifies
+nobody.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from exchangelib import (
+    DELEGATE,
+    IMPERSONATION,
+    Account,
+    Build,
+    CalendarItem,
+    Configuration,
+    Version,
+)
+from exchangelib.items import (
+    ALL_OCCURRENCES,
+    MOVE_TO_DELETED_ITEMS,
+    SEND_AND_SAVE_COPY,
+    SEND_TO_ALL_AND_SAVE_COPY,
+    SEND_TO_CHANGED_AND_SAVE_COPY,
+    SEND_TO_NONE,
+    CancelCalendarItem,
+)
+from exchangelib.properties import OccurrenceItemId, ReferenceItemId
+from exchangelib.protocol import FaultTolerance
+
+from reconciler.backends import ews_marker
+from reconciler.backends.base import Marker, Observation, ObservedMeeting, Write, WriteResult
+from reconciler.backends.ews_mapping import READ_FIELDS, UPDATE_FIELDS, item_fields, meeting_from_item
+from reconciler.spec.recurrence import occurrence_index
+
+PAGE = 100
+SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
+
+
+def _error(result: Any) -> str | None:
+    if isinstance(result, Exception):
+        return f"{type(result).__name__}: {result}"
+    return None
+
+
+class EwsBackend:
+    """A `CalendarBackend` over EWS. One exchangelib `Account` per organizer (impersonation or delegate)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        credentials: Any = None,
+        auth_type: str | None = None,
+        access: str = "impersonation",
+        max_wait: float = 120,
+        pin_version: bool = False,
+    ) -> None:
+        self.endpoint = endpoint
+        self.target = f"ews {endpoint}"
+        self.config = Configuration(
+            service_endpoint=endpoint,
+            credentials=credentials,
+            auth_type=auth_type,
+            version=Version(Build(15, 1)) if pin_version else None,
+            retry_policy=FaultTolerance(max_wait=max_wait),
+        )
+        self.access = IMPERSONATION if access == "impersonation" else DELEGATE
+        self.accounts: dict[str, Account] = {}
+        ews_marker.register()
+
+    def account(self, organizer: str) -> Account:
+        if organizer not in self.accounts:
+            self.accounts[organizer] = Account(
+                organizer, config=self.config, autodiscover=False, access_type=self.access
+            )
+        return self.accounts[organizer]
+
+    def close(self) -> None:
+        from exchangelib import close_connections
+
+        close_connections()
+        self.accounts.clear()
+
+    # -- observe ------------------------------------------------------------------------------------------
+
+    def observe(self, organizer: str, namespace: str) -> Observation:
+        account = self.account(organizer)
+        folder_requests = 0 if "calendar" in account.__dict__ else 2
+        items = list(
+            account.calendar.filter(reconciler_key__exists=True).only(*READ_FIELDS, *ews_marker.FIELDS)
+        )
+        locations = self._occurrence_locations(account, items)
+        mine: dict[str, ObservedMeeting] = {}
+        duplicates: list[ObservedMeeting] = []
+        others: set[str] = set()
+        for item in items:
+            if item.reconciler_namespace != namespace:
+                others.add(item.reconciler_namespace or "")
+                continue
+            key = item.reconciler_key
+            meeting = meeting_from_item(
+                item, key, organizer, item.reconciler_timezone, locations.get(item.id)
+            )
+            observed = ObservedMeeting(
+                meeting,
+                Marker(namespace, key, item.reconciler_spec_hash or ""),
+                item.id,
+                item.changekey,
+                item.uid,
+            )
+            if key in mine:
+                duplicates.append(observed)
+            else:
+                mine[key] = observed
+        pages = max(1, math.ceil(len(items) / PAGE))
+        gets = math.ceil(len(items) / PAGE) + math.ceil(sum(len(v) for v in locations.values()) / PAGE)
+        return Observation(
+            organizer,
+            tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
+            tuple(duplicates),
+            tuple(sorted(others)),
+            folder_requests + pages + gets,
+        )
+
+    def _occurrence_locations(self, account: Account, items: list) -> dict[str, dict[date, str | None]]:
+        """Locations of modified occurrences: one batched GetItem for all of them (only when there are any)."""
+        wanted = [(item, occ) for item in items for occ in item.modified_occurrences or []]
+        if not wanted:
+            return {}
+        fetched = account.fetch(ids=[occ for _, occ in wanted], only_fields=["location", "original_start"])
+        out: dict[str, dict[date, str | None]] = {}
+        for (item, occ), got in zip(wanted, fetched, strict=True):
+            if isinstance(got, Exception):
+                continue
+            tz = item._start_timezone
+            day = occ.original_start.astimezone(tz).date() if tz else occ.original_start.date()
+            out.setdefault(item.id, {})[day] = got.location
+        return out
+
+    # -- apply --------------------------------------------------------------------------------------------
+
+    def apply(self, organizer: str, writes: Sequence[Write]) -> list[WriteResult]:
+        account = self.account(organizer)
+        results: dict[int, WriteResult] = {}
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, write in enumerate(writes):
+            groups.setdefault((write.kind, write.send), []).append(i)
+        handlers: dict[str, Callable[..., list[Any]]] = {
+            "create": self._create,
+            "update": self._update,
+            "invite": self._update,
+            "adopt": self._update,
+            "restore": self._update,
+            "move": self._move,
+            "skip": self._skip,
+            "cancel": self._cancel,
+        }
+        for (kind, send), indexes in groups.items():
+            batch = [writes[i] for i in indexes]
+            try:
+                outcomes = handlers[kind](account, batch, send)
+            except Exception as exc:  # a request that failed as a whole fails each of its writes
+                outcomes = [exc] * len(batch)
+            for i, outcome in zip(indexes, outcomes, strict=True):
+                results[i] = self._result(writes[i], outcome)
+        return [results[i] for i in range(len(writes))]
+
+    @staticmethod
+    def _result(write: Write, outcome: Any) -> WriteResult:
+        error = _error(outcome)
+        if error:
+            return WriteResult(write, error=error)
+        if isinstance(outcome, tuple):
+            return WriteResult(write, item_id=outcome[0], change_key=outcome[1])
+        return WriteResult(
+            write,
+            item_id=getattr(outcome, "id", write.item_id),
+            change_key=getattr(outcome, "changekey", None),
+        )
+
+    def _marker_fields(self, write: Write) -> dict[str, Any]:
+        meeting = write.meeting
+        return {
+            "reconciler_namespace": write.marker.namespace,
+            "reconciler_key": write.marker.key,
+            "reconciler_spec_hash": write.marker.spec_hash,
+            "reconciler_timezone": meeting.timezone if meeting else None,
+        }
+
+    def _create(self, account: Account, writes: list[Write], send: str) -> list[Any]:
+        items = []
+        for write in writes:
+            assert write.meeting is not None
+            items.append(
+                CalendarItem(
+                    account=account,
+                    folder=account.calendar,
+                    uid=ews_marker.uid_for(write.marker.namespace, write.marker.key),
+                    **item_fields(write.meeting),
+                    **self._marker_fields(write),
+                )
+            )
+        return account.bulk_create(
+            folder=account.calendar, items=items, send_meeting_invitations=SEND[send], chunk_size=PAGE
+        )
+
+    def _update(self, account: Account, writes: list[Write], send: str) -> list[Any]:
+        pairs = []
+        for write in writes:
+            assert write.meeting is not None
+            fields = item_fields(write.meeting)
+            names: list[str] = []
+            for model_field in write.fields:
+                names += [n for n in UPDATE_FIELDS.get(model_field, ()) if n not in names]
+            if write.kind == "restore" and "recurrence" not in names:
+                names.append("recurrence")
+            values = {n: fields[n] for n in names}
+            item = CalendarItem(
+                account=account,
+                folder=account.calendar,
+                id=write.item_id,
+                changekey=write.change_key,
+                **values,
+                **self._marker_fields(write),
+            )
+            pairs.append((item, [*names, *ews_marker.FIELDS]))
+        return account.bulk_update(
+            items=pairs,
+            conflict_resolution="NeverOverwrite",
+            send_meeting_invitations_or_cancellations=SEND[send],
+            chunk_size=PAGE,
+        )
+
+    def _occurrence(self, account: Account, write: Write) -> CalendarItem:
+        assert write.meeting is not None and write.occurrence is not None
+        index = occurrence_index(write.meeting, write.occurrence)
+        if index is None:
+            raise ValueError(f"{write.occurrence} is not an occurrence of {write.key}")
+        return CalendarItem(
+            account=account,
+            folder=account.calendar,
+            _id=OccurrenceItemId(id=write.item_id, changekey=None, instance_index=index),
+        )
+
+    def _skip(self, account: Account, writes: list[Write], send: str) -> list[Any]:
+        ids = []
+        for write in writes:
+            try:
+                ids.append(self._occurrence(account, write))
+            except ValueError as exc:
+                ids.append(exc)
+        targets = [i for i in ids if not isinstance(i, Exception)]
+        answers = iter(
+            account.bulk_delete(
+                ids=targets,
+                delete_type=MOVE_TO_DELETED_ITEMS,
+                send_meeting_cancellations=SEND[send],
+                affected_task_occurrences=ALL_OCCURRENCES,
+                chunk_size=PAGE,
+            )
+            if targets
+            else []
+        )
+        return [i if isinstance(i, Exception) else next(answers) for i in ids]
+
+    def _move(self, account: Account, writes: list[Write], send: str) -> list[Any]:
+        from reconciler.backends.ews_mapping import local_to_ews
+
+        pairs = []
+        for write in writes:
+            occ = self._occurrence(account, write)
+            meeting = write.meeting
+            assert meeting is not None
+            override = next(m for m in meeting.moves if m.date == write.occurrence)
+            from reconciler.spec.recurrence import occurrence_start
+
+            start = override.start or occurrence_start(meeting, write.occurrence)
+            occ.start = local_to_ews(start, meeting.timezone)
+            occ.end = local_to_ews(start + (override.duration or meeting.duration), meeting.timezone)
+            occ.location = override.location if override.location is not None else meeting.location
+            pairs.append((occ, ["start", "end", "location"]))
+        return account.bulk_update(
+            items=pairs,
+            conflict_resolution="AlwaysOverwrite",
+            send_meeting_invitations_or_cancellations=SEND[send],
+            chunk_size=PAGE,
+        )
+
+    def _cancel(self, account: Account, writes: list[Write], send: str) -> list[Any]:
+        if send == "none":  # our own duplicates: removed without a message (attendees share the UID)
+            return account.bulk_delete(
+                ids=[(w.item_id, w.change_key) for w in writes],
+                delete_type=MOVE_TO_DELETED_ITEMS,
+                send_meeting_cancellations=SEND_TO_NONE,
+                chunk_size=PAGE,
+            )
+        items = [
+            CancelCalendarItem(
+                account=account,
+                reference_item_id=ReferenceItemId(id=w.item_id, changekey=w.change_key),
+                new_body=w.message,
+            )
+            for w in writes
+        ]
+        return account.bulk_create(
+            folder=account.sent, items=items, message_disposition=SEND_AND_SAVE_COPY, chunk_size=PAGE
+        )

@@ -1,0 +1,92 @@
+"""A meeting as canonical JSON data, and the hash of what it asks of the calendar.
+
+The hash is stamped on every managed item as its last-applied spec: a difference between the calendar and
+the files that the files did not cause (the hash still matches) is drift. `key`, `previous_keys` and
+`notify` are left out of the hash: they are not on the calendar, and a rename must not look like a change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
+
+NOT_ON_CALENDAR = ("key", "previous_keys", "notify")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_canonical(meeting: Meeting) -> dict[str, Any]:
+    """Plain JSON data for a meeting (dates ISO, durations in seconds)."""
+    return _plain(meeting)
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def spec_hash(meeting: Meeting) -> str:
+    data = {k: v for k, v in to_canonical(meeting).items() if k not in NOT_ON_CALENDAR}
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:32]
+
+
+def meeting_from_canonical(data: dict[str, Any]) -> Meeting:
+    """The inverse of `to_canonical` (plan files carry desired meetings this way)."""
+
+    def people(items: list[dict]) -> tuple[Attendee, ...]:
+        return tuple(Attendee(**a) for a in items)
+
+    rec = data.get("recurrence")
+    recurrence = None
+    if rec:
+        recurrence = Recurrence(
+            **{
+                **rec,
+                "days": tuple(rec["days"]),
+                "until": date.fromisoformat(rec["until"]) if rec.get("until") else None,
+            }
+        )
+    moves = tuple(
+        OccurrenceOverride(
+            date=date.fromisoformat(m["date"]),
+            start=datetime.fromisoformat(m["start"]) if m.get("start") else None,
+            duration=timedelta(seconds=m["duration"]) if m.get("duration") is not None else None,
+            location=m.get("location"),
+        )
+        for m in data.get("moves", [])
+    )
+    att = data.get("attendees", {})
+    return Meeting(
+        **{
+            **data,
+            "start": datetime.fromisoformat(data["start"]),
+            "duration": timedelta(seconds=data["duration"]),
+            "attendees": Attendees(
+                people(att.get("required", [])),
+                people(att.get("optional", [])),
+                people(att.get("resources", [])),
+            ),
+            "recurrence": recurrence,
+            "skip": tuple(date.fromisoformat(d) for d in data.get("skip", [])),
+            "moves": moves,
+            "categories": tuple(data.get("categories", [])),
+            "reminder": timedelta(seconds=data["reminder"]) if data.get("reminder") is not None else None,
+            "previous_keys": tuple(data.get("previous_keys", [])),
+        }
+    )
