@@ -130,7 +130,7 @@ class EwsBackend:
         )
 
     def _occurrence_locations(self, account: Account, items: list) -> dict[str, dict[date, str | None]]:
-        """Locations of modified occurrences: one batched GetItem for all of them (only when there are any)."""
+        """Locations of moved occurrences: one batched GetItem for all of them, only when there are any."""
         wanted = [(item, occ) for item in items for occ in item.modified_occurrences or []]
         if not wanted:
             return {}

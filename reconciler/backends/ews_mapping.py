@@ -173,7 +173,7 @@ def item_fields(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-# -- reading back ---------------------------------------------------------------------------------------------
+# -- reading back ------------------------------------------------------------------------------------------
 
 
 def _wall(moment: datetime | date, tz: ZoneInfo) -> datetime:
