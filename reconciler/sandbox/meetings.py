@@ -107,9 +107,19 @@ def _copy(ctx: Context, mailbox: str, uid: str) -> Item | None:
 
 
 def deliver_request(
-    ctx: Context, organizer: Item, recipients: list[str], kind: str, option: str, index: int | None = None
+    ctx: Context,
+    organizer: Item,
+    recipients: list[str],
+    kind: str,
+    option: str,
+    index: int | None = None,
+    same_message: bool = False,
 ) -> None:
-    """Send a meeting request (NewMeetingRequest | FullUpdate | InformationalUpdate) to `recipients`."""
+    """Send a meeting request (NewMeetingRequest | FullUpdate | InformationalUpdate) to `recipients`.
+
+    `same_message`: these recipients are on the message just sent (an update to everyone, where added
+    attendees see a new request), so it is not counted or copied to Sent Items a second time.
+    """
     if not recipients:
         return
     uid = organizer.get("calendar:UID")
@@ -157,6 +167,8 @@ def deliver_request(
                 extra,
             ),
         )
+    if same_message:
+        return
     _sent(
         ctx,
         organizer,
@@ -272,8 +284,9 @@ def after_update(
     elif "Changed" in (option or ""):
         deliver_request(ctx, item, added, "NewMeetingRequest", option, index)
     else:
-        deliver_request(ctx, item, added, "NewMeetingRequest", option, index)
-        deliver_request(ctx, item, [a for a in new if a in old], kind, option, index)
+        kept = [a for a in new if a in old]
+        deliver_request(ctx, item, kept, kind, option, index)
+        deliver_request(ctx, item, added, "NewMeetingRequest", option, index, same_message=bool(kept))
     if before.get("calendar:MeetingRequestWasSent"):
         deliver_cancellation(ctx, item, removed, option)
     if new:
