@@ -5,6 +5,7 @@ Heavy imports (exchangelib, jsonschema) happen inside the commands so that `--he
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -55,6 +56,104 @@ def schedule(
     from reconciler.spec.report import run_schedule
 
     raise typer.Exit(run_schedule(path, days=days))
+
+
+ConfigOption = typer.Option(
+    None, "--config", envvar="RECONCILER_CONFIG", help="Configuration file (default: ./reconciler.yaml)."
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def plan(
+    config: Path | None = ConfigOption,
+    fmt: str = typer.Option("text", "--format", help="text | markdown | json"),
+    out: Path | None = typer.Option(None, "--out", help="Save the plan here, to apply exactly it later."),
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 0 when there is nothing to do, 2 when there are changes."
+    ),
+) -> None:
+    """Show what apply would do: invitations, updates and cancellations, and to whom."""
+    from reconciler import run
+    from reconciler.backends.factory import BackendError, open_backend
+
+    if fmt not in ("text", "markdown", "json"):
+        raise _fail("--format must be text, markdown or json")
+    try:
+        settings = run.settings_for(config)
+        desired = run.load_desired(settings)
+        with open_backend(settings) as backend:
+            planned = run.make_plan(settings, backend, desired)
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:  # the service failed: say so, without a traceback
+        raise _fail(f"cannot plan against the target: {type(exc).__name__}: {exc}") from None
+    typer.echo(run.render(planned.plan, fmt, color=run.stdout_is_tty()), nl=fmt == "text")
+    for line in run.refusal_text(planned.refusals, force=False):
+        typer.echo(line, err=True)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(planned.plan.to_json())
+        typer.echo(f"plan saved to {out}; apply it with `reconciler apply {out}`", err=True)
+    if any(not r.forceable for r in planned.refusals):
+        raise typer.Exit(1)
+    raise typer.Exit(2 if detailed_exitcode and planned.plan.active else 0)
+
+
+@app.command()
+def apply(
+    planfile: Path | None = typer.Argument(None, help="A plan saved with `plan --out`: applied exactly."),
+    config: Path | None = ConfigOption,
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
+    force: bool = typer.Option(
+        False, "--force", help="Go past the safety thresholds (not the absolute ones)."
+    ),
+) -> None:
+    """Make the calendars match the files: send the invitations, updates and cancellations planned."""
+    from reconciler import run
+    from reconciler.backends.factory import BackendError, open_backend
+    from reconciler.plan import safety
+    from reconciler.plan.changes import Plan
+
+    try:
+        settings = run.settings_for(config)
+        desired = run.load_desired(settings)
+        saved = None
+        if planfile:
+            try:
+                saved = Plan.from_json(planfile.read_text())
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise run.RunError(f"cannot use plan file {planfile}: {exc}") from None
+        with open_backend(settings) as backend:
+            planned = run.make_plan(settings, backend, desired)
+            if saved is not None:
+                run.check_saved_plan(saved, planned.plan, desired)
+                planned = run.Planned(saved, safety.check(saved, settings), desired)
+            typer.echo(run.render(planned.plan, "text", color=run.stdout_is_tty()))
+            if not planned.plan.active:
+                typer.echo("Nothing to apply.")
+                raise typer.Exit(0)
+            for line in run.refusal_text(planned.refusals, force):
+                typer.echo(line, err=True)
+            if safety.blocking(planned.refusals, force):
+                raise _fail("nothing was applied.")
+            if saved is None and not auto_approve:
+                if not sys.stdin.isatty():
+                    raise _fail("not a terminal: pass --auto-approve to apply without confirmation")
+                if not typer.confirm("Apply these changes?"):
+                    raise _fail("nothing was applied.")
+            code = run.run_apply(settings, backend, planned, typer.echo)
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        raise _fail(f"the target failed: {type(exc).__name__}: {exc}; a re-run converges") from None
+    raise typer.Exit(code)
 
 
 def main() -> None:

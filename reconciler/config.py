@@ -67,6 +67,7 @@ class Settings:
     namespace: str
     meetings: Path
     target: Target = field(default_factory=Target)
+    organizers: tuple[str, ...] = ()
     policy: Policy = field(default_factory=Policy)
     source: Path | None = None
 
@@ -123,6 +124,7 @@ def load_config(path: Path | None = None) -> Settings:
         db = target_fields.get("path", Target.path)
         target_fields["path"] = db if db == ":memory:" else str(base / db)
     return Settings(
+        organizers=tuple(o.lower() for o in data.get("organizers", ())),
         namespace=data["namespace"],
         meetings=base / data.get("meetings", "meetings"),
         target=Target(**target_fields),

@@ -1,0 +1,146 @@
+"""Execute a plan through a backend: phased, batched, paced, each outcome reported as it lands.
+
+Writes run in phases per organizer (creates; master updates; occurrence skips and moves; invitations of
+meetings created silently; cancellations), so later writes learn the item ids earlier ones produced. A
+failed write stops the rest of its meeting's writes but never the other meetings'. Sends are paced to the
+configured message rate over a sliding minute.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from reconciler.backends.base import CalendarBackend, Write
+from reconciler.plan.changes import Change, Plan
+
+PHASES = (("create",), ("update", "restore", "adopt"), ("skip", "move"), ("invite",), ("cancel",))
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one planned change went."""
+
+    change: Change
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Pacer:
+    """At most `per_minute` messages in any sliding minute; waits (with an injectable clock) when needed."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self.sleep = sleep
+        self.sent: deque[float] = deque()
+        self.waited = 0.0
+
+    def take(self, messages: int) -> None:
+        if messages <= 0:
+            return
+        while True:
+            now = self.clock()
+            while self.sent and self.sent[0] <= now - 60:
+                self.sent.popleft()
+            if len(self.sent) + messages <= max(self.per_minute, messages):
+                break
+            pause = self.sent[0] + 60 - now
+            self.waited += pause
+            self.sleep(pause)
+        now = self.clock()
+        self.sent.extend([now] * messages)
+
+
+def write_messages(change: Change) -> dict[int, int]:
+    """Messages each of a change's writes sends (by index), adding up to the change's planned total."""
+    counts = {i: (0 if w.send == "none" else 1) for i, w in enumerate(change.writes)}
+    extra = change.messages - sum(counts.values())
+    for i, w in enumerate(change.writes):  # an update also cancels removed attendees: a second message
+        if extra > 0 and w.kind == "update" and counts[i]:
+            counts[i] += extra
+            extra = 0
+    return counts
+
+
+def _chunks(items: list[tuple[Write, int]], limit: float) -> list[list[tuple[Write, int]]]:
+    out: list[list[tuple[Write, int]]] = [[]]
+    messages = 0
+    for write, n in items:
+        if out[-1] and (len(out[-1]) >= BATCH or (n and messages + n > limit)):
+            out.append([])
+            messages = 0
+        out[-1].append((write, n))
+        messages += n
+    return [c for c in out if c]
+
+
+def apply_plan(
+    plan: Plan, backend: CalendarBackend, pacer: Pacer, report: Callable[[Outcome], None] = lambda o: None
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    by_organizer: dict[str, list[Change]] = {}
+    for change in plan.active:
+        by_organizer.setdefault(change.organizer, []).append(change)
+    for organizer, changes in by_organizer.items():
+        outcomes += _apply_organizer(organizer, changes, backend, pacer, report)
+    return outcomes
+
+
+def _apply_organizer(
+    organizer: str,
+    changes: Sequence[Change],
+    backend: CalendarBackend,
+    pacer: Pacer,
+    report: Callable[[Outcome], None],
+) -> list[Outcome]:
+    item_ids = {c.key: c.item_id for c in changes if c.item_id}
+    errors: dict[str, str] = {}
+    remaining = {c.key: sum(1 for _ in c.writes) for c in changes}
+    done: list[Outcome] = []
+    by_key = {c.key: c for c in changes}
+
+    def finish(key: str) -> None:
+        outcome = Outcome(by_key[key], errors.get(key))
+        done.append(outcome)
+        report(outcome)
+
+    for phase in PHASES:
+        batch: list[tuple[Write, int]] = []
+        for change in changes:
+            counts = write_messages(change)
+            for i, write in enumerate(change.writes):
+                if write.kind not in phase:
+                    continue
+                if change.key in errors:
+                    remaining[change.key] -= 1
+                    continue
+                if write.item_id is None and write.kind != "create":
+                    write = replace(write, item_id=item_ids.get(change.key))
+                batch.append((write, counts[i]))
+        for chunk in _chunks(batch, pacer.per_minute):
+            pacer.take(sum(n for _, n in chunk))
+            results = backend.apply(organizer, [w for w, _ in chunk])
+            for result in results:
+                key = result.write.key
+                if result.error and key not in errors:
+                    errors[key] = f"{result.write.kind} failed: {result.error}"
+                elif result.write.kind == "create" and result.item_id:
+                    item_ids[key] = result.item_id
+                remaining[key] -= 1
+                if remaining[key] == 0:
+                    finish(key)
+        for key in [k for k, n in remaining.items() if n == 0 and k not in {o.change.key for o in done}]:
+            finish(key)
+    return done

@@ -1,0 +1,87 @@
+"""Open the configured target: the embedded sandbox (started in-process) or an EWS endpoint.
+
+Credentials come only from the environment variables the configuration names; a missing one is an error
+that names the variable, never its value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from reconciler.backends.ews import EwsBackend
+from reconciler.config import Settings, is_loopback
+
+
+class BackendError(Exception):
+    """The target cannot be reached or configured."""
+
+
+def _env(name: str | None, what: str) -> str:
+    if not name:
+        raise BackendError(f"target.{what}_env is not set in the configuration")
+    value = os.environ.get(name)
+    if not value:
+        raise BackendError(f"environment variable {name} ({what}) is not set")
+    return value
+
+
+@contextmanager
+def open_backend(settings: Settings) -> Iterator[EwsBackend]:
+    target = settings.target
+    if target.kind == "sandbox":
+        from exchangelib.transport import NOAUTH
+
+        from reconciler.sandbox import Sandbox
+
+        if target.path != ":memory:":
+            Path(target.path).parent.mkdir(parents=True, exist_ok=True)
+        with Sandbox(db=target.path) as sandbox:
+            backend = EwsBackend(
+                sandbox.endpoint, auth_type=NOAUTH, pin_version=True, max_wait=target.max_wait_seconds
+            )
+            backend.target = f"embedded sandbox ({target.path})"
+            try:
+                yield backend
+            finally:
+                backend.close()
+        return
+    yield from _ews(settings)
+
+
+def _ews(settings: Settings) -> Iterator[EwsBackend]:
+    from exchangelib import BASIC, NTLM, OAUTH2, Credentials, OAuth2Credentials
+    from exchangelib.protocol import BaseProtocol, NoVerifyHTTPAdapter
+    from exchangelib.transport import NOAUTH
+
+    target = settings.target
+    assert target.endpoint is not None
+    credentials = None
+    if target.auth in ("basic", "ntlm"):
+        credentials = Credentials(
+            _env(target.username_env, "username"), _env(target.password_env, "password")
+        )
+    elif target.auth == "oauth2":
+        credentials = OAuth2Credentials(
+            client_id=_env(target.client_id_env, "client_id"),
+            client_secret=_env(target.client_secret_env, "client_secret"),
+            tenant_id=_env(target.tenant_id_env, "tenant_id"),
+        )
+    if not target.verify_tls:
+        if not is_loopback(target.endpoint):
+            raise BackendError("TLS verification can only be switched off for loopback endpoints")
+        BaseProtocol.HTTP_ADAPTER_CLS = NoVerifyHTTPAdapter
+    auth = {"basic": BASIC, "ntlm": NTLM, "oauth2": OAUTH2, "none": NOAUTH}[target.auth]
+    backend = EwsBackend(
+        target.endpoint,
+        credentials=credentials,
+        auth_type=auth,
+        access=target.access,
+        max_wait=target.max_wait_seconds,
+    )
+    try:
+        yield backend
+    finally:
+        backend.close()

@@ -1,0 +1,1 @@
+"""Planning: diff desired against observed, the plan as data, safety checks, renderings."""

@@ -1,0 +1,202 @@
+"""A plan is data: the changes, the writes each needs, who receives what, and a checksum.
+
+It serialises to canonical JSON (sorted keys), from which the text, markdown and JSON renderings and a saved
+plan file are all derived. The checksum covers the desired state and the changes, so applying a saved plan
+refuses when the files changed since it was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from reconciler.backends.base import Marker, Write
+from reconciler.spec.canonical import canonical_json, meeting_from_canonical, to_canonical
+
+Action = Literal["create", "update", "drift", "rename", "cancel", "orphan", "duplicate"]
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field that differs: its value in the calendar (`before`) and in the files (`after`), as JSON data."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """Everything that happens to one meeting."""
+
+    action: Action
+    key: str
+    organizer: str
+    subject: str
+    summary: str
+    reason: str = ""
+    fields: tuple[FieldChange, ...] = ()
+    writes: tuple[Write, ...] = ()
+    messages: int = 0
+    recipients: tuple[str, ...] = ()
+    deliveries: int = 0
+    """Messages times their recipients: what counts against a daily recipient budget."""
+    item_id: str | None = None
+    change_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    namespace: str
+    target: str
+    changes: tuple[Change, ...]
+    desired_checksum: str
+    managed: int = 0
+    """Managed meetings found in the calendars (for the change-percentage threshold)."""
+    desired: int = 0
+    other_namespaces: tuple[str, ...] = ()
+    message_rate_per_minute: float = 30
+    observe_requests: int = 0
+    organizers: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def active(self) -> tuple[Change, ...]:
+        """Changes that write something (an `orphan` is only reported)."""
+        return tuple(c for c in self.changes if c.writes)
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def messages(self) -> int:
+        return sum(c.messages for c in self.changes)
+
+    @property
+    def recipients(self) -> int:
+        return len({r for c in self.changes for r in c.recipients})
+
+    @property
+    def deliveries(self) -> int:
+        return sum(c.deliveries for c in self.changes)
+
+    @property
+    def pacing_seconds(self) -> float:
+        return self.messages / self.message_rate_per_minute * 60 if self.messages else 0.0
+
+    def to_data(self) -> dict[str, Any]:
+        data = {
+            "format": FORMAT_VERSION,
+            "namespace": self.namespace,
+            "target": self.target,
+            "desired_checksum": self.desired_checksum,
+            "managed": self.managed,
+            "desired": self.desired,
+            "other_namespaces": list(self.other_namespaces),
+            "message_rate_per_minute": self.message_rate_per_minute,
+            "observe_requests": self.observe_requests,
+            "organizers": list(self.organizers),
+            "changes": [_change_data(c) for c in self.changes],
+            "summary": {
+                "create": self.count("create"),
+                "update": self.count("update") + self.count("rename"),
+                "cancel": self.count("cancel") + self.count("duplicate"),
+                "drift": self.count("drift"),
+                "orphan": self.count("orphan"),
+                "messages": self.messages,
+                "recipients": self.recipients,
+                "deliveries": self.deliveries,
+                "pacing_seconds": round(self.pacing_seconds),
+            },
+        }
+        data["checksum"] = checksum(data)
+        return data
+
+    @property
+    def checksum(self) -> str:
+        return self.to_data()["checksum"]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_data(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        data = json.loads(text)
+        if data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"plan format {data.get('format')!r} is not {FORMAT_VERSION}")
+        if checksum(data) != data.get("checksum"):
+            raise ValueError("the plan file was edited after it was made (checksum mismatch)")
+        return cls(
+            namespace=data["namespace"],
+            target=data["target"],
+            changes=tuple(_change_from(c) for c in data["changes"]),
+            desired_checksum=data["desired_checksum"],
+            managed=data["managed"],
+            desired=data["desired"],
+            other_namespaces=tuple(data["other_namespaces"]),
+            message_rate_per_minute=data["message_rate_per_minute"],
+            observe_requests=data["observe_requests"],
+            organizers=tuple(data["organizers"]),
+        )
+
+
+def checksum(data: dict[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k not in ("checksum", "summary", "observe_requests")}
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+def desired_checksum(meetings: Any) -> str:
+    """Checksum of the desired state itself (comments and formatting in the files do not count)."""
+    return hashlib.sha256(canonical_json([to_canonical(m) for m in meetings]).encode()).hexdigest()
+
+
+def _write_data(w: Write) -> dict[str, Any]:
+    return {
+        "kind": w.kind,
+        "key": w.key,
+        "send": w.send,
+        "marker": asdict(w.marker),
+        "meeting": to_canonical(w.meeting) if w.meeting else None,
+        "item_id": w.item_id,
+        "change_key": w.change_key,
+        "fields": list(w.fields),
+        "occurrence": w.occurrence.isoformat() if w.occurrence else None,
+        "message": w.message,
+    }
+
+
+def _write_from(d: dict[str, Any]) -> Write:
+    return Write(
+        kind=d["kind"],
+        key=d["key"],
+        send=d["send"],
+        marker=Marker(**d["marker"]),
+        meeting=meeting_from_canonical(d["meeting"]) if d["meeting"] else None,
+        item_id=d["item_id"],
+        change_key=d["change_key"],
+        fields=tuple(d["fields"]),
+        occurrence=date.fromisoformat(d["occurrence"]) if d["occurrence"] else None,
+        message=d["message"],
+    )
+
+
+def _change_data(c: Change) -> dict[str, Any]:
+    data = asdict(c)
+    data["fields"] = [asdict(f) for f in c.fields]
+    data["writes"] = [_write_data(w) for w in c.writes]
+    data["recipients"] = list(c.recipients)
+    return data
+
+
+def _change_from(d: dict[str, Any]) -> Change:
+    return Change(
+        **{
+            **d,
+            "fields": tuple(FieldChange(**f) for f in d["fields"]),
+            "writes": tuple(_write_from(w) for w in d["writes"]),
+            "recipients": tuple(d["recipients"]),
+        }
+    )

@@ -1,0 +1,286 @@
+"""Desired meetings × observed calendars → a `Plan`. Pure: no I/O.
+
+Per meeting: create, update (field-level, and occurrence-level for skips and moves), rename (through
+`previous_keys`: an update, never cancel plus create), drift (the calendar differs although the last-applied
+hash matches the files: someone edited it in Outlook; restored), cancel (left the files; only reported as
+`orphan` when prune is off) and duplicate (a second item with the same key, removed without a message,
+because attendees' copies share the UID).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
+from reconciler.config import Settings
+from reconciler.plan.changes import Change, FieldChange, Plan, desired_checksum
+from reconciler.plan.describe import describe_fields
+from reconciler.spec.canonical import spec_hash, to_canonical
+from reconciler.spec.model import Meeting
+
+# Fields compared on the series master; occurrence-level ones (skip, moves) are diffed separately.
+MASTER_FIELDS = (
+    "subject",
+    "start",
+    "duration",
+    "timezone",
+    "all_day",
+    "recurrence",
+    "attendees",
+    "location",
+    "body",
+    "body_html",
+    "categories",
+    "reminder",
+    "show_as",
+    "sensitivity",
+    "importance",
+    "response_requested",
+    "allow_new_time_proposal",
+)
+RESETS_EXCEPTIONS = {"start", "duration", "timezone", "all_day", "recurrence"}
+"""Setting these on a series makes Exchange drop its deleted and modified occurrences."""
+
+
+def field_changes(desired: Meeting, observed: Meeting) -> tuple[FieldChange, ...]:
+    want, have = to_canonical(desired), to_canonical(observed)
+    return tuple(FieldChange(f, have[f], want[f]) for f in MASTER_FIELDS if want[f] != have[f])
+
+
+def _send(setting: str, meeting: Meeting | None, allow_changed: bool = False) -> Send:
+    choice = meeting.notify if meeting and meeting.notify else setting
+    if choice == "changed" and not allow_changed:
+        return "all"
+    return choice  # type: ignore[return-value]
+
+
+def _attendees(meeting: Meeting) -> tuple[str, ...]:
+    return tuple(sorted(a.address for a in meeting.attendees.all()))
+
+
+def _occurrence_writes(
+    desired: Meeting, observed: Meeting | None, send: Send, marker: Marker, item_id: str | None, fresh: bool
+) -> list[Write]:
+    """Skip and move writes that bring the series' occurrences to the desired ones.
+
+    `fresh`: the series has no exceptions yet (just created, restored, or its start or pattern changed).
+    """
+    have_skip = set() if observed is None or fresh else set(observed.skip)
+    have_moves = {} if observed is None or fresh else {m.date: m for m in observed.moves}
+    want_moves = {m.date: m for m in desired.moves}
+    writes = [
+        Write("skip", desired.key, send, marker, desired, item_id, occurrence=d)
+        for d in desired.skip
+        if d not in have_skip
+    ]
+    for day in sorted(set(want_moves) | set(have_moves)):
+        if want_moves.get(day) != have_moves.get(day):  # changed, added, or moved back (no override)
+            writes.append(Write("move", desired.key, send, marker, desired, item_id, occurrence=day))
+    return writes
+
+
+def _messages(
+    writes: Sequence[Write], desired: Meeting | None, observed: Meeting | None
+) -> tuple[int, int, set]:
+    """(messages, deliveries, recipients) the writes will cause, counted as Exchange sends them."""
+    now = set(_attendees(desired)) if desired else set()
+    before = set(_attendees(observed)) if observed else set()
+    messages = deliveries = 0
+    recipients: set[str] = set()
+
+    def send(to: set[str]) -> None:
+        nonlocal messages, deliveries
+        if to:
+            messages += 1
+            deliveries += len(to)
+            recipients.update(to)
+
+    for w in writes:
+        if w.send == "none":
+            continue
+        if w.kind in ("create", "invite", "skip", "move", "restore"):
+            send(now)
+        elif w.kind == "cancel":
+            send(before)
+        elif w.kind == "update":
+            send(now - before if w.send == "changed" else now)
+            send(before - now)
+    return messages, deliveries, recipients
+
+
+def _change(
+    action: str,
+    desired: Meeting | None,
+    observed: ObservedMeeting | None,
+    writes: list[Write],
+    fields: tuple[FieldChange, ...] = (),
+    reason: str = "",
+    organizer: str = "",
+) -> Change:
+    meeting = desired or (observed.meeting if observed else None)
+    assert meeting is not None
+    messages, deliveries, recipients = _messages(writes, desired, observed.meeting if observed else None)
+    return Change(
+        action=action,
+        key=meeting.key if desired else observed.marker.key,  # type: ignore[union-attr]
+        organizer=organizer or meeting.organizer,
+        subject=meeting.subject,
+        summary=describe_fields(fields, desired, observed.meeting if observed else None),
+        reason=reason,
+        fields=fields,
+        writes=tuple(writes),
+        messages=messages,
+        recipients=tuple(sorted(recipients)),
+        deliveries=deliveries,
+        item_id=observed.item_id if observed else None,
+        change_key=observed.change_key if observed else None,
+    )  # type: ignore[arg-type]
+
+
+def _create(desired: Meeting, settings: Settings, reason: str = "") -> Change:
+    marker = Marker(settings.namespace, desired.key, spec_hash(desired))
+    send = _send(settings.policy.notify.create, desired)
+    if not desired.skip and not desired.moves:
+        return _change(
+            "create", desired, None, [Write("create", desired.key, send, marker, desired)], reason=reason
+        )
+    # Created silently, exceptions put in place, then sent: each attendee gets one invitation.
+    writes = [Write("create", desired.key, "none", marker, desired)]
+    writes += _occurrence_writes(desired, None, "none", marker, None, fresh=True)
+    writes.append(Write("invite", desired.key, send, marker, desired))
+    return _change("create", desired, None, writes, reason=reason)
+
+
+def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> Change | None:
+    marker = Marker(settings.namespace, desired.key, spec_hash(desired))
+    fields = field_changes(desired, observed.meeting)
+    renamed = observed.marker.key != desired.key
+    names = tuple(f.field for f in fields)
+    only_attendees = names == ("attendees",)
+    send = _send(settings.policy.notify.update, desired, allow_changed=only_attendees)
+    reset = bool(RESETS_EXCEPTIONS & set(names))
+    restore = not reset and bool(set(observed.meeting.skip) - set(desired.skip))  # a skip cannot be undone
+    occurrence_writes = _occurrence_writes(
+        desired, observed.meeting, send, marker, observed.item_id, fresh=reset or restore
+    )
+    skip_or_move = (desired.skip, desired.moves) != (observed.meeting.skip, observed.meeting.moves)
+    stale_marker = observed.marker.spec_hash != marker.spec_hash
+    if not fields and not occurrence_writes and not restore and not renamed and not stale_marker:
+        return None
+    writes: list[Write] = []
+    if fields or restore:
+        kind = "update" if fields else "restore"
+        writes.append(
+            Write(
+                kind,
+                desired.key,
+                send,
+                marker,
+                desired,
+                observed.item_id,
+                observed.change_key,
+                fields=names + (("recurrence",) if restore and "recurrence" not in names else ()),
+            )
+        )
+    elif renamed or stale_marker:  # re-stamp the marker only: nobody is notified
+        writes.append(
+            Write("update", desired.key, "none", marker, desired, observed.item_id, observed.change_key)
+        )
+    writes += occurrence_writes
+    drift = not renamed and not stale_marker and (bool(fields) or skip_or_move)
+    action = "drift" if drift else "rename" if renamed and not fields and not skip_or_move else "update"
+    reason = (
+        "edited in the calendar; restoring the files' version"
+        if drift
+        else f"renamed from {observed.marker.key}"
+        if renamed
+        else ""
+    )
+    return _change(action, desired, observed, writes, fields, reason)
+
+
+def diff(
+    desired: Sequence[Meeting], observations: Sequence[Observation], settings: Settings, target: str
+) -> Plan:
+    observed: dict[str, ObservedMeeting] = {}
+    duplicates: list[ObservedMeeting] = []
+    for obs in observations:
+        for o in obs.meetings:
+            if o.marker.key in observed:  # the same key under two organizers: the second one is a duplicate
+                duplicates.append(o)
+            else:
+                observed[o.marker.key] = o
+        duplicates += obs.duplicates
+    changes: list[Change] = []
+    claimed: set[str] = set()
+    for meeting in sorted(desired, key=lambda m: m.key):
+        match = observed.get(meeting.key)
+        if match is None:
+            match = next(
+                (observed[k] for k in meeting.previous_keys if k in observed and k not in claimed), None
+            )
+        if match is None:
+            changes.append(_create(meeting, settings))
+            continue
+        claimed.add(match.marker.key)
+        if (
+            match.meeting.organizer != meeting.organizer
+        ):  # a meeting moves calendars: cancel there, create here
+            changes.append(_cancel(match, settings, f"organizer changed to {meeting.organizer}"))
+            changes.append(_create(meeting, settings, f"organizer changed from {match.meeting.organizer}"))
+            continue
+        change = _update(meeting, match, settings)
+        if change:
+            changes.append(change)
+    for key, o in sorted(observed.items()):
+        if key not in claimed:
+            changes.append(_cancel(o, settings, "removed from the meeting files"))
+    for o in duplicates:
+        writes = [Write("cancel", o.marker.key, "none", o.marker, None, o.item_id, o.change_key)]
+        changes.append(
+            _change(
+                "duplicate",
+                None,
+                o,
+                writes,
+                reason="a second item with the same key; removed without notifying (attendees share its UID)",
+                organizer=o.meeting.organizer,
+            )
+        )
+    managed = len(observed) + len(duplicates)
+    return Plan(
+        namespace=settings.namespace,
+        target=target,
+        changes=tuple(changes),
+        desired_checksum=desired_checksum(sorted(desired, key=lambda m: m.key)),
+        managed=managed,
+        desired=len(desired),
+        other_namespaces=tuple(sorted({n for obs in observations for n in obs.other_namespaces})),
+        message_rate_per_minute=settings.policy.message_rate_per_minute,
+        observe_requests=sum(obs.requests for obs in observations),
+        organizers=tuple(sorted({obs.organizer for obs in observations})),
+    )
+
+
+def _cancel(o: ObservedMeeting, settings: Settings, reason: str) -> Change:
+    if not settings.policy.prune:
+        return _change(
+            "orphan",
+            None,
+            o,
+            [],
+            reason=f"{reason}; prune is off, so it stays",
+            organizer=o.meeting.organizer,
+        )
+    send = _send(settings.policy.notify.cancel, None)
+    write = Write(
+        "cancel",
+        o.marker.key,
+        send,
+        o.marker,
+        None,
+        o.item_id,
+        o.change_key,
+        message=settings.policy.cancellation_message,
+    )
+    return _change("cancel", None, o, [write], reason=reason, organizer=o.meeting.organizer)

@@ -1,0 +1,75 @@
+"""Checks a plan must pass before anything is written. Pure.
+
+Some refusals are absolute (organizers outside the allow-list; an empty desired set cancelling everything);
+the thresholds (cancellations, share of meetings changed, daily recipients) yield to `--force`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+
+from reconciler.config import Settings
+from reconciler.plan.changes import Plan
+
+MIN_MANAGED_FOR_PERCENT = 10
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    forceable: bool
+
+
+def organizer_refusals(organizers: set[str], settings: Settings) -> list[Refusal]:
+    """Organizers the policy does not allow acting for (checked before the calendars are even read)."""
+    patterns = [p.lower() for p in settings.policy.allowed_organizers]
+    return [
+        Refusal(f"organizer {o} is not in policy.allowed_organizers ({', '.join(patterns)})", False)
+        for o in sorted(organizers)
+        if not any(fnmatch(o.lower(), p) for p in patterns)
+    ]
+
+
+def check(plan: Plan, settings: Settings) -> list[Refusal]:
+    policy = settings.policy
+    out = organizer_refusals({c.organizer for c in plan.changes}, settings)
+    cancels = sum(1 for c in plan.changes if c.action == "cancel")
+    if plan.desired == 0 and cancels:
+        out.append(
+            Refusal(
+                f"the meeting files define no meetings but {cancels} managed meeting(s) exist; an "
+                "empty desired set never cancels everything (check the meetings path)",
+                False,
+            )
+        )
+    if cancels > policy.max_cancellations:
+        out.append(
+            Refusal(
+                f"{cancels} cancellations exceed policy.max_cancellations ({policy.max_cancellations})", True
+            )
+        )
+    changed = sum(1 for c in plan.changes if c.writes and c.action in ("update", "drift", "cancel", "rename"))
+    if plan.managed >= MIN_MANAGED_FOR_PERCENT:
+        percent = 100 * changed / plan.managed
+        if percent > policy.max_change_percent:
+            out.append(
+                Refusal(
+                    f"{changed} of {plan.managed} managed meetings change ({percent:.0f}%), above "
+                    f"policy.max_change_percent ({policy.max_change_percent:g}%)",
+                    True,
+                )
+            )
+    if plan.deliveries > policy.recipients_per_day:
+        out.append(
+            Refusal(
+                f"the plan sends to {plan.deliveries} recipients, above policy.recipients_per_day "
+                f"({policy.recipients_per_day})",
+                True,
+            )
+        )
+    return out
+
+
+def blocking(refusals: list[Refusal], force: bool) -> list[Refusal]:
+    return [r for r in refusals if not r.forceable or not force]

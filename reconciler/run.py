@@ -1,0 +1,163 @@
+"""`reconciler plan` and `reconciler apply`: the imperative shell around the pure pipeline.
+
+load → validate → model (spec) · observe (backend) · diff → plan · safety · render · apply. Exit codes follow
+Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes present (plan only, when asked).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.apply import Outcome, Pacer, apply_plan
+from reconciler.backends.base import CalendarBackend
+from reconciler.config import ConfigError, Settings, load_config
+from reconciler.plan import safety
+from reconciler.plan.changes import Plan, desired_checksum
+from reconciler.plan.diff import diff
+from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.spec.load import LoadResult, load_meetings
+
+Echo = Callable[[str], None]
+
+
+class RunError(Exception):
+    """Stops the run before anything is written; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: Plan
+    refusals: list[safety.Refusal]
+    desired: LoadResult
+
+
+def _state_file(settings: Settings) -> Path:
+    base = settings.source.parent if settings.source else Path(".")
+    return base / ".reconciler" / f"organizers-{settings.namespace}.json"
+
+
+def known_organizers(settings: Settings) -> set[str]:
+    """Organizers acted for before (remembered locally), so their removed meetings are still seen."""
+    path = _state_file(settings)
+    try:
+        return set(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return set()
+
+
+def remember_organizers(settings: Settings, organizers: set[str]) -> None:
+    path = _state_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(sorted(known_organizers(settings) | organizers)))
+
+
+def settings_for(config: Path | None) -> Settings:
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        raise RunError(str(exc)) from None
+
+
+def load_desired(settings: Settings) -> LoadResult:
+    result = load_meetings(settings.meetings)
+    if not result.ok:
+        lines = [str(p) for p in result.problems]
+        raise RunError(
+            "\n".join([*lines, f"{len(lines)} problem(s) in the meeting files; nothing was planned."])
+        )
+    return result
+
+
+def make_plan(
+    settings: Settings, backend: CalendarBackend, desired: LoadResult, organizers: set[str] | None = None
+) -> Planned:
+    wanted = {m.organizer for m in desired.meetings}
+    refused = safety.organizer_refusals(wanted, settings)
+    if refused:
+        raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
+    allowed = {
+        o
+        for o in known_organizers(settings) | set(settings.organizers)
+        if not safety.organizer_refusals({o}, settings)
+    }
+    to_read = sorted(organizers if organizers is not None else wanted | allowed)
+    observations = [backend.observe(o, settings.namespace) for o in to_read]
+    plan = diff(desired.meetings, observations, settings, backend.target)
+    return Planned(plan, safety.check(plan, settings), desired)
+
+
+def render(plan: Plan, fmt: str, color: bool) -> str:
+    if fmt == "markdown":
+        return render_markdown(plan)
+    if fmt == "json":
+        return render_json(plan)
+    return render_text(plan, color=color)
+
+
+def refusal_text(refusals: list[safety.Refusal], force: bool) -> list[str]:
+    out = []
+    for r in refusals:
+        tag = "refused" if not r.forceable else ("overridden by --force" if force else "needs --force")
+        out.append(f"{tag}: {r.message}")
+    return out
+
+
+def check_saved_plan(saved: Plan, fresh: Plan, desired: LoadResult) -> None:
+    """Refuse a saved plan when the files or any item it touches changed since it was made."""
+    if desired_checksum(desired.meetings) != saved.desired_checksum:
+        raise RunError("the meeting files changed since this plan was made; run `reconciler plan` again")
+    now = {(c.action, c.key, c.item_id, c.change_key) for c in fresh.changes}
+    for change in saved.active:
+        if (change.action, change.key, change.item_id, change.change_key) not in now:
+            raise RunError(
+                f"the calendar changed since this plan was made ({change.key}: planned against "
+                f"change key {change.change_key or 'none'}); run `reconciler plan` again"
+            )
+
+
+def report_outcome(echo: Echo) -> Callable[[Outcome], None]:
+    def show(outcome: Outcome) -> None:
+        c = outcome.change
+        mark = "ok  " if outcome.ok else "FAIL"
+        detail = (
+            f" · {outcome.error}" if outcome.error else f" · {c.messages} message(s)" if c.messages else ""
+        )
+        echo(f"{mark} {c.action:<9} {c.key}{detail}")
+
+    return show
+
+
+def run_apply(
+    settings: Settings,
+    backend: CalendarBackend,
+    planned: Planned,
+    echo: Echo,
+    pacer: Pacer | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+) -> int:
+    plan = planned.plan
+    outcomes = apply_plan(
+        plan,
+        backend,
+        pacer or Pacer(settings.policy.message_rate_per_minute),
+        progress or report_outcome(echo),
+    )
+    remember_organizers(
+        settings,
+        {c.organizer for c in plan.active if c.action != "cancel"}
+        | {m.organizer for m in planned.desired.meetings},
+    )
+    failed = [o for o in outcomes if not o.ok]
+    echo(
+        f"applied {len(outcomes) - len(failed)} of {len(outcomes)} change(s)"
+        + (f"; {len(failed)} failed (a re-run converges)" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
