@@ -18,8 +18,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@echo "== validate the meeting files"
 	$(BIN)/reconciler validate meetings/
-	$(BIN)/reconciler schedule meetings/ --days 14
+	@echo "== plan against the embedded EWS sandbox (.reconciler/sandbox.sqlite3)"
+	$(BIN)/reconciler plan
+	@echo "== apply it"
+	$(BIN)/reconciler apply --auto-approve
+	@echo "== plan again: nothing left to do (exit code 0 with --detailed-exitcode)"
+	$(BIN)/reconciler plan --detailed-exitcode
+	@echo "== what attendees received"
+	$(BIN)/reconciler sandbox mailbox alice@example.com
+	$(BIN)/reconciler sandbox mailbox room-oak@example.com --folder calendar
+	$(BIN)/reconciler sandbox mailbox lead@example.com --folder sentitems
 
 test: $(STAMP)
 	$(BIN)/ruff check .
