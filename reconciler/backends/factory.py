@@ -74,12 +74,15 @@ def _ews(settings: Settings) -> Iterator[EwsBackend]:
             raise BackendError("TLS verification can only be switched off for loopback endpoints")
         BaseProtocol.HTTP_ADAPTER_CLS = NoVerifyHTTPAdapter
     auth = {"basic": BASIC, "ntlm": NTLM, "oauth2": OAUTH2, "none": NOAUTH}[target.auth]
+    # Without credentials exchangelib cannot probe the server version (its probe is unauthenticated), so
+    # `auth: none` (impersonation without credentials, e.g. a sandbox served on loopback) pins Exchange 2016.
     backend = EwsBackend(
         target.endpoint,
         credentials=credentials,
         auth_type=auth,
         access=target.access,
         max_wait=target.max_wait_seconds,
+        pin_version=target.auth == "none",
     )
     try:
         yield backend
