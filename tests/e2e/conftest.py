@@ -1,0 +1,137 @@
+"""End-to-end harness: a project folder (reconciler.yaml + meetings/), the real CLI, a sandbox to check.
+
+The standalone variant serves one sandbox for the test and points the configuration at it as an `ews`
+target; every outcome is read back from the mailboxes through exchangelib.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import exchangelib
+import pytest
+import yaml
+from exchangelib import IMPERSONATION, Account, Build, Configuration, Version
+from exchangelib.transport import NOAUTH
+from typer.testing import CliRunner, Result
+
+from reconciler.cli import app
+from reconciler.sandbox import Sandbox
+
+SYNC = """\
+key: sync
+subject: Team sync
+organizer: lead@example.com
+timezone: Europe/Amsterdam
+attendees:
+  required: [alice@example.com, bob@example.com]
+start: 2027-01-04T10:00
+duration: 30m
+repeat: {every: week, days: [mon], count: 8}
+"""
+REVIEW = """\
+key: review
+subject: Design review
+organizer: lead@example.com
+timezone: Europe/Amsterdam
+attendees:
+  required: [carol@example.com]
+  resources: [room-oak@example.com]
+start: 2027-01-06T14:00
+duration: 1h
+location: Oak room
+"""
+
+
+@dataclass
+class Project:
+    root: Path
+    sandbox: Sandbox | None
+    runner: CliRunner
+
+    @property
+    def config(self) -> Path:
+        return self.root / "reconciler.yaml"
+
+    def write(self, name: str, text: str) -> None:
+        path = self.root / "meetings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+    def remove(self, name: str) -> None:
+        (self.root / "meetings" / name).unlink()
+
+    def configure(self, **policy: object) -> None:
+        data = yaml.safe_load(self.config.read_text())
+        data["policy"].update(policy)
+        self.config.write_text(yaml.safe_dump(data))
+
+    def cli(self, *args: str) -> Result:
+        result = self.runner.invoke(app, [*args, "--config", str(self.config)])
+        exchangelib.close_connections()
+        return result
+
+    def plan_json(self) -> dict:
+        import json
+
+        result = self.cli("plan", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def account(self, address: str) -> Account:
+        assert self.sandbox is not None
+        config = Configuration(
+            service_endpoint=self.sandbox.endpoint, auth_type=NOAUTH, version=Version(Build(15, 1))
+        )
+        return Account(address, config=config, autodiscover=False, access_type=IMPERSONATION)
+
+    def inbox(self, address: str) -> list[tuple[str, str]]:
+        """(message type, request type or subject) of each inbox item, oldest first."""
+        items = sorted(self.account(address).inbox.all(), key=lambda i: i.datetime_received)
+        return [(type(i).__name__, getattr(i, "meeting_request_type", None) or i.subject) for i in items]
+
+
+def _config(root: Path, target: dict) -> None:
+    (root / "reconciler.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "namespace": "e2e",
+                "meetings": "meetings",
+                "target": target,
+                "policy": {
+                    "notify": {"create": "all", "update": "all", "cancel": "all"},
+                    "prune": True,
+                    "max_cancellations": 5,
+                    "max_change_percent": 100,
+                    "allowed_organizers": ["*@example.com"],
+                    "message_rate_per_minute": 100000,
+                    "recipients_per_day": 10000,
+                },
+            }
+        )
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    """A project whose target is a standalone sandbox served for the test."""
+    with Sandbox(db=str(tmp_path / "server.sqlite3")) as sb:
+        _config(tmp_path, {"kind": "ews", "endpoint": sb.endpoint, "auth": "none", "max_wait_seconds": 20})
+        p = Project(tmp_path, sb, CliRunner())
+        p.write("sync.yaml", SYNC)
+        p.write("review.yaml", REVIEW)
+        yield p
+    exchangelib.close_connections()
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Project:
+    """A project whose target is the embedded sandbox (started by each CLI run on its database file)."""
+    _config(tmp_path, {"kind": "sandbox", "path": ".reconciler/sandbox.sqlite3"})
+    p = Project(tmp_path, None, CliRunner())
+    p.write("sync.yaml", SYNC)
+    p.write("review.yaml", REVIEW)
+    return p

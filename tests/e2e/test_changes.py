@@ -1,0 +1,151 @@
+"""Each edit to the files plans as exactly one change and delivers exactly the expected messages."""
+
+from __future__ import annotations
+
+import pytest
+from exchangelib import EWSTimeZone
+
+from tests.e2e.conftest import REVIEW, SYNC
+
+AMS = EWSTimeZone("Europe/Amsterdam")
+PEOPLE = (
+    "alice@example.com",
+    "bob@example.com",
+    "carol@example.com",
+    "dan@example.com",
+    "room-oak@example.com",
+)
+
+
+@pytest.fixture
+def applied(project):
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    project.before = {a: len(project.inbox(a)) for a in PEOPLE}
+    return project
+
+
+def new_messages(project) -> dict[str, list[tuple[str, str]]]:
+    """What each person received since the first apply (only people who received something)."""
+    out = {}
+    for address in PEOPLE:
+        got = project.inbox(address)[project.before[address] :]
+        if got:
+            out[address] = got
+    return out
+
+
+def one_change(project, action: str, key: str) -> dict:
+    plan = project.plan_json()
+    assert [(c["action"], c["key"]) for c in plan["changes"]] == [(action, key)], plan["changes"]
+    return plan["changes"][0]
+
+
+def apply(project) -> None:
+    result = project.cli("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_change_time(applied) -> None:
+    applied.write("sync.yaml", SYNC.replace("10:00", "11:00"))
+    change = one_change(applied, "update", "sync")
+    assert change["summary"] == "start 10:00 → 11:00" and change["messages"] == 1
+    assert change["recipients"] == ["alice@example.com", "bob@example.com"]
+    apply(applied)
+    assert new_messages(applied) == {
+        "alice@example.com": [("MeetingRequest", "FullUpdate")],
+        "bob@example.com": [("MeetingRequest", "FullUpdate")],
+    }
+    master = applied.account("lead@example.com").calendar.get(subject="Team sync")
+    assert master.start.astimezone(AMS).hour == 11 and master.appointment_sequence_number == 1
+
+
+def test_add_and_remove_attendee(applied) -> None:
+    applied.write("sync.yaml", SYNC.replace("bob@example.com", "dan@example.com"))
+    change = one_change(applied, "update", "sync")
+    assert change["summary"] == "+ dan@example.com; − bob@example.com"
+    assert change["messages"] == 2  # the update to everyone, and the cancellation to bob
+    apply(applied)
+    assert new_messages(applied) == {
+        "alice@example.com": [("MeetingRequest", "InformationalUpdate")],
+        "bob@example.com": [("MeetingCancellation", "Canceled: Team sync")],
+        "dan@example.com": [("MeetingRequest", "NewMeetingRequest")],
+    }
+
+
+def test_add_attendee_with_notify_changed(applied) -> None:
+    applied.configure(notify={"create": "all", "update": "changed", "cancel": "all"})
+    applied.write("sync.yaml", SYNC.replace("bob@example.com]", "bob@example.com, dan@example.com]"))
+    change = one_change(applied, "update", "sync")
+    assert change["writes"][0]["send"] == "changed" and change["recipients"] == ["dan@example.com"]
+    apply(applied)
+    assert new_messages(applied) == {"dan@example.com": [("MeetingRequest", "NewMeetingRequest")]}
+
+
+def test_skip_an_occurrence(applied) -> None:
+    applied.write("sync.yaml", SYNC + "skip: [2027-01-18]\n")
+    change = one_change(applied, "update", "sync")
+    assert change["summary"] == "skip 2027-01-18" and change["messages"] == 1
+    apply(applied)
+    assert new_messages(applied) == {
+        "alice@example.com": [("MeetingCancellation", "Canceled: Team sync")],
+        "bob@example.com": [("MeetingCancellation", "Canceled: Team sync")],
+    }
+    master = applied.account("lead@example.com").calendar.get(subject="Team sync")
+    assert [d.start.astimezone(AMS).date().isoformat() for d in master.deleted_occurrences] == ["2027-01-18"]
+
+
+def test_move_an_occurrence(applied) -> None:
+    applied.write(
+        "sync.yaml", SYNC + "moves: [{date: 2027-01-11, start: 2027-01-11T15:00, location: Cafe}]\n"
+    )
+    change = one_change(applied, "update", "sync")
+    assert change["summary"] == "move 2027-01-11 → 2027-01-11 15:00" and change["messages"] == 1
+    apply(applied)
+    assert new_messages(applied) == {
+        "alice@example.com": [("MeetingRequest", "FullUpdate")],
+        "bob@example.com": [("MeetingRequest", "FullUpdate")],
+    }
+    [moved] = applied.account("alice@example.com").calendar.view(
+        start=_day(2027, 1, 11), end=_day(2027, 1, 12)
+    )
+    assert moved.start.astimezone(AMS).hour == 15 and moved.type == "Exception"
+
+
+def test_remove_a_meeting(applied) -> None:
+    applied.remove("review.yaml")
+    change = one_change(applied, "cancel", "review")
+    assert change["recipients"] == ["carol@example.com", "room-oak@example.com"]
+    apply(applied)
+    assert new_messages(applied) == {
+        "carol@example.com": [("MeetingCancellation", "Canceled: Design review")],
+        "room-oak@example.com": [("MeetingCancellation", "Canceled: Design review")],
+    }
+    assert [i.subject for i in applied.account("lead@example.com").calendar.all()] == ["Team sync"]
+
+
+def test_unskip_restores_the_series(applied) -> None:
+    applied.write("sync.yaml", SYNC + "skip: [2027-01-18, 2027-01-25]\n")
+    apply(applied)
+    applied.write("sync.yaml", SYNC + "skip: [2027-01-25]\n")
+    change = one_change(applied, "update", "sync")
+    assert change["summary"] == "unskip 2027-01-18"
+    apply(applied)
+    master = applied.account("lead@example.com").calendar.get(subject="Team sync")
+    assert [d.start.astimezone(AMS).date().isoformat() for d in master.deleted_occurrences] == ["2027-01-25"]
+
+
+def test_rename_sends_nothing(applied) -> None:
+    applied.write("review.yaml", REVIEW.replace("key: review", "key: design-review\nprevious_keys: [review]"))
+    change = one_change(applied, "rename", "design-review")
+    assert change["messages"] == 0 and change["reason"] == "renamed from review"
+    apply(applied)
+    assert new_messages(applied) == {}
+    item = applied.account("lead@example.com").calendar.get(subject="Design review")
+    assert item.reconciler_key == "design-review"
+
+
+def _day(y: int, m: int, d: int):
+    from exchangelib import EWSDateTime
+
+    return EWSDateTime(y, m, d, tzinfo=AMS)
