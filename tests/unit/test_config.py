@@ -1,0 +1,69 @@
+"""reconciler.yaml: defaults, validation with positions, and the TLS/http rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "reconciler.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_and_relative_paths(tmp_path: Path) -> None:
+    s = load_config(write(tmp_path, "namespace: team\n"))
+    assert s.namespace == "team" and s.meetings == tmp_path / "meetings"
+    assert s.target.kind == "sandbox" and s.target.path == str(tmp_path / ".reconciler/sandbox.sqlite3")
+    assert s.policy.prune and s.policy.notify.update == "all" and s.policy.message_rate_per_minute == 30
+
+
+def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_CONFIG", str(write(tmp_path, "namespace: from-env\n")))
+    assert load_config().namespace == "from-env"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("namespace: team\npolcy: {}\n", "reconciler.yaml:2:1: polcy: unknown key; did you mean 'policy'?"),
+        ("namespace: Team X\n", "reconciler.yaml:1:12: namespace: 'Team X' is not lower-case letters"),
+        (
+            "namespace: t\ntarget: {kind: ews, endpoint: 'http://mail.example.com/EWS/Exchange.asmx'}\n",
+            "target.endpoint: plain http is allowed only for loopback; use https",
+        ),
+        (
+            "namespace: t\ntarget: {kind: ews, endpoint: 'https://mail.example.com/EWS', verify_tls: false}\n",
+            "target.verify_tls: TLS verification cannot be switched off for a non-loopback endpoint",
+        ),
+        ("namespace: t\ntarget: {kind: ews}\n", "target: missing required key 'endpoint'"),
+        (
+            "namespace: t\npolicy: {notify: {cancel: changed}}\n",
+            "policy.notify.cancel: 'changed' is not allowed",
+        ),
+    ],
+)
+def test_bad_configuration(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, text))
+    assert expected in str(raised.value)
+
+
+def test_loopback_http_is_allowed(tmp_path: Path) -> None:
+    s = load_config(
+        write(
+            tmp_path,
+            "namespace: t\ntarget: {kind: ews, endpoint: 'http://127.0.0.1:8765/EWS/"
+            "Exchange.asmx', auth: none, verify_tls: false}\n",
+        )
+    )
+    assert s.target.endpoint.startswith("http://127.0.0.1") and not s.target.verify_tls
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no configuration file"):
+        load_config(tmp_path / "nope.yaml")
