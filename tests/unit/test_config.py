@@ -37,7 +37,8 @@ def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pyte
             "target.endpoint: plain http is allowed only for loopback; use https",
         ),
         (
-            "namespace: t\ntarget: {kind: ews, endpoint: 'https://mail.example.com/EWS', verify_tls: false}\n",
+            "namespace: t\ntarget: {kind: ews, endpoint: 'https://mail.example.com/EWS',\n"
+            "  verify_tls: false}\n",
             "target.verify_tls: TLS verification cannot be switched off for a non-loopback endpoint",
         ),
         ("namespace: t\ntarget: {kind: ews}\n", "target: missing required key 'endpoint'"),
