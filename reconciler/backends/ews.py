@@ -23,7 +23,6 @@ from exchangelib import (
     Version,
 )
 from exchangelib.items import (
-    ALL_OCCURRENCES,
     MOVE_TO_DELETED_ITEMS,
     SEND_AND_SAVE_COPY,
     SEND_TO_ALL_AND_SAVE_COPY,
@@ -34,10 +33,16 @@ from exchangelib.items import (
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 from exchangelib.protocol import FaultTolerance
 
-from reconciler.backends import ews_marker
+from reconciler.backends import ews_bulk, ews_marker
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Write, WriteResult
-from reconciler.backends.ews_mapping import READ_FIELDS, UPDATE_FIELDS, item_fields, meeting_from_item
-from reconciler.spec.recurrence import occurrence_index
+from reconciler.backends.ews_mapping import (
+    READ_FIELDS,
+    UPDATE_FIELDS,
+    item_fields,
+    local_to_ews,
+    meeting_from_item,
+)
+from reconciler.spec.recurrence import occurrence_index, occurrence_start
 
 PAGE = 100
 SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
@@ -207,9 +212,7 @@ class EwsBackend:
                     **self._marker_fields(write),
                 )
             )
-        return account.bulk_create(
-            folder=account.calendar, items=items, send_meeting_invitations=SEND[send], chunk_size=PAGE
-        )
+        return ews_bulk.create(account, account.calendar, items, SEND[send])
 
     def _update(self, account: Account, writes: list[Write], send: str) -> list[Any]:
         pairs = []
@@ -220,7 +223,7 @@ class EwsBackend:
             for model_field in write.fields:
                 names += [n for n in UPDATE_FIELDS.get(model_field, ()) if n not in names]
             if write.kind == "restore" and "recurrence" not in names:
-                names.append("recurrence")
+                names.append("recurrence")  # re-setting the pattern makes Exchange drop every exception
             values = {n: fields[n] for n in names}
             item = CalendarItem(
                 account=account,
@@ -231,75 +234,70 @@ class EwsBackend:
                 **self._marker_fields(write),
             )
             pairs.append((item, [*names, *ews_marker.FIELDS]))
-        return account.bulk_update(
-            items=pairs,
-            conflict_resolution="NeverOverwrite",
-            send_meeting_invitations_or_cancellations=SEND[send],
-            chunk_size=PAGE,
-        )
+        return ews_bulk.update(account, pairs, SEND[send], conflict_resolution="NeverOverwrite")
 
-    def _occurrence(self, account: Account, write: Write) -> CalendarItem:
-        assert write.meeting is not None and write.occurrence is not None
-        index = occurrence_index(write.meeting, write.occurrence)
-        if index is None:
-            raise ValueError(f"{write.occurrence} is not an occurrence of {write.key}")
-        return CalendarItem(
-            account=account,
-            folder=account.calendar,
-            _id=OccurrenceItemId(id=write.item_id, changekey=None, instance_index=index),
-        )
+    def _occurrences(self, account: Account, writes: list[Write]) -> list[Any]:
+        """The occurrence each write addresses (by InstanceIndex), or the error that it has none."""
+        out: list[Any] = []
+        for write in writes:
+            assert write.meeting is not None and write.occurrence is not None
+            index = occurrence_index(write.meeting, write.occurrence)
+            if index is None:
+                out.append(ValueError(f"{write.occurrence} is not an occurrence of {write.key}"))
+                continue
+            out.append(
+                CalendarItem(
+                    account=account,
+                    folder=account.calendar,
+                    _id=OccurrenceItemId(id=write.item_id, changekey=None, instance_index=index),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _merge(targets: list[Any], answers: list[Any]) -> list[Any]:
+        """Answers for the addressable targets, in place; the targets' own errors elsewhere."""
+        it = iter(answers)
+        return [t if isinstance(t, Exception) else next(it) for t in targets]
 
     def _skip(self, account: Account, writes: list[Write], send: str) -> list[Any]:
-        ids = []
-        for write in writes:
-            try:
-                ids.append(self._occurrence(account, write))
-            except ValueError as exc:
-                ids.append(exc)
-        targets = [i for i in ids if not isinstance(i, Exception)]
-        answers = iter(
-            account.bulk_delete(
-                ids=targets,
-                delete_type=MOVE_TO_DELETED_ITEMS,
-                send_meeting_cancellations=SEND[send],
-                affected_task_occurrences=ALL_OCCURRENCES,
-                chunk_size=PAGE,
-            )
-            if targets
-            else []
+        targets = self._occurrences(account, writes)
+        answers = ews_bulk.delete(
+            account,
+            [t for t in targets if not isinstance(t, Exception)],
+            SEND[send],
+            delete_type=MOVE_TO_DELETED_ITEMS,
         )
-        return [i if isinstance(i, Exception) else next(answers) for i in ids]
+        return self._merge(targets, answers)
 
     def _move(self, account: Account, writes: list[Write], send: str) -> list[Any]:
-        from reconciler.backends.ews_mapping import local_to_ews
-
+        targets = self._occurrences(account, writes)
         pairs = []
-        for write in writes:
-            occ = self._occurrence(account, write)
+        for write, occ in zip(writes, targets, strict=True):
+            if isinstance(occ, Exception):
+                continue
             meeting = write.meeting
-            assert meeting is not None
-            override = next(m for m in meeting.moves if m.date == write.occurrence)
-            from reconciler.spec.recurrence import occurrence_start
-
-            start = override.start or occurrence_start(meeting, write.occurrence)
+            assert meeting is not None and write.occurrence is not None
+            override = next((m for m in meeting.moves if m.date == write.occurrence), None)  # None: move back
+            start = (override.start if override else None) or occurrence_start(meeting, write.occurrence)
+            assert start is not None
             occ.start = local_to_ews(start, meeting.timezone)
-            occ.end = local_to_ews(start + (override.duration or meeting.duration), meeting.timezone)
-            occ.location = override.location if override.location is not None else meeting.location
+            occ.end = local_to_ews(
+                start + ((override.duration if override else None) or meeting.duration), meeting.timezone
+            )
+            location = override.location if override else None
+            occ.location = location if location is not None else meeting.location
             pairs.append((occ, ["start", "end", "location"]))
-        return account.bulk_update(
-            items=pairs,
-            conflict_resolution="AlwaysOverwrite",
-            send_meeting_invitations_or_cancellations=SEND[send],
-            chunk_size=PAGE,
-        )
+        answers = ews_bulk.update(account, pairs, SEND[send], conflict_resolution="AlwaysOverwrite")
+        return self._merge(targets, answers)
 
     def _cancel(self, account: Account, writes: list[Write], send: str) -> list[Any]:
         if send == "none":  # our own duplicates: removed without a message (attendees share the UID)
-            return account.bulk_delete(
-                ids=[(w.item_id, w.change_key) for w in writes],
+            return ews_bulk.delete(
+                account,
+                [(w.item_id, w.change_key) for w in writes],
+                SEND_TO_NONE,
                 delete_type=MOVE_TO_DELETED_ITEMS,
-                send_meeting_cancellations=SEND_TO_NONE,
-                chunk_size=PAGE,
             )
         items = [
             CancelCalendarItem(
@@ -309,6 +307,6 @@ class EwsBackend:
             )
             for w in writes
         ]
-        return account.bulk_create(
-            folder=account.sent, items=items, message_disposition=SEND_AND_SAVE_COPY, chunk_size=PAGE
+        return ews_bulk.create(
+            account, account.sent, items, SEND_TO_NONE, message_disposition=SEND_AND_SAVE_COPY
         )

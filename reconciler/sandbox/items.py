@@ -143,7 +143,14 @@ def parse_value(key: str, el: etree._Element, zone: Any = None) -> Any:
         return {"id": el.get("Id", ""), "change_key": el.get("ChangeKey", "")}
     if kind == "text":
         return text
-    return etree.tostring(el, encoding="unicode")
+    return compact_xml(el)
+
+
+def compact_xml(el: etree._Element) -> str:
+    """The element as a string carrying only the namespace declarations it uses (stored XML stays small)."""
+    copy = etree.fromstring(etree.tostring(el))
+    etree.cleanup_namespaces(copy)
+    return etree.tostring(copy, encoding="unicode")
 
 
 def parse_extended(el: etree._Element) -> tuple[str, Any]:
