@@ -146,7 +146,11 @@ def apply(
                     raise _fail("not a terminal: pass --auto-approve to apply without confirmation")
                 if not typer.confirm("Apply these changes?"):
                     raise _fail("nothing was applied.")
-            code = run.run_apply(settings, backend, planned, typer.echo)
+            if run.stdout_is_tty():
+                with run.progress_bar(len(planned.plan.active)) as progress:
+                    code = run.run_apply(settings, backend, planned, typer.echo, progress=progress)
+            else:
+                code = run.run_apply(settings, backend, planned, typer.echo)
     except (run.RunError, BackendError) as exc:
         raise _fail(str(exc)) from None
     except typer.Exit:

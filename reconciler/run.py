@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,3 +162,21 @@ def run_apply(
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+@contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[Outcome], None]]:
+    """On a terminal: a progress bar with each outcome printed above it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    lines: list[str] = []
+    with Progress(TextColumn("applying"), BarColumn(), MofNCompleteColumn()) as bar:
+        task = bar.add_task("apply", total=total)
+        show = report_outcome(lines.append)
+
+        def advance(outcome: Outcome) -> None:
+            show(outcome)
+            bar.console.print(lines.pop(), markup=False, highlight=False)
+            bar.advance(task)
+
+        yield advance
