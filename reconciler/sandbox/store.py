@@ -195,27 +195,21 @@ class Store:
     def delete(self, item_id: str) -> None:
         self.conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
 
+    def _select(self, where: str, params: tuple) -> list[Item]:
+        rows = self.conn.execute(
+            f"SELECT id, mailbox, folder, change_key, data, seq FROM items WHERE {where} ORDER BY seq", params
+        )
+        return [self._item(row) for row in rows]
+
     def get(self, item_id: str) -> Item | None:
-        row = self.conn.execute(
-            "SELECT id, mailbox, folder, change_key, data, seq FROM items WHERE id = ?", (item_id,)
-        ).fetchone()
-        return self._item(row) if row else None
+        found = self._select("id = ?", (item_id,))
+        return found[0] if found else None
 
     def items(self, mailbox: str, folder: str) -> list[Item]:
-        rows = self.conn.execute(
-            "SELECT id, mailbox, folder, change_key, data, seq FROM items "
-            "WHERE mailbox = ? AND folder = ? ORDER BY seq",
-            (mailbox.lower(), folder),
-        )
-        return [self._item(row) for row in rows]
+        return self._select("mailbox = ? AND folder = ?", (mailbox.lower(), folder))
 
     def by_uid(self, mailbox: str, uid: str) -> list[Item]:
-        rows = self.conn.execute(
-            "SELECT id, mailbox, folder, change_key, data, seq FROM items "
-            "WHERE mailbox = ? AND uid = ? ORDER BY seq",
-            (mailbox.lower(), uid),
-        )
-        return [self._item(row) for row in rows]
+        return self._select("mailbox = ? AND uid = ?", (mailbox.lower(), uid))
 
     def _item(self, row: tuple) -> Item:
         item_id, change_key = row[0], row[3]
