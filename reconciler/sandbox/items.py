@@ -31,7 +31,7 @@ from exchangelib import items as ex_items
 from lxml import etree
 
 from reconciler.sandbox.fieldkeys import field_key, is_extended
-from reconciler.sandbox.soap import T, local, t
+from reconciler.sandbox.soap import local, t
 
 _KIND_BY_FIELD_CLASS = {
     "DateTimeField": "datetime",
@@ -320,7 +320,3 @@ def render_item(
     body += [render_extended(k, values[k]) for k in ext]  # ExtendedProperty closes the ItemType part
     body += [render_value(k, values[k]) for k in normal if not k.startswith("item:")]
     return f"<t:{name}>{''.join(body)}</t:{name}>"
-
-
-def item_element(el: etree._Element) -> bool:
-    return el.tag in {f"{{{T}}}{name}" for name in ("CalendarItem", "Message")}

@@ -84,10 +84,6 @@ class Occurrence:
     start: datetime  # aware UTC
     end: datetime
 
-    @property
-    def original_start(self) -> datetime:
-        return self.start
-
 
 def parse(xml: str | etree._Element) -> Rule:
     el = etree.fromstring(xml) if isinstance(xml, str) else xml
@@ -204,16 +200,6 @@ def by_index(
     for i, wall in enumerate(starts, start=1):
         if i == index:
             return _occurrence(index, wall, duration, zone)
-    return None
-
-
-def index_of(rule: Rule, first_start: datetime, zone: ZoneInfo, original_start: datetime) -> int | None:
-    target = original_start.astimezone(zone).replace(tzinfo=None)
-    for i, wall in enumerate(_local_starts(rule, first_start, zone), start=1):
-        if wall == target:
-            return i
-        if wall > target:
-            return None
     return None
 
 
