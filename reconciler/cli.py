@@ -25,11 +25,15 @@ app.add_typer(sandbox_app, name="sandbox")
 @app.command()
 def validate(
     path: Path = typer.Argument(Path("meetings"), help="Meetings directory or a single meeting file."),
+    fmt: str = typer.Option("text", "--format", help="text | github (GitHub Actions annotations)"),
 ) -> None:
     """Check meeting files; report every problem as FILE:LINE:COL: message."""
     from reconciler.spec.report import run_validate
 
-    raise typer.Exit(run_validate(path))
+    if fmt not in ("text", "github"):
+        typer.echo("--format must be text or github", err=True)
+        raise typer.Exit(1)
+    raise typer.Exit(run_validate(path, fmt))
 
 
 @app.command()

@@ -8,13 +8,25 @@ from pathlib import Path
 import typer
 
 from reconciler.spec.load import LoadResult, load_meetings
+from reconciler.spec.problems import Problem, format_path
 from reconciler.spec.recurrence import occurrences
 from reconciler.spec.schedule import render_schedule
 
 
-def _problems(result: LoadResult) -> int:
+def github_annotation(problem: Problem) -> str:
+    """A GitHub Actions error annotation on the problem's file and line."""
+
+    def esc(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    where = f"file={esc(problem.file)},line={problem.line},col={problem.column}"
+    what = f"{format_path(problem.path)}: {problem.message}" if problem.path else problem.message
+    return f"::error {where}::{esc(what)}"
+
+
+def _problems(result: LoadResult, fmt: str = "text") -> int:
     for problem in result.problems:
-        typer.echo(str(problem))
+        typer.echo(github_annotation(problem) if fmt == "github" else str(problem))
     count = len(result.problems)
     typer.echo(f"{count} problem{'s' * (count != 1)} found; nothing was changed.")
     return 1
@@ -31,10 +43,10 @@ def summary(result: LoadResult, now: datetime) -> str:
     )
 
 
-def run_validate(path: Path) -> int:
+def run_validate(path: Path, fmt: str = "text") -> int:
     result = load_meetings(path)
     if not result.ok:
-        return _problems(result)
+        return _problems(result, fmt)
     typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
     return 0
 

@@ -1,0 +1,113 @@
+"""The GitHub workflows and the composite action: valid, least-privilege, pinned, wired as documented."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+from typer.testing import CliRunner
+
+from reconciler.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION = ROOT / ".github" / "actions" / "reconcile" / "action.yml"
+
+
+def vendored(name: str) -> dict:
+    files = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads((files / f"{name}.json").read_text())
+
+
+def load(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text())
+    if True in data:  # YAML 1.1 reads the `on:` key as true
+        data["on"] = data.pop(True)
+    return data
+
+
+@pytest.mark.parametrize("name", ["ci", "plan", "apply", "drift"])
+def test_workflow_validates_against_the_github_schema(name: str) -> None:
+    path = WORKFLOWS / f"{name}.yml"
+    errors = list(Draft7Validator(vendored("github-workflows")).iter_errors(load(path)))
+    assert errors == [], [e.message for e in errors]
+
+
+def test_action_validates_against_the_github_schema() -> None:
+    errors = list(Draft7Validator(vendored("github-actions")).iter_errors(yaml.safe_load(ACTION.read_text())))
+    assert errors == [], [e.message for e in errors]
+
+
+def test_triggers_permissions_and_concurrency() -> None:
+    ci, plan, apply, drift = (load(WORKFLOWS / f"{n}.yml") for n in ("ci", "plan", "apply", "drift"))
+    assert set(ci["on"]) == {"pull_request", "push"} and ci["permissions"] == {"contents": "read"}
+    assert plan["on"]["pull_request"]["paths"] == ["meetings/**", "reconciler.yaml"]
+    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert apply["on"]["push"]["branches"] == ["main"] and apply["permissions"] == {"contents": "read"}
+    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    assert drift["concurrency"]["group"] == "reconciler-apply"  # never reads while an apply writes
+    assert "schedule" in drift["on"] and drift["permissions"] == {"contents": "read"}
+
+
+def test_plan_fails_on_errors_not_on_changes_and_updates_one_comment() -> None:
+    plan = load(WORKFLOWS / "plan.yml")
+    steps = plan["jobs"]["plan"]["steps"]
+    assert steps[1]["with"] == {"command": "validate", "args": "meetings --format github"}
+    assert (
+        "--detailed-exitcode" in steps[2]["with"]["args"] and "--format markdown" in steps[2]["with"]["args"]
+    )
+    script = steps[3]["with"]["script"]
+    assert "updateComment" in script and "createComment" in script and "<!-- reconciler-plan -->" in script
+    action = ACTION.read_text()
+    assert 'if [ "$code" != 0 ] && [ "$code" != 2 ]; then exit "$code"; fi' in action
+
+
+def test_apply_keeps_plan_and_outcome() -> None:
+    apply = load(WORKFLOWS / "apply.yml")
+    steps = apply["jobs"]["apply"]["steps"]
+    assert steps[2]["with"] == {"command": "apply", "args": "plan.json --auto-approve"}
+    assert "GITHUB_STEP_SUMMARY" in steps[3]["run"]
+    assert steps[4]["uses"].startswith("actions/upload-artifact@") and "plan.json" in steps[4]["with"]["path"]
+
+
+def test_actions_are_pinned_and_secrets_never_echoed() -> None:
+    for path in [*WORKFLOWS.glob("*.yml"), ACTION]:
+        text = path.read_text()
+        for uses in re.findall(r"uses:\s*(\S+)", text):
+            assert uses.startswith("./") or re.search(r"@v\d+\.\d+\.\d+$", uses), (path.name, uses)
+        for line in text.splitlines():
+            if "secrets." in line:
+                assert re.match(r"\s+EWS_[A-Z]+: \$\{\{ secrets\.EWS_[A-Z]+ \}\}$", line), (path.name, line)
+
+
+def test_composite_action_wires_its_inputs() -> None:
+    action = yaml.safe_load(ACTION.read_text())
+    assert set(action["inputs"]) == {"command", "config", "args", "python-version"}
+    run = next(s for s in action["runs"]["steps"] if s.get("id") == "run")
+    assert run["env"] == {
+        "COMMAND": "${{ inputs.command }}",
+        "CONFIG": "${{ inputs.config }}",
+        "ARGS": "${{ inputs.args }}",
+    }
+    assert (
+        'reconciler "$COMMAND"' in run["run"] and '--config "$CONFIG"' in run["run"] and "$ARGS" in run["run"]
+    )
+
+
+def test_validate_github_annotations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "meetings").mkdir()
+    (tmp_path / "meetings" / "a.yaml").write_text("key: a\nsubject: x\ncolour: red\n")
+    result = CliRunner().invoke(app, ["validate", "meetings", "--format", "github"])
+    assert result.exit_code == 1
+    assert "::error file=meetings/a.yaml,line=3,col=1::colour: unknown key" in result.output
+
+
+def test_pre_commit_hook() -> None:
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["entry"] == "reconciler validate" and hook["language"] == "python"
