@@ -164,5 +164,40 @@ def apply(
     raise typer.Exit(code)
 
 
+@app.command()
+def show(
+    key: str = typer.Argument(..., help="The meeting's key."),
+    config: Path | None = ConfigOption,
+    raw: bool = typer.Option(False, "--raw", help="Add the calendar item's EWS fields."),
+) -> None:
+    """One meeting side by side: the files, the calendar, their differences, the next occurrences."""
+    from reconciler import run
+    from reconciler import show as showing
+    from reconciler.backends.factory import BackendError, open_backend
+
+    try:
+        settings = run.settings_for(config)
+        desired = run.load_desired(settings)
+        meeting = next((m for m in desired.meetings if m.key == key), None)
+        with open_backend(settings) as backend:
+            organizers = (
+                {meeting.organizer} if meeting else run.known_organizers(settings) | set(settings.organizers)
+            )
+            observed = None
+            for organizer in sorted(organizers):
+                observation = backend.observe(organizer, settings.namespace)
+                observed = next((o for o in observation.meetings if o.marker.key == key), None) or observed
+            if meeting is None and observed is None:
+                raise run.RunError(f"no meeting with key {key!r} in the files or the calendars read")
+            typer.echo(showing.render(key, meeting, observed))
+            if raw and observed is not None:
+                item = backend.account(observed.meeting.organizer).calendar.get(id=observed.item_id)
+                typer.echo("EWS fields:\n" + showing.raw_fields(item))
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:
+        raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+
+
 def main() -> None:
     app()
