@@ -337,6 +337,7 @@ class _Builder:
             allow_new_time_proposal=doc.get("allow_new_time_proposal", True),
             previous_keys=tuple(sorted(set(doc.get("previous_keys", ())))),
             notify=doc.get("notify"),
+            uid=doc.get("uid"),
         )
         meeting = replace(meeting, skip=self.skips(meeting))
         return replace(meeting, moves=self.moves(meeting))

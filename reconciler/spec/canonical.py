@@ -1,8 +1,8 @@
 """A meeting as canonical JSON data, and the hash of what it asks of the calendar.
 
 The hash is stamped on every managed item as its last-applied spec: a difference between the calendar and
-the files that the files did not cause (the hash still matches) is drift. `key`, `previous_keys` and
-`notify` are left out of the hash: they are not on the calendar, and a rename must not look like a change.
+the files that the files did not cause (the hash still matches) is drift. `key`, `previous_keys`, `notify`
+and `uid` are left out of the hash: they are not on the calendar, and a rename must not look like a change.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
 
-NOT_ON_CALENDAR = ("key", "previous_keys", "notify")
+NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid")
 
 
 def _plain(value: Any) -> Any:

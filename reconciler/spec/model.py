@@ -106,6 +106,8 @@ class Meeting:
     allow_new_time_proposal: bool = True
     previous_keys: tuple[str, ...] = ()
     notify: Notify | None = None
+    uid: str | None = None
+    """UID of an existing, unmanaged meeting this one adopts (set by `reconciler import`)."""
 
     @property
     def end(self) -> datetime:
