@@ -86,7 +86,8 @@ def make_plan(
         if not safety.organizer_refusals({o}, settings)
     }
     to_read = sorted(organizers if organizers is not None else wanted | allowed)
-    observations = [backend.observe(o, settings.namespace) for o in to_read]
+    adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
+    observations = [backend.observe(o, settings.namespace, adopt[o]) for o in to_read]
     plan = diff(desired.meetings, observations, settings, backend.target)
     return Planned(plan, safety.check(plan, settings), desired)
 

@@ -6,7 +6,7 @@ The engine never sees exchangelib: it reads an `Observation` per organizer and h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
@@ -64,6 +64,8 @@ class Observation:
     """Namespaces of other repositories found in the same calendar: reported, never touched."""
     requests: int = 0
     """Service requests the observation took (the plan shows it; benchmarks compare it)."""
+    adoptable: tuple[ObservedMeeting, ...] = ()
+    """Unmanaged items whose UID a meeting file names (`uid:`): adopted without sending anything."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,11 @@ class CalendarBackend(Protocol):
     target: str
     """Human-readable target for plan headers, e.g. `ews http://127.0.0.1:8765/EWS/Exchange.asmx`."""
 
-    def observe(self, organizer: str, namespace: str) -> Observation:
-        """Read the organizer's managed items of `namespace`, batched (no request per meeting)."""
+    def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
+        """Read the organizer's managed items of `namespace`, batched (no request per meeting).
+
+        `adopt`: UIDs of unmanaged items to report as adoptable (costs one more pass over the calendar).
+        """
         ...
 
     def apply(self, organizer: str, writes: Sequence[Write]) -> list[WriteResult]:

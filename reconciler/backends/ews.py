@@ -9,7 +9,7 @@ nobody.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -95,7 +95,7 @@ class EwsBackend:
 
     # -- observe ------------------------------------------------------------------------------------------
 
-    def observe(self, organizer: str, namespace: str) -> Observation:
+    def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
         account = self.account(organizer)
         folder_requests = 0 if "calendar" in account.__dict__ else 2
         items = list(
@@ -124,6 +124,8 @@ class EwsBackend:
                 duplicates.append(observed)
             else:
                 mine[key] = observed
+        managed_uids = {o.uid for o in [*mine.values(), *duplicates]}
+        adoptable, extra = self._adoptable(account, organizer, namespace, set(adopt) - managed_uids)
         pages = max(1, math.ceil(len(items) / PAGE))
         gets = math.ceil(len(items) / PAGE) + math.ceil(sum(len(v) for v in locations.values()) / PAGE)
         return Observation(
@@ -131,8 +133,40 @@ class EwsBackend:
             tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
             tuple(duplicates),
             tuple(sorted(others)),
-            folder_requests + pages + gets,
+            folder_requests + pages + gets + extra,
+            adoptable,
         )
+
+    def _adoptable(
+        self, account: Account, organizer: str, namespace: str, uids: set[str]
+    ) -> tuple[tuple[ObservedMeeting, ...], int]:
+        """Unmanaged items with one of `uids` (UIDs cannot be filtered on in EWS: read the ids and UIDs)."""
+        if not uids:
+            return (), 0
+        unmanaged = list(account.calendar.exclude(reconciler_key__exists=True).only("uid"))
+        wanted = [i for i in unmanaged if i.uid in uids]
+        full = (
+            [
+                i
+                for i in account.fetch(ids=wanted, only_fields=[*READ_FIELDS, *ews_marker.FIELDS])
+                if not isinstance(i, Exception)
+            ]
+            if wanted
+            else []
+        )
+        locations = self._occurrence_locations(account, full)
+        out = tuple(
+            ObservedMeeting(
+                meeting_from_item(i, "", organizer, None, locations.get(i.id)),
+                Marker(namespace, "", ""),
+                i.id,
+                i.changekey,
+                i.uid,
+            )
+            for i in full
+        )
+        requests = max(1, math.ceil(len(unmanaged) / PAGE)) * 2 + math.ceil(len(wanted) / PAGE)
+        return out, requests
 
     def _occurrence_locations(self, account: Account, items: list) -> dict[str, dict[date, str | None]]:
         """Locations of moved occurrences: one batched GetItem for all of them, only when there are any."""

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from reconciler.backends.base import Marker, Write
 from reconciler.spec.canonical import canonical_json, meeting_from_canonical, to_canonical
 
-Action = Literal["create", "update", "drift", "rename", "cancel", "orphan", "duplicate"]
+Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate"]
 FORMAT_VERSION = 1
 
 
@@ -102,6 +102,7 @@ class Plan:
             "changes": [_change_data(c) for c in self.changes],
             "summary": {
                 "create": self.count("create"),
+                "adopt": self.count("adopt"),
                 "update": self.count("update") + self.count("rename"),
                 "cancel": self.count("cancel") + self.count("duplicate"),
                 "drift": self.count("drift"),

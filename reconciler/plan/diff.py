@@ -10,6 +10,7 @@ because attendees' copies share the UID).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
 from reconciler.config import Settings
@@ -211,6 +212,7 @@ def diff(
             else:
                 observed[o.marker.key] = o
         duplicates += obs.duplicates
+    adoptable = {(o.meeting.organizer, o.uid): o for obs in observations for o in obs.adoptable}
     changes: list[Change] = []
     claimed: set[str] = set()
     for meeting in sorted(desired, key=lambda m: m.key):
@@ -219,6 +221,9 @@ def diff(
             match = next(
                 (observed[k] for k in meeting.previous_keys if k in observed and k not in claimed), None
             )
+        if match is None and (meeting.organizer, meeting.uid) in adoptable:
+            changes.append(_adopt(meeting, adoptable[(meeting.organizer, meeting.uid)], settings))
+            continue
         if match is None:
             changes.append(_create(meeting, settings))
             continue
@@ -260,6 +265,23 @@ def diff(
         observe_requests=sum(obs.requests for obs in observations),
         organizers=tuple(sorted({obs.organizer for obs in observations})),
     )
+
+
+def _adopt(desired: Meeting, found: ObservedMeeting, settings: Settings) -> Change:
+    """Take over an existing meeting: stamp the marker, notify nobody.
+
+    When the file already asks for something else, the stamped hash is the calendar's own, so the next plan
+    shows that difference as an update the files make (not as drift).
+    """
+    existing = replace(found.meeting, key=desired.key)
+    fields = field_changes(desired, existing)
+    same = not fields and (desired.skip, desired.moves) == (existing.skip, existing.moves)
+    marker = Marker(settings.namespace, desired.key, spec_hash(desired if same else existing))
+    write = Write(
+        "adopt", desired.key, "none", marker, desired if same else existing, found.item_id, found.change_key
+    )
+    reason = "existing meeting taken over; sends nothing" + ("" if same else "; the next plan updates it")
+    return _change("adopt", desired, found, [write], fields, reason)
 
 
 def _cancel(o: ObservedMeeting, settings: Settings, reason: str) -> Change:

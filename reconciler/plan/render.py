@@ -12,6 +12,7 @@ import re
 from reconciler.plan.changes import Change, Plan
 
 SYMBOL = {
+    "adopt": "=",
     "create": "+",
     "update": "~",
     "rename": "~",
@@ -20,7 +21,7 @@ SYMBOL = {
     "duplicate": "-",
     "orphan": "?",
 }
-COLOR = {"+": "32", "~": "33", "!": "35", "-": "31", "?": "36"}
+COLOR = {"=": "34", "+": "32", "~": "33", "!": "35", "-": "31", "?": "36"}
 
 
 def _consequence(c: Change) -> str:
@@ -39,6 +40,7 @@ def _consequence(c: Change) -> str:
 def summary_line(plan: Plan) -> str:
     counts = [
         f"{plan.count('create')} create",
+        *([f"{plan.count('adopt')} adopt"] if plan.count("adopt") else []),
         f"{plan.count('update') + plan.count('rename')} update",
         f"{plan.count('cancel') + plan.count('duplicate')} cancel",
         f"{plan.count('drift')} drift",
