@@ -199,5 +199,39 @@ def show(
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
 
 
+@app.command("import")
+def import_(
+    organizer: str = typer.Option(..., help="Whose existing meetings to import."),
+    subject_contains: str | None = typer.Option(None, help="Only meetings whose subject contains this text."),
+    out: Path | None = typer.Option(None, help="Folder for the new files (default: <meetings>/imported)."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Write an organizer's existing, unmanaged meetings as meeting files; the next apply adopts them."""
+    from reconciler import run
+    from reconciler.backends.factory import BackendError, open_backend
+    from reconciler.importer import import_meetings
+    from reconciler.spec.load import load_meetings
+
+    try:
+        settings = run.settings_for(config)
+        desired = run.load_desired(settings)
+        with open_backend(settings) as backend:
+            found = backend.unmanaged(organizer.lower(), subject_contains)
+        root = settings.source.parent if settings.source else Path(".")
+        result = import_meetings(found, desired.meetings, out or settings.meetings / "imported", root)
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:
+        raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+    for path in result.written:
+        typer.echo(f"wrote {path}")
+    for subject in result.skipped:
+        typer.echo(f"skipped {subject!r}: a meeting file already names its UID")
+    check = load_meetings(settings.meetings)
+    if not check.ok:
+        raise _fail("\n".join(str(p) for p in check.problems))
+    typer.echo(f"{len(result.written)} meeting(s) imported; `reconciler plan` shows them as adopt")
+
+
 def main() -> None:
     app()

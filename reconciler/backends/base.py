@@ -111,6 +111,10 @@ class CalendarBackend(Protocol):
         """
         ...
 
+    def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
+        """Meetings the organizer organizes that carry no reconciler marker (for `reconciler import`)."""
+        ...
+
     def apply(self, organizer: str, writes: Sequence[Write]) -> list[WriteResult]:
         """Carry out writes for one organizer, batched where possible; one result per write, in order.
 

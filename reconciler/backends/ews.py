@@ -137,6 +137,28 @@ class EwsBackend:
             adoptable,
         )
 
+    def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
+        account = self.account(organizer)
+        query = account.calendar.exclude(reconciler_key__exists=True)
+        if subject_contains:
+            query = query.filter(subject__icontains=subject_contains)
+        items = [
+            i
+            for i in query.only(*READ_FIELDS, *ews_marker.FIELDS)
+            if i.my_response_type == "Organizer" and not i.is_cancelled
+        ]
+        locations = self._occurrence_locations(account, items)
+        return tuple(
+            ObservedMeeting(
+                meeting_from_item(i, "", organizer, None, locations.get(i.id)),
+                Marker("", "", ""),
+                i.id,
+                i.changekey,
+                i.uid,
+            )
+            for i in items
+        )
+
     def _adoptable(
         self, account: Account, organizer: str, namespace: str, uids: set[str]
     ) -> tuple[tuple[ObservedMeeting, ...], int]:

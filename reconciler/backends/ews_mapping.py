@@ -85,6 +85,8 @@ READ_FIELDS = (
     "organizer",
     "type",
     "changekey",
+    "my_response_type",
+    "is_cancelled",
 )
 
 
