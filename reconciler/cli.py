@@ -22,6 +22,69 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 
 
+def version_line() -> str:
+    """The installed versions that matter when reporting a problem, on one line."""
+    import platform
+    from importlib import metadata
+
+    from reconciler import __version__
+
+    try:
+        exchangelib = metadata.version("exchangelib")
+    except metadata.PackageNotFoundError:
+        exchangelib = "not installed"
+    return f"reconciler {__version__} (exchangelib {exchangelib}, Python {platform.python_version()})"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_line())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Declarative meeting reconciler: meetings in YAML, applied to Exchange calendars."""
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(Path("."), help="The repository to start (created when missing)."),
+    namespace: str | None = typer.Option(
+        None, help="Stamped on every managed meeting (default: from the directory's name)."
+    ),
+    organizer: str = typer.Option("organizer@example.com", help="Whose calendar the example meeting uses."),
+    target: str = typer.Option("sandbox", help="sandbox | ews | graph"),
+    timezone: str = typer.Option("UTC", help="IANA time zone for the meetings (e.g. Europe/Amsterdam)."),
+) -> None:
+    """Start a team's meetings repository: configuration, example meeting, workflows, pre-commit hook."""
+    from datetime import date
+
+    from reconciler.scaffold import init as scaffold
+    from reconciler.scaffold import namespace_for, option_problems
+
+    ns = namespace or namespace_for(directory)
+    problems = option_problems(ns, organizer.lower(), target, timezone)
+    if problems:
+        raise _fail("\n".join(problems))
+    try:
+        result = scaffold(directory, ns, organizer.lower(), target, timezone, date.today())
+    except OSError as exc:
+        raise _fail(f"cannot write the new repository in {directory}: {exc.strerror or exc}") from None
+    for path in result.written:
+        typer.echo(f"wrote   {path}")
+    for path in result.skipped:
+        typer.echo(f"skipped {path} (exists; left as it is)")
+    typer.echo(
+        f"namespace {ns}, target {target}. Next: `reconciler validate`, then `reconciler plan`"
+        + (f" (in {directory})" if directory != Path(".") else "")
+    )
+
+
 @app.command()
 def validate(
     path: Path = typer.Argument(Path("meetings"), help="Meetings directory or a single meeting file."),

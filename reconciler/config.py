@@ -16,6 +16,7 @@ from reconciler.spec.validate import KeyProblem, schema_problems
 from reconciler.spec.yamlsource import read_documents
 
 DEFAULT_FILE = "reconciler.yaml"
+GRAPH_ENDPOINT = "https://graph.microsoft.com/v1.0"
 ENV_VAR = "RECONCILER_CONFIG"
 
 
@@ -57,6 +58,9 @@ class Target:
     tenant_id_env: str | None = None
     client_id_env: str | None = None
     client_secret_env: str | None = None
+    certificate_path_env: str | None = None
+    authority: str = "https://login.microsoftonline.com"
+    ca_bundle: str | None = None
     access: str = "impersonation"
     verify_tls: bool = True
     max_wait_seconds: float = 120
@@ -98,7 +102,7 @@ def load_config(path: Path | None = None) -> Settings:
     data = doc.data
     target = data.get("target", {})
     endpoint = target.get("endpoint") if isinstance(target, dict) else None
-    if not found and target.get("kind") == "ews" and endpoint and not is_loopback(endpoint):
+    if not found and target.get("kind") in ("ews", "graph") and endpoint and not is_loopback(endpoint):
         if endpoint.startswith("http://"):
             found.append(
                 Problem(("target", "endpoint"), "plain http is allowed only for loopback; use https")
@@ -123,6 +127,10 @@ def load_config(path: Path | None = None) -> Settings:
     if target_fields.get("kind", "sandbox") == "sandbox":
         db = target_fields.get("path", Target.path)
         target_fields["path"] = db if db == ":memory:" else str(base / db)
+    if target_fields.get("kind") == "graph":
+        target_fields.setdefault("endpoint", GRAPH_ENDPOINT)
+    if "ca_bundle" in target_fields:
+        target_fields["ca_bundle"] = str(base / target_fields["ca_bundle"])
     return Settings(
         organizers=tuple(o.lower() for o in data.get("organizers", ())),
         namespace=data["namespace"],

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler import __version__
 from reconciler.backends.ews import EwsBackend
 from reconciler.config import Settings, is_loopback
 
@@ -48,6 +49,11 @@ def open_backend(settings: Settings) -> Iterator[EwsBackend]:
             finally:
                 backend.close()
         return
+    if target.kind == "graph":
+        raise BackendError(
+            "target kind graph (Microsoft Graph for Exchange Online) is not built in this version "
+            f"({__version__}); use kind: ews against an Exchange server, or kind: sandbox to try plans"
+        )
     yield from _ews(settings)
 
 

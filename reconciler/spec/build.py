@@ -22,7 +22,7 @@ from reconciler.spec.problems import KeyPath, Problem
 MAX_ATTENDEES = 500
 """Exchange Online's default recipient limit for one message."""
 
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _NAMED = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<address>[^<>]*)>$")
 _INTERVAL = {
     "day": timedelta(days=1),
@@ -62,7 +62,7 @@ class _Builder:
             if match
             else (None, entry.strip())
         )
-        if not _ADDRESS.match(address):
+        if not ADDRESS.match(address):
             self.problem(
                 path, f"{entry!r} is not an e-mail address; write name@example.com or Name <name@example.com>"
             )

@@ -31,7 +31,7 @@ def load(path: Path) -> dict:
     return data
 
 
-@pytest.mark.parametrize("name", ["ci", "plan", "apply", "drift"])
+@pytest.mark.parametrize("name", ["ci", "validate", "plan", "apply", "drift"])
 def test_workflow_validates_against_the_github_schema(name: str) -> None:
     path = WORKFLOWS / f"{name}.yml"
     errors = list(Draft7Validator(vendored("github-workflows")).iter_errors(load(path)))

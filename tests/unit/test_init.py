@@ -1,0 +1,129 @@
+"""`reconciler init`, `--version` and the packaged schemas, without building a wheel (tests/install does)."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+from typer.testing import CliRunner
+
+from reconciler import REPOSITORY, __version__
+from reconciler.cli import app
+from reconciler.scaffold import FILES, LOCAL_ACTION, render_all, render_workflow
+from reconciler.spec.schemas import load_schema, schema_text
+from tests.unit.test_workflows import load, vendored
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", ["meeting", "config"])
+def test_published_schema_is_the_packaged_one(name: str) -> None:
+    published = (ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    assert published == (ROOT / "reconciler" / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    assert json.loads(published) == load_schema(name) and published.rstrip("\n") == schema_text(name)
+
+
+def test_project_urls_name_the_repository_init_pins() -> None:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert {
+        u.split("#")[0].removesuffix("/issues").removesuffix("/releases") for u in meta["urls"].values()
+    } == {f"https://github.com/{REPOSITORY}"}
+    assert meta["dynamic"] == ["version"] and "Programming Language :: Python :: 3.11" in meta["classifiers"]
+
+
+def test_version_is_one_line() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert re.fullmatch(
+        rf"reconciler {re.escape(__version__)} \(exchangelib \S+, Python \S+\)\n", result.output
+    )
+
+
+def test_repository_workflows_are_the_templates_init_writes() -> None:
+    """This repository runs the same workflows a team's repository gets, with the local action."""
+    for name in ("validate", "plan", "apply", "drift"):
+        assert (
+            render_workflow(name, LOCAL_ACTION, "ews") == (ROOT / f".github/workflows/{name}.yml").read_text()
+        )
+
+
+@pytest.mark.parametrize("target", ["sandbox", "ews", "graph"])
+def test_init_workflows_pass_the_github_schema_and_pin_the_action(target: str, tmp_path: Path) -> None:
+    files = render_all("team", "lead@example.com", target, "Europe/Amsterdam", date(2026, 11, 24))
+    assert set(files) == set(FILES.values())
+    for dest, text in files.items():
+        if dest.startswith(".github/workflows/"):
+            path = tmp_path / Path(dest).name
+            path.write_text(text)
+            errors = list(Draft7Validator(vendored("github-workflows")).iter_errors(load(path)))
+            assert errors == [], (dest, [e.message for e in errors])
+            uses = re.findall(r"uses: (\S*reconcile\S*)", text)
+            assert uses and set(uses) == {f"{REPOSITORY}/.github/actions/reconcile@v{__version__}"}
+    secrets = set(re.findall(r"secrets\.([A-Z_]+)", files[".github/workflows/apply.yml"]))
+    assert (
+        secrets
+        == {
+            "sandbox": set(),
+            "ews": {"EWS_USERNAME", "EWS_PASSWORD"},
+            "graph": {"GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"},
+        }[target]
+    )
+    config = yaml.safe_load(files["reconciler.yaml"])
+    assert config["target"]["kind"] == target and config["organizers"] == ["lead@example.com"]
+    hook = yaml.safe_load(files[".pre-commit-config.yaml"])["repos"][0]
+    assert hook == {
+        "repo": f"https://github.com/{REPOSITORY}",
+        "rev": f"v{__version__}",
+        "hooks": [{"id": "reconciler-validate"}],
+    }
+
+
+def test_init_writes_a_repository_that_validates_and_never_overwrites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    (tmp_path / "meetings").mkdir()
+    (tmp_path / "meetings" / "_groups.yaml").write_text("groups:\n  team: [alice@example.com]\n")
+    first = runner.invoke(app, ["init", "--namespace", "ops", "--timezone", "Europe/Amsterdam"])
+    assert first.exit_code == 0, first.output
+    assert "skipped meetings/_groups.yaml" in first.output
+    assert (tmp_path / "meetings" / "_groups.yaml").read_text() == "groups:\n  team: [alice@example.com]\n"
+    assert runner.invoke(app, ["validate"]).exit_code == 0
+    assert yaml.safe_load((tmp_path / "reconciler.yaml").read_text())["namespace"] == "ops"
+    before = {p: p.read_text() for p in tmp_path.rglob("*") if p.is_file()}
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 0 and again.output.count("skipped") == len(FILES)
+    assert {p: p.read_text() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "exchange"], "--target 'exchange': choose one of sandbox, ews, graph"),
+        (["--organizer", "lead"], "--organizer 'lead' is not an e-mail address"),
+        (["--namespace", "Team A"], "--namespace 'Team A': use lower-case letters"),
+        (["--timezone", "Mars/Olympus"], "--timezone 'Mars/Olympus' is not an IANA time zone name"),
+    ],
+)
+def test_init_refuses_bad_options_before_writing(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["init", *args])
+    assert result.exit_code == 1 and message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_target_says_it_is_not_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, ["init", "--target", "graph"]).exit_code == 0
+    result = CliRunner().invoke(app, ["plan"])
+    assert result.exit_code == 1
+    assert "target kind graph (Microsoft Graph for Exchange Online) is not built" in result.output
