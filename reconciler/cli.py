@@ -85,18 +85,28 @@ def init(
     )
 
 
+ConfigOption = typer.Option(
+    None, "--config", envvar="RECONCILER_CONFIG", help="Configuration file (default: ./reconciler.yaml)."
+)
+
+
 @app.command()
 def validate(
     path: Path = typer.Argument(Path("meetings"), help="Meetings directory or a single meeting file."),
     fmt: str = typer.Option("text", "--format", help="text | github (GitHub Actions annotations)"),
+    config: Path | None = ConfigOption,
 ) -> None:
-    """Check meeting files; report every problem as FILE:LINE:COL: message."""
+    """Check meeting files; report every problem as FILE:LINE:COL: message.
+
+    When the configuration exists (./reconciler.yaml, --config or $RECONCILER_CONFIG), it is checked too,
+    and every meeting's organizer must be listed under its `organizers:`.
+    """
     from reconciler.spec.report import run_validate
 
     if fmt not in ("text", "github"):
         typer.echo("--format must be text or github", err=True)
         raise typer.Exit(1)
-    raise typer.Exit(run_validate(path, fmt))
+    raise typer.Exit(run_validate(path, fmt, config))
 
 
 @app.command()
@@ -123,11 +133,6 @@ def schedule(
     from reconciler.spec.report import run_schedule
 
     raise typer.Exit(run_schedule(path, days=days))
-
-
-ConfigOption = typer.Option(
-    None, "--config", envvar="RECONCILER_CONFIG", help="Configuration file (default: ./reconciler.yaml)."
-)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -243,9 +248,7 @@ def show(
         desired = run.load_desired(settings)
         meeting = next((m for m in desired.meetings if m.key == key), None)
         with open_backend(settings) as backend:
-            organizers = (
-                {meeting.organizer} if meeting else run.known_organizers(settings) | set(settings.organizers)
-            )
+            organizers = {meeting.organizer} if meeting else set(settings.organizers)
             observed = None
             for organizer in sorted(organizers):
                 observation = backend.observe(organizer, settings.namespace)

@@ -6,7 +6,6 @@ Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes present (p
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,26 +35,6 @@ class Planned:
     desired: LoadResult
 
 
-def _state_file(settings: Settings) -> Path:
-    base = settings.source.parent if settings.source else Path(".")
-    return base / ".reconciler" / f"organizers-{settings.namespace}.json"
-
-
-def known_organizers(settings: Settings) -> set[str]:
-    """Organizers acted for before (remembered locally), so their removed meetings are still seen."""
-    path = _state_file(settings)
-    try:
-        return set(json.loads(path.read_text()))
-    except (OSError, ValueError):
-        return set()
-
-
-def remember_organizers(settings: Settings, organizers: set[str]) -> None:
-    path = _state_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sorted(known_organizers(settings) | organizers)))
-
-
 def settings_for(config: Path | None) -> Settings:
     try:
         return load_config(config)
@@ -64,7 +43,7 @@ def settings_for(config: Path | None) -> Settings:
 
 
 def load_desired(settings: Settings) -> LoadResult:
-    result = load_meetings(settings.meetings)
+    result = load_meetings(settings.meetings, settings.organizers)
     if not result.ok:
         lines = [str(p) for p in result.problems]
         raise RunError(
@@ -76,16 +55,16 @@ def load_desired(settings: Settings) -> LoadResult:
 def make_plan(
     settings: Settings, backend: CalendarBackend, desired: LoadResult, organizers: set[str] | None = None
 ) -> Planned:
-    wanted = {m.organizer for m in desired.meetings}
-    refused = safety.organizer_refusals(wanted, settings)
+    """Observe every listed organizer (or just `organizers`) and diff against the files.
+
+    The configuration lists the organizers, so the set read never depends on what one machine remembers:
+    an organizer whose files were all deleted is still read, and their meetings are planned for cancellation.
+    """
+    listed = set(settings.organizers) | {m.organizer for m in desired.meetings}
+    refused = safety.organizer_refusals(listed, settings)
     if refused:
         raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
-    allowed = {
-        o
-        for o in known_organizers(settings) | set(settings.organizers)
-        if not safety.organizer_refusals({o}, settings)
-    }
-    to_read = sorted(organizers if organizers is not None else wanted | allowed)
+    to_read = sorted(organizers if organizers is not None else listed)
     adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
     observations = [backend.observe(o, settings.namespace, adopt[o]) for o in to_read]
     plan = diff(desired.meetings, observations, settings, backend.target)
@@ -147,11 +126,6 @@ def run_apply(
         backend,
         pacer or Pacer(settings.policy.message_rate_per_minute),
         progress or report_outcome(echo),
-    )
-    remember_organizers(
-        settings,
-        {c.organizer for c in plan.active if c.action != "cancel"}
-        | {m.organizer for m in planned.desired.meetings},
     )
     failed = [o for o in outcomes if not o.ok]
     echo(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,8 +78,9 @@ def find_root(path: Path) -> Path:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, organizers: Collection[str] | None) -> None:
         self.root = root
+        self.organizers = organizers
         self.problems: list[Problem] = []
         self.defaults_cache: dict[Path, Document | None] = {}
 
@@ -144,10 +145,24 @@ class _Loader:
             found = schema_problems(merged.data, "meeting")
             if not found:
                 meeting, found = build_meeting(merged.data, groups)
-                if meeting is not None:
+                if meeting is not None and self.organizers is not None:
+                    found += _unlisted(meeting, self.organizers)
+                if meeting is not None and not found:
                     out.append((meeting, doc))
             self.problems += [_locate(p, merged) for p in found]
         return out
+
+
+def _unlisted(meeting: Meeting, organizers: Collection[str]) -> list[Problem]:
+    if meeting.organizer in organizers:
+        return []
+    return [
+        Problem(
+            ("organizer",),
+            f"{meeting.organizer} is not listed under `organizers:` in the configuration; add it there "
+            "(every listed organizer's calendar is read on each plan)",
+        )
+    ]
 
 
 def _locate(problem: Problem, merged: Merged) -> Problem:
@@ -200,14 +215,17 @@ def _cross_file(found: list[tuple[Meeting, Document]]) -> list[Problem]:
     return problems
 
 
-def load_meetings(path: Path) -> LoadResult:
-    """Every meeting under `path` (a directory, recursively, or one file) and every problem found."""
+def load_meetings(path: Path, organizers: Collection[str] | None = None) -> LoadResult:
+    """Every meeting under `path` (a directory, recursively, or one file) and every problem found.
+
+    `organizers`: the configuration's list; a meeting whose organizer is not in it is a problem.
+    """
     if not path.exists():
         problem = Problem((), "no such file or directory").located(display_name(path), 1, 1)
         return LoadResult((), (problem,))
     root = path if path.is_dir() else find_root(path)
     files = meeting_files(path) if path.is_dir() else [path]
-    loader = _Loader(root)
+    loader = _Loader(root, organizers)
     groups = loader.groups()
     found: list[tuple[Meeting, Document]] = []
     for file in files:

@@ -43,8 +43,16 @@ def summary(result: LoadResult, now: datetime) -> str:
     )
 
 
-def run_validate(path: Path, fmt: str = "text") -> int:
-    result = load_meetings(path)
+def run_validate(path: Path, fmt: str = "text", config: Path | None = None) -> int:
+    from reconciler.config import ConfigError, config_path, load_config
+
+    organizers = None
+    if config is not None or config_path(None).is_file():
+        try:
+            organizers = load_config(config).organizers
+        except ConfigError as exc:
+            return _problems(LoadResult((), tuple(exc.problems)), fmt)
+    result = load_meetings(path, organizers)
     if not result.ok:
         return _problems(result, fmt)
     typer.echo(f"ok: {summary(result, datetime.now(UTC))}")

@@ -64,9 +64,11 @@ class Project:
     def remove(self, name: str) -> None:
         (self.root / "meetings" / name).unlink()
 
-    def configure(self, **policy: object) -> None:
+    def configure(self, organizers: list[str] | None = None, **policy: object) -> None:
         data = yaml.safe_load(self.config.read_text())
         data["policy"].update(policy)
+        if organizers is not None:
+            data["organizers"] = organizers
         self.config.write_text(yaml.safe_dump(data))
 
     def cli(self, *args: str) -> Result:
@@ -100,6 +102,7 @@ def _config(root: Path, target: dict) -> None:
             {
                 "namespace": "e2e",
                 "meetings": "meetings",
+                "organizers": ["lead@example.com"],
                 "target": target,
                 "policy": {
                     "notify": {"create": "all", "update": "all", "cancel": "all"},

@@ -139,6 +139,7 @@ def test_empty_desired_set_never_cancels_everything(project) -> None:
 
 
 def test_organizer_outside_allow_list_is_refused_at_plan_time(project) -> None:
+    project.configure(organizers=["lead@example.com", "ceo@other.org"])
     project.write(
         "x.yaml", REVIEW.replace("key: review", "key: x").replace("lead@example.com", "ceo@other.org")
     )
@@ -154,3 +155,23 @@ def test_recipient_budget(project) -> None:
         refused.exit_code == 1
         and "sends to 4 recipients, above policy.recipients_per_day (2)" in refused.output
     )
+
+
+def test_unlisted_organizer_is_a_validation_problem_at_its_position(project) -> None:
+    project.write("x.yaml", REVIEW.replace("key: review", "key: x").replace("lead@", "kim@"))
+    for args in (("plan",), ("validate", str(project.root / "meetings"))):
+        result = project.cli(*args)
+        assert result.exit_code == 1
+        assert "x.yaml:3:12: organizer: kim@example.com is not listed under `organizers:`" in result.output
+
+
+def test_deleting_all_of_an_organizers_files_plans_their_cancellation_on_a_fresh_clone(project) -> None:
+    """Nothing is remembered on the machine: the listed organizers are read on every plan."""
+    project.configure(organizers=["lead@example.com", "kim@example.com"])
+    project.write("kim.yaml", REVIEW.replace("key: review", "key: kim-review").replace("lead@", "kim@"))
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert not (project.root / ".reconciler").exists()
+    project.remove("kim.yaml")
+    result = project.cli("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert "- cancel    kim-review" in result.output

@@ -33,6 +33,7 @@ def test_standalone_server_process(tmp_path: Path) -> None:
             yaml.safe_dump(
                 {
                     "namespace": "proc",
+                    "organizers": ["lead@example.com"],
                     "target": {"kind": "ews", "endpoint": endpoint.group(0), "auth": "none"},
                     "policy": {"message_rate_per_minute": 100000, "allowed_organizers": ["*@example.com"]},
                 }

@@ -16,34 +16,39 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_defaults_and_relative_paths(tmp_path: Path) -> None:
-    s = load_config(write(tmp_path, "namespace: team\n"))
+    s = load_config(write(tmp_path, "namespace: team\norganizers: [a@example.com]\n"))
     assert s.namespace == "team" and s.meetings == tmp_path / "meetings"
     assert s.target.kind == "sandbox" and s.target.path == str(tmp_path / ".reconciler/sandbox.sqlite3")
     assert s.policy.prune and s.policy.notify.update == "all" and s.policy.message_rate_per_minute == 30
 
 
 def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RECONCILER_CONFIG", str(write(tmp_path, "namespace: from-env\n")))
+    monkeypatch.setenv("RECONCILER_CONFIG", str(write(tmp_path, "namespace: from-env\norganizers: [a@example.com]\n")))
     assert load_config().namespace == "from-env"
 
 
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("namespace: team\npolcy: {}\n", "reconciler.yaml:2:1: polcy: unknown key; did you mean 'policy'?"),
+        ("namespace: team\norganizers: [a@example.com]\npolcy: {}\n", "reconciler.yaml:3:1: polcy: unknown key; did you mean 'policy'?"),
         ("namespace: Team X\n", "reconciler.yaml:1:12: namespace: 'Team X' is not lower-case letters"),
+        ("namespace: team\n", "reconciler.yaml:1:1: missing required key 'organizers'"),
         (
-            "namespace: t\ntarget: {kind: ews, endpoint: 'http://mail.example.com/EWS/Exchange.asmx'}\n",
+            "namespace: team\norganizers: [lead]\n",
+            "reconciler.yaml:2:14: organizers[0]: 'lead' is not an e-mail address",
+        ),
+        (
+            "namespace: t\norganizers: [a@example.com]\ntarget: {kind: ews, endpoint: 'http://mail.example.com/EWS/Exchange.asmx'}\n",
             "target.endpoint: plain http is allowed only for loopback; use https",
         ),
         (
-            "namespace: t\ntarget: {kind: ews, endpoint: 'https://mail.example.com/EWS',\n"
+            "namespace: t\norganizers: [a@example.com]\ntarget: {kind: ews, endpoint: 'https://mail.example.com/EWS',\n"
             "  verify_tls: false}\n",
             "target.verify_tls: TLS verification cannot be switched off for a non-loopback endpoint",
         ),
-        ("namespace: t\ntarget: {kind: ews}\n", "target: missing required key 'endpoint'"),
+        ("namespace: t\norganizers: [a@example.com]\ntarget: {kind: ews}\n", "target: missing required key 'endpoint'"),
         (
-            "namespace: t\npolicy: {notify: {cancel: changed}}\n",
+            "namespace: t\norganizers: [a@example.com]\npolicy: {notify: {cancel: changed}}\n",
             "policy.notify.cancel: 'changed' is not allowed",
         ),
     ],
@@ -58,7 +63,7 @@ def test_loopback_http_is_allowed(tmp_path: Path) -> None:
     s = load_config(
         write(
             tmp_path,
-            "namespace: t\ntarget: {kind: ews, endpoint: 'http://127.0.0.1:8765/EWS/"
+            "namespace: t\norganizers: [a@example.com]\ntarget: {kind: ews, endpoint: 'http://127.0.0.1:8765/EWS/"
             "Exchange.asmx', auth: none, verify_tls: false}\n",
         )
     )
