@@ -98,6 +98,10 @@ class WriteResult:
         return self.error is None
 
 
+class BackendError(Exception):
+    """The target cannot be reached, configured or used; the message names where, and the likely fix."""
+
+
 class CalendarBackend(Protocol):
     """A calendar service that can list and change an organizer's managed meetings."""
 

@@ -31,10 +31,17 @@ from exchangelib.items import (
     CancelCalendarItem,
 )
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
-from exchangelib.protocol import FaultTolerance
 
 from reconciler.backends import ews_bulk, ews_marker
-from reconciler.backends.base import Marker, Observation, ObservedMeeting, Write, WriteResult
+from reconciler.backends.base import (
+    BackendError,
+    Marker,
+    Observation,
+    ObservedMeeting,
+    Write,
+    WriteResult,
+)
+from reconciler.backends.ews_errors import Patient, explain
 from reconciler.backends.ews_mapping import (
     READ_FIELDS,
     UPDATE_FIELDS,
@@ -46,12 +53,6 @@ from reconciler.spec.recurrence import occurrence_index, occurrence_start
 
 PAGE = 100
 SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
-
-
-def _error(result: Any) -> str | None:
-    if isinstance(result, Exception):
-        return f"{type(result).__name__}: {result}"
-    return None
 
 
 class EwsBackend:
@@ -66,15 +67,18 @@ class EwsBackend:
         access: str = "impersonation",
         max_wait: float = 120,
         pin_version: bool = False,
+        credentials_hint: str = "the account's credentials",
     ) -> None:
         self.endpoint = endpoint
         self.target = f"ews {endpoint}"
+        self.max_wait = max_wait
+        self.credentials_hint = credentials_hint
         self.config = Configuration(
             service_endpoint=endpoint,
             credentials=credentials,
             auth_type=auth_type,
             version=Version(Build(15, 1)) if pin_version else None,
-            retry_policy=FaultTolerance(max_wait=max_wait),
+            retry_policy=Patient(max_wait=max_wait),
         )
         self.access = IMPERSONATION if access == "impersonation" else DELEGATE
         self.accounts: dict[str, Account] = {}
@@ -87,6 +91,9 @@ class EwsBackend:
             )
         return self.accounts[organizer]
 
+    def explain(self, exc: BaseException, mailbox: str | None) -> str:
+        return explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
+
     def close(self) -> None:
         from exchangelib import close_connections
 
@@ -96,6 +103,12 @@ class EwsBackend:
     # -- observe ------------------------------------------------------------------------------------------
 
     def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
+        try:
+            return self._observe(organizer, namespace, adopt)
+        except Exception as exc:
+            raise BackendError(self.explain(exc, organizer)) from exc
+
+    def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         account = self.account(organizer)
         folder_requests = 0 if "calendar" in account.__dict__ else 2
         items = list(
@@ -138,6 +151,12 @@ class EwsBackend:
         )
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
+        try:
+            return self._unmanaged(organizer, subject_contains)
+        except Exception as exc:
+            raise BackendError(self.explain(exc, organizer)) from exc
+
+    def _unmanaged(self, organizer: str, subject_contains: str | None) -> tuple[ObservedMeeting, ...]:
         account = self.account(organizer)
         query = account.calendar.exclude(reconciler_key__exists=True)
         if subject_contains:
@@ -230,14 +249,12 @@ class EwsBackend:
             except Exception as exc:  # a request that failed as a whole fails each of its writes
                 outcomes = [exc] * len(batch)
             for i, outcome in zip(indexes, outcomes, strict=True):
-                results[i] = self._result(writes[i], outcome)
+                results[i] = self._result(writes[i], outcome, organizer)
         return [results[i] for i in range(len(writes))]
 
-    @staticmethod
-    def _result(write: Write, outcome: Any) -> WriteResult:
-        error = _error(outcome)
-        if error:
-            return WriteResult(write, error=error)
+    def _result(self, write: Write, outcome: Any, organizer: str) -> WriteResult:
+        if isinstance(outcome, Exception):
+            return WriteResult(write, error=self.explain(outcome, organizer))
         if isinstance(outcome, tuple):
             return WriteResult(write, item_id=outcome[0], change_key=outcome[1])
         return WriteResult(

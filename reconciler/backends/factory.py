@@ -12,12 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler import __version__
+from reconciler.backends.base import BackendError
 from reconciler.backends.ews import EwsBackend
+
+__all__ = ["BackendError", "open_backend"]
 from reconciler.config import Settings, is_loopback
-
-
-class BackendError(Exception):
-    """The target cannot be reached or configured."""
 
 
 def _env(name: str | None, what: str) -> str:
@@ -57,6 +56,20 @@ def open_backend(settings: Settings) -> Iterator[EwsBackend]:
     yield from _ews(settings)
 
 
+def _trusting(ca_bundle: str) -> type:
+    """An HTTP adapter that verifies server certificates against `ca_bundle` (a private CA) only."""
+    import requests.adapters
+
+    if not Path(ca_bundle).is_file():
+        raise BackendError(f"target.ca_bundle: no such file {ca_bundle}")
+
+    class PrivateCAAdapter(requests.adapters.HTTPAdapter):
+        def cert_verify(self, conn, url, verify, cert):  # type: ignore[no-untyped-def]
+            super().cert_verify(conn=conn, url=url, verify=ca_bundle, cert=cert)
+
+    return PrivateCAAdapter
+
+
 def _ews(settings: Settings) -> Iterator[EwsBackend]:
     from exchangelib import BASIC, NTLM, OAUTH2, Credentials, OAuth2Credentials
     from exchangelib.protocol import BaseProtocol, NoVerifyHTTPAdapter
@@ -65,20 +78,26 @@ def _ews(settings: Settings) -> Iterator[EwsBackend]:
     target = settings.target
     assert target.endpoint is not None
     credentials = None
+    hint = "the account's credentials"
     if target.auth in ("basic", "ntlm"):
+        hint = f"the user name and password in ${target.username_env} and ${target.password_env}"
         credentials = Credentials(
             _env(target.username_env, "username"), _env(target.password_env, "password")
         )
     elif target.auth == "oauth2":
+        hint = f"the app's id and secret in ${target.client_id_env} and ${target.client_secret_env}"
         credentials = OAuth2Credentials(
             client_id=_env(target.client_id_env, "client_id"),
             client_secret=_env(target.client_secret_env, "client_secret"),
             tenant_id=_env(target.tenant_id_env, "tenant_id"),
         )
+    adapter = BaseProtocol.HTTP_ADAPTER_CLS  # exchangelib's adapter is a class attribute: restored below
     if not target.verify_tls:
         if not is_loopback(target.endpoint):
             raise BackendError("TLS verification can only be switched off for loopback endpoints")
         BaseProtocol.HTTP_ADAPTER_CLS = NoVerifyHTTPAdapter
+    elif target.ca_bundle:
+        BaseProtocol.HTTP_ADAPTER_CLS = _trusting(target.ca_bundle)
     auth = {"basic": BASIC, "ntlm": NTLM, "oauth2": OAUTH2, "none": NOAUTH}[target.auth]
     # Without credentials exchangelib cannot probe the server version (its probe is unauthenticated), so
     # `auth: none` (impersonation without credentials, e.g. a sandbox served on loopback) pins Exchange 2016.
@@ -89,8 +108,10 @@ def _ews(settings: Settings) -> Iterator[EwsBackend]:
         access=target.access,
         max_wait=target.max_wait_seconds,
         pin_version=target.auth == "none",
+        credentials_hint=hint,
     )
     try:
         yield backend
     finally:
         backend.close()
+        BaseProtocol.HTTP_ADAPTER_CLS = adapter

@@ -36,8 +36,15 @@ def serve(
     message_rate: float | None = typer.Option(
         None, help="Messages per minute per mailbox before violations are recorded."
     ),
+    mailboxes: str | None = typer.Option(
+        None, help="Comma-separated addresses that have a mailbox (default: every address)."
+    ),
+    impersonation: bool = typer.Option(
+        True, help="--no-impersonation: a Basic user may act only for its own mailbox."
+    ),
 ) -> None:
     """Serve the EWS sandbox on loopback until interrupted."""
+    from reconciler.sandbox.directory import Directory
     from reconciler.sandbox.faults import Faults
     from reconciler.sandbox.server import SandboxServer
     from reconciler.sandbox.store import Store
@@ -56,7 +63,9 @@ def serve(
         message_rate_per_minute=message_rate,
     )  # type: ignore[arg-type]
     try:
-        server = SandboxServer(host, port, Store(db), Faults(options), password)
+        known = frozenset(a.strip().lower() for a in mailboxes.split(",")) if mailboxes else None
+        directory = Directory(known, impersonation)
+        server = SandboxServer(host, port, Store(db), Faults(options), password, directory)
     except (ValueError, OSError) as exc:
         typer.echo(f"cannot serve: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
+from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import FaultOptions, Faults, RateViolation
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
@@ -21,10 +22,11 @@ class Sandbox:
         faults: FaultOptions | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        directory: Directory | None = None,
     ) -> None:
         self.store = Store(db)
         self.faults = Faults(faults or FaultOptions())
-        self.server = SandboxServer(host, port, self.store, self.faults, password)
+        self.server = SandboxServer(host, port, self.store, self.faults, password, directory)
         self.thread: threading.Thread | None = None
 
     @property

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from reconciler.sandbox import soap
 from reconciler.sandbox.context import Context
+from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.ops import OPERATIONS
 from reconciler.sandbox.recurrence import zone_from_xml
@@ -40,11 +41,20 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, store: Store, faults: Faults, password: str | None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        store: Store,
+        faults: Faults,
+        password: str | None,
+        directory: Directory | None = None,
+    ) -> None:
         check_loopback(host)
         self.store = store
         self.faults = faults
         self.password = password
+        self.directory = directory or Directory()
         self.requests: Counter[str] = Counter()
         super().__init__((host, port), Handler)
 
@@ -98,13 +108,19 @@ class Handler(BaseHTTPRequestHandler):
         except soap.SoapError as exc:
             self._send(exc.status, soap.fault(exc.code, exc.message))
             return
-        mailbox = self._authenticate(request)
-        if mailbox is None:
+        caller = self._authenticate(request)
+        if caller is None:
             return
+        user, mailbox = caller
         self.server.requests[request.name] += 1
+        refused = self.server.directory.refusal(user, mailbox)
+        if refused:
+            self._send(500, soap.fault(*refused))
+            return
         self._serve(request, mailbox)
 
-    def _authenticate(self, request: soap.Request) -> str | None:
+    def _authenticate(self, request: soap.Request) -> tuple[str | None, str] | None:
+        """(authenticated user or None, acting mailbox); None after answering 401."""
         header = self.headers.get("Authorization", "")
         if header.lower().startswith("basic "):
             try:
@@ -112,9 +128,10 @@ class Handler(BaseHTTPRequestHandler):
             except (ValueError, UnicodeDecodeError):
                 user, password = "", ""
             if user and (self.server.password is None or password == self.server.password):
-                return (request.impersonated or user.split("\\")[-1]).lower()
+                user = user.split("\\")[-1].lower()
+                return user, (request.impersonated or user).lower()
         elif request.impersonated:
-            return request.impersonated
+            return None, request.impersonated
         self._send(
             401,
             soap.fault("ErrorAccessDenied", "Authentication is required."),

@@ -23,14 +23,18 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
 
 
 def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RECONCILER_CONFIG", str(write(tmp_path, "namespace: from-env\norganizers: [a@example.com]\n")))
+    text = "namespace: from-env\norganizers: [a@example.com]\n"
+    monkeypatch.setenv("RECONCILER_CONFIG", str(write(tmp_path, text)))
     assert load_config().namespace == "from-env"
 
 
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("namespace: team\norganizers: [a@example.com]\npolcy: {}\n", "reconciler.yaml:3:1: polcy: unknown key; did you mean 'policy'?"),
+        (
+            "namespace: team\norganizers: [a@example.com]\npolcy: {}\n",
+            "reconciler.yaml:3:1: polcy: unknown key; did you mean 'policy'?",
+        ),
         ("namespace: Team X\n", "reconciler.yaml:1:12: namespace: 'Team X' is not lower-case letters"),
         ("namespace: team\n", "reconciler.yaml:1:1: missing required key 'organizers'"),
         (
@@ -46,7 +50,10 @@ def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pyte
             "  verify_tls: false}\n",
             "target.verify_tls: TLS verification cannot be switched off for a non-loopback endpoint",
         ),
-        ("namespace: t\norganizers: [a@example.com]\ntarget: {kind: ews}\n", "target: missing required key 'endpoint'"),
+        (
+            "namespace: t\norganizers: [a@example.com]\ntarget: {kind: ews}\n",
+            "target: missing required key 'endpoint'",
+        ),
         (
             "namespace: t\norganizers: [a@example.com]\npolicy: {notify: {cancel: changed}}\n",
             "policy.notify.cancel: 'changed' is not allowed",

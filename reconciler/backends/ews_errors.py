@@ -1,0 +1,133 @@
+"""What went wrong talking to Exchange, in one line a user can act on; and a retry policy that never waits
+on a credential error.
+
+exchangelib's `FaultTolerance` treats HTTP 401 as throttling ("EWS sometimes throws 401's when it wants us
+to throttle") and backs off until `max_wait`, so a wrong password used to wait minutes and end in
+`RateLimitError`. `Patient` fails a 401 at once; throttling (ErrorServerBusy with BackOffMilliseconds,
+503) is still retried up to `max_wait_seconds`.
+"""
+
+from __future__ import annotations
+
+from exchangelib.errors import (
+    CASError,
+    ErrorAccessDenied,
+    ErrorImpersonateUserDenied,
+    ErrorImpersonationDenied,
+    ErrorMailboxStoreUnavailable,
+    ErrorNonExistentMailbox,
+    ErrorServerBusy,
+    ErrorTimeoutExpired,
+    MalformedResponseError,
+    RateLimitError,
+    RedirectError,
+    TransportError,
+    UnauthorizedError,
+)
+from exchangelib.protocol import FaultTolerance
+
+
+class Patient(FaultTolerance):
+    """Retries throttling and transient faults up to `max_wait`; fails authentication errors at once."""
+
+    def raise_response_errors(self, response):  # type: ignore[no-untyped-def]
+        if response.status_code == 401:
+            raise UnauthorizedError(f"HTTP 401 from {response.url}")
+        if response.status_code == 403:
+            raise UnauthorizedError(f"HTTP 403 from {response.url}")
+        return super().raise_response_errors(response)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    while exc is not None and exc not in out:
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return out
+
+
+def _says(exc: BaseException, *words: str) -> bool:
+    text = " ".join(f"{type(e).__name__} {e}" for e in _chain(exc)).lower()
+    return any(w.lower() in text for w in words)
+
+
+def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials: str, max_wait: float) -> str:
+    """One line: what failed, naming the endpoint or mailbox, and the likely fix. Never a secret."""
+    who = f"mailbox {mailbox}" if mailbox else endpoint
+    if isinstance(exc, UnauthorizedError) or _says(exc, "HTTP 401", "Invalid credentials"):
+        if "403" in str(exc):
+            return (
+                f"{endpoint} forbids this account (HTTP 403): check that EWS is enabled for it "
+                "(Set-CASMailbox -EwsEnabled) and that no EWS application policy blocks this client"
+            )
+        return (
+            f"{endpoint} refused the credentials (HTTP 401): check {credentials}, "
+            "and that the account is neither locked nor expired"
+        )
+    if isinstance(exc, ErrorNonExistentMailbox):
+        return (
+            f"{who} does not exist on {endpoint}: check the address under `organizers:` and in the "
+            "meeting files"
+        )
+    if isinstance(exc, ErrorImpersonateUserDenied | ErrorImpersonationDenied):
+        return (
+            f"the service account may not impersonate {who}: grant it the ApplicationImpersonation role "
+            "(New-ManagementRoleAssignment -Role ApplicationImpersonation -User <account>), "
+            "or use target.access: delegate with delegate rights on the calendar"
+        )
+    if isinstance(exc, ErrorAccessDenied):
+        return (
+            f"access to {who} was denied: the account needs impersonation or delegate (editor) rights on "
+            "that calendar"
+        )
+    if isinstance(exc, RateLimitError | ErrorServerBusy) or _says(exc, "ErrorServerBusy", "back off"):
+        return (
+            f"{endpoint} kept throttling requests for {who} beyond target.max_wait_seconds ({max_wait:g} s): "
+            "run again later, or raise max_wait_seconds"
+        )
+    if _says(exc, "SSLError", "CERTIFICATE_VERIFY_FAILED", "certificate verify failed"):
+        return (
+            f"TLS verification of {endpoint} failed: if the server's certificate comes from a private CA, "
+            "set target.ca_bundle to that CA's PEM file (verification is never switched off)"
+        )
+    if _says(
+        exc,
+        "Connection refused",
+        "Name or service not known",
+        "nodename nor servname",
+        "Temporary failure in name resolution",
+        "Failed to establish a new connection",
+        "timed out",
+        "Max retries exceeded",
+        "RemoteDisconnected",
+        "Connection aborted",
+        "Connection reset",
+    ):
+        return (
+            f"cannot reach {endpoint} ({_reason(exc)}): check target.endpoint, that the server is up, "
+            "and any proxy or firewall between"
+        )
+    if isinstance(exc, ErrorMailboxStoreUnavailable | CASError | RedirectError):
+        return f"{endpoint} could not serve {who} ({type(exc).__name__}: {exc}); run again later"
+    if isinstance(exc, ErrorTimeoutExpired | MalformedResponseError | TransportError):
+        return f"{endpoint} gave an unusable answer for {who} ({type(exc).__name__}: {_short(exc)})"
+    return f"{type(exc).__name__} from {endpoint} for {who}: {_short(exc)}"
+
+
+def _reason(exc: BaseException) -> str:
+    for phrase in (
+        "Connection refused",
+        "Name or service not known",
+        "Temporary failure in name resolution",
+        "timed out",
+        "Connection reset",
+        "RemoteDisconnected",
+    ):
+        if _says(exc, phrase):
+            return phrase.lower()
+    return "no connection"
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
