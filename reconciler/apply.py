@@ -13,8 +13,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from reconciler.backends.base import CalendarBackend, Write
+from reconciler.backends.base import CalendarBackend, Write, WriteResult
 from reconciler.plan.changes import Change, Plan
+
+Guard = Callable[[str], None]
+"""Called with the organizer before each write request; raises to stop writing (a lost lease)."""
 
 PHASES = (("create",), ("update", "restore", "adopt"), ("skip", "move"), ("invite",), ("cancel",))
 BATCH = 100
@@ -87,14 +90,18 @@ def _chunks(items: list[tuple[Write, int]], limit: float) -> list[list[tuple[Wri
 
 
 def apply_plan(
-    plan: Plan, backend: CalendarBackend, pacer: Pacer, report: Callable[[Outcome], None] = lambda o: None
+    plan: Plan,
+    backend: CalendarBackend,
+    pacer: Pacer,
+    report: Callable[[Outcome], None] = lambda o: None,
+    guard: Guard = lambda organizer: None,
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
     by_organizer: dict[str, list[Change]] = {}
     for change in plan.active:
         by_organizer.setdefault(change.organizer, []).append(change)
     for organizer, changes in by_organizer.items():
-        outcomes += _apply_organizer(organizer, changes, backend, pacer, report)
+        outcomes += _apply_organizer(organizer, changes, backend, pacer, report, guard)
     return outcomes
 
 
@@ -104,6 +111,7 @@ def _apply_organizer(
     backend: CalendarBackend,
     pacer: Pacer,
     report: Callable[[Outcome], None],
+    guard: Guard,
 ) -> list[Outcome]:
     item_ids = {c.key: c.item_id for c in changes if c.item_id}
     errors: dict[str, str] = {}
@@ -130,8 +138,14 @@ def _apply_organizer(
                     write = replace(write, item_id=item_ids.get(change.key))
                 batch.append((write, counts[i]))
         for chunk in _chunks(batch, pacer.per_minute):
-            pacer.take(sum(n for _, n in chunk))
-            results = backend.apply(organizer, [w for w, _ in chunk])
+            writes = [w for w, _ in chunk]
+            try:
+                guard(organizer)
+            except Exception as exc:  # e.g. the lease was lost: nothing more is written for this mailbox
+                results = [WriteResult(w, error=str(exc)) for w in writes]
+            else:
+                pacer.take(sum(n for _, n in chunk))
+                results = backend.apply(organizer, writes)
             for result in results:
                 key = result.write.key
                 if result.error and key not in errors:

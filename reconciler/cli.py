@@ -184,12 +184,22 @@ def apply(
     force: bool = typer.Option(
         False, "--force", help="Go past the safety thresholds (not the absolute ones)."
     ),
+    lock_timeout: float = typer.Option(
+        300, "--lock-timeout", help="Seconds to wait for another apply's lease on a mailbox to be released."
+    ),
 ) -> None:
-    """Make the calendars match the files: send the invitations, updates and cancellations planned."""
-    from reconciler import run
+    """Make the calendars match the files: send the invitations, updates and cancellations planned.
+
+    Writes happen under a lease on each organizer's mailbox, kept in the mailbox itself: a second apply
+    (another machine, repository or CI system) waits for it, then plans again before writing.
+    """
+    from reconciler import lease, run
     from reconciler.backends.factory import BackendError, open_backend
     from reconciler.plan import safety
     from reconciler.plan.changes import Plan
+
+    def say(line: str) -> None:
+        typer.echo(line, err=True)
 
     try:
         settings = run.settings_for(config)
@@ -210,7 +220,7 @@ def apply(
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(0)
             for line in run.refusal_text(planned.refusals, force):
-                typer.echo(line, err=True)
+                say(line)
             if safety.blocking(planned.refusals, force):
                 raise _fail("nothing was applied.")
             if saved is None and not auto_approve:
@@ -218,18 +228,95 @@ def apply(
                     raise _fail("not a terminal: pass --auto-approve to apply without confirmation")
                 if not typer.confirm("Apply these changes?"):
                     raise _fail("nothing was applied.")
-            if run.stdout_is_tty():
-                with run.progress_bar(len(planned.plan.active)) as progress:
-                    code = run.run_apply(settings, backend, planned, typer.echo, progress=progress)
-            else:
-                code = run.run_apply(settings, backend, planned, typer.echo)
-    except (run.RunError, BackendError) as exc:
+            mailboxes = sorted({c.organizer for c in planned.plan.active})
+            ttl = settings.policy.lease_ttl_seconds
+            with lease.holding(backend, mailboxes, settings.namespace, ttl, lock_timeout, say) as leases:
+                planned = _replan_under_lease(settings, backend, desired, planned, saved, auto_approve)
+                if not planned.plan.active:
+                    typer.echo("Nothing to apply.")
+                    raise typer.Exit(0)
+                unleased = {c.organizer for c in planned.plan.active} - set(mailboxes)
+                if unleased:
+                    raise run.RunError(
+                        f"the calendars changed while waiting (now also {', '.join(sorted(unleased))}); "
+                        "run `reconciler apply` again"
+                    )
+                if run.stdout_is_tty():
+                    with run.progress_bar(len(planned.plan.active)) as progress:
+                        code = run.run_apply(
+                            settings, backend, planned, typer.echo, progress=progress, guard=leases.check
+                        )
+                else:
+                    code = run.run_apply(settings, backend, planned, typer.echo, guard=leases.check)
+    except (run.RunError, BackendError, lease.LeaseHeld) as exc:
         raise _fail(str(exc)) from None
     except typer.Exit:
         raise
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}; a re-run converges") from None
     raise typer.Exit(code)
+
+
+def _replan_under_lease(settings, backend, desired, shown, saved, auto_approve):  # type: ignore[no-untyped-def]
+    """Plan again now that the lease is held: another apply may have written since the plan was shown.
+
+    A saved plan, or one a person confirmed, is applied only if nothing changed; with --auto-approve the
+    fresh plan (shown first) replaces it.
+    """
+    from reconciler import run
+    from reconciler.plan import safety
+
+    fresh = run.make_plan(settings, backend, desired)
+    if saved is not None:
+        run.check_saved_plan(saved, fresh.plan, desired)
+        return shown
+    if run.same_writes(shown.plan, fresh.plan):
+        return shown
+    if not auto_approve:
+        raise run.RunError(
+            "the calendars changed since the plan was shown (another apply ran meanwhile); nothing was "
+            "applied: run `reconciler apply` again"
+        )
+    typer.echo("The calendars changed while waiting for the lease; planned again:")
+    typer.echo(run.render(fresh.plan, "text", color=run.stdout_is_tty()))
+    if safety.blocking(fresh.refusals, False):
+        raise run.RunError("\n".join(run.refusal_text(fresh.refusals, False)) + "\nnothing was applied.")
+    return fresh
+
+
+@app.command()
+def unlock(
+    organizer: str = typer.Argument(..., help="The mailbox whose apply lease to break."),
+    config: Path | None = ConfigOption,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Break a stale apply lease on a mailbox (as `terraform force-unlock`): only when its apply is gone."""
+    from reconciler import lease, run
+    from reconciler.backends.factory import BackendError, open_backend
+
+    mailbox = organizer.lower()
+    try:
+        settings = run.settings_for(config)
+        with open_backend(settings) as backend:
+            holders = lease.current_holders(backend, mailbox)
+            if not holders:
+                typer.echo(f"no apply holds a lease on {mailbox}")
+                raise typer.Exit(0)
+            for holder in holders:
+                typer.echo(f"lease on {mailbox} held by {holder.describe()}")
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise _fail("not a terminal: pass --yes to break the lease without confirmation")
+                if not typer.confirm("Break it? Only do so when that apply is no longer running"):
+                    raise _fail("the lease was left as it is.")
+            broken = lease.break_lease(backend, mailbox)
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+    typer.echo(f"broke {len(broken)} lease(s) on {mailbox}; the next apply plans again before writing")
 
 
 @app.command()

@@ -45,6 +45,7 @@ class Policy:
     message_rate_per_minute: float = 30
     recipients_per_day: int = 10_000
     cancellation_message: str = "This meeting was removed from the team calendar repository."
+    lease_ttl_seconds: float = 120
 
 
 @dataclass(frozen=True)

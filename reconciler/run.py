@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.apply import Outcome, Pacer, apply_plan
+from reconciler.apply import Guard, Outcome, Pacer, apply_plan
 from reconciler.backends.base import CalendarBackend
 from reconciler.config import ConfigError, Settings, load_config
 from reconciler.plan import safety
@@ -87,11 +87,20 @@ def refusal_text(refusals: list[safety.Refusal], force: bool) -> list[str]:
     return out
 
 
+def _touches(plan: Plan) -> set[tuple[str, str, str | None, str | None]]:
+    return {(c.action, c.key, c.item_id, c.change_key) for c in plan.active}
+
+
+def same_writes(shown: Plan, fresh: Plan) -> bool:
+    """Whether a plan made again would write exactly what `shown` would (same items, same versions)."""
+    return _touches(shown) == _touches(fresh)
+
+
 def check_saved_plan(saved: Plan, fresh: Plan, desired: LoadResult) -> None:
     """Refuse a saved plan when the files or any item it touches changed since it was made."""
     if desired_checksum(desired.meetings) != saved.desired_checksum:
         raise RunError("the meeting files changed since this plan was made; run `reconciler plan` again")
-    now = {(c.action, c.key, c.item_id, c.change_key) for c in fresh.changes}
+    now = _touches(fresh)
     for change in saved.active:
         if (change.action, change.key, change.item_id, change.change_key) not in now:
             raise RunError(
@@ -119,13 +128,14 @@ def run_apply(
     echo: Echo,
     pacer: Pacer | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    guard: Guard = lambda organizer: None,
 ) -> int:
-    plan = planned.plan
     outcomes = apply_plan(
-        plan,
+        planned.plan,
         backend,
         pacer or Pacer(settings.policy.message_rate_per_minute),
         progress or report_outcome(echo),
+        guard,
     )
     failed = [o for o in outcomes if not o.ok]
     echo(

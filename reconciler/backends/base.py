@@ -98,6 +98,24 @@ class WriteResult:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class LeaseItem:
+    """One lease record in a mailbox, as read: its id, its version (EWS ChangeKey, Graph ETag) and content.
+
+    `holder` is the JSON the holder wrote, or "" when the lease is free.
+    """
+
+    item_id: str
+    version: str
+    holder: str
+    created: str = ""
+    """Server creation time (ISO 8601), to agree on one record when two were created at once."""
+
+
+class LeaseConflict(Exception):
+    """The lease record changed since it was read (a compare-and-swap lost)."""
+
+
 class BackendError(Exception):
     """The target cannot be reached, configured or used; the message names where, and the likely fix."""
 
@@ -124,6 +142,14 @@ class CalendarBackend(Protocol):
 
         A failure of one write is reported in its result and never prevents the others.
         """
+        ...
+
+    def lease_items(self, mailbox: str) -> list[LeaseItem]:
+        """The mailbox's lease records (normally one), creating a free one when there is none."""
+        ...
+
+    def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
+        """Replace `item`'s holder if its version is still `item.version`; `LeaseConflict` otherwise."""
         ...
 
     def close(self) -> None:

@@ -32,9 +32,10 @@ from exchangelib.items import (
 )
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 
-from reconciler.backends import ews_bulk, ews_marker
+from reconciler.backends import ews_bulk, ews_lease, ews_marker
 from reconciler.backends.base import (
     BackendError,
+    LeaseItem,
     Marker,
     Observation,
     ObservedMeeting,
@@ -83,6 +84,7 @@ class EwsBackend:
         self.access = IMPERSONATION if access == "impersonation" else DELEGATE
         self.accounts: dict[str, Account] = {}
         ews_marker.register()
+        ews_lease.register()
 
     def account(self, organizer: str) -> Account:
         if organizer not in self.accounts:
@@ -90,6 +92,22 @@ class EwsBackend:
                 organizer, config=self.config, autodiscover=False, access_type=self.access
             )
         return self.accounts[organizer]
+
+    # -- the apply lease --------------------------------------------------------------------------------
+
+    def lease_items(self, mailbox: str) -> list[LeaseItem]:
+        try:
+            return ews_lease.lease_items(self.account(mailbox))
+        except Exception as exc:
+            raise BackendError(self.explain(exc, mailbox)) from exc
+
+    def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
+        try:
+            return ews_lease.write_lease(self.account(mailbox), item, holder)
+        except ews_lease.LeaseConflict:
+            raise
+        except Exception as exc:
+            raise BackendError(self.explain(exc, mailbox)) from exc
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
         return explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)

@@ -17,7 +17,8 @@ UID_NAMESPACE = uuid.UUID("5d3c1f0e-6a57-4c1e-9a55-0b7c2e8f4a10")
 """Fixed forever: changing it would orphan every meeting ever created."""
 
 
-def _property(name: str) -> type[ExtendedProperty]:
+def string_property(name: str) -> type[ExtendedProperty]:
+    """A named String property in the PublicStrings set (the same MAPI property over EWS and Graph)."""
     return type(
         name,
         (ExtendedProperty,),
@@ -26,10 +27,10 @@ def _property(name: str) -> type[ExtendedProperty]:
 
 
 PROPERTIES = {
-    "reconciler_namespace": _property("reconciler-namespace"),
-    "reconciler_key": _property("reconciler-key"),
-    "reconciler_spec_hash": _property("reconciler-spec-hash"),
-    "reconciler_timezone": _property("reconciler-timezone"),
+    "reconciler_namespace": string_property("reconciler-namespace"),
+    "reconciler_key": string_property("reconciler-key"),
+    "reconciler_spec_hash": string_property("reconciler-spec-hash"),
+    "reconciler_timezone": string_property("reconciler-timezone"),
 }
 FIELDS = tuple(PROPERTIES)
 

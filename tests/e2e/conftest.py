@@ -6,6 +6,9 @@ target; every outcome is read back from the mailboxes through exchangelib.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -138,3 +141,72 @@ def embedded(tmp_path: Path) -> Project:
     p.write("sync.yaml", SYNC)
     p.write("review.yaml", REVIEW)
     return p
+
+
+CLI = [sys.executable, "-m", "reconciler"]
+
+
+@dataclass
+class Served:
+    """`reconciler sandbox serve` in its own process, and a project folder whose CLI runs as processes."""
+
+    root: Path
+    db: Path
+    endpoint: str
+    process: subprocess.Popen
+
+    def configure(self, organizers: list[str] | None = None, **policy: object) -> None:
+        (self.root / "reconciler.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "namespace": "proc",
+                    "organizers": organizers or ["lead@example.com"],
+                    "target": {"kind": "ews", "endpoint": self.endpoint, "auth": "none"},
+                    "policy": {
+                        "message_rate_per_minute": 100000,
+                        "allowed_organizers": ["*@example.com"],
+                        "max_change_percent": 100,
+                        **policy,
+                    },
+                }
+            )
+        )
+
+    def write(self, name: str, text: str) -> None:
+        path = self.root / "meetings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+    def start(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [*CLI, *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([*CLI, *args], cwd=self.root, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """A sandbox served by `reconciler sandbox serve` (extra options from `@pytest.mark.serve_args`)."""
+    marker = request.node.get_closest_marker("serve_args")
+    extra = list(marker.args) if marker else []
+    db = tmp_path / "server.sqlite3"
+    server = subprocess.Popen(
+        [*CLI, "sandbox", "serve", "--port", "0", "--db", str(db), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        endpoint = re.search(r"http://127\.0\.0\.1:\d+/EWS/Exchange\.asmx", line)
+        assert endpoint, line
+        project = Served(tmp_path / "project", db, endpoint.group(0), server)
+        project.root.mkdir()
+        project.configure()
+        yield project
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        exchangelib.close_connections()
