@@ -89,9 +89,7 @@ class Holder:
     def describe(self) -> str:
         where = f" ({self.run_url})" if self.run_url else ""
         who = f"{self.user}@" if self.user else ""
-        return (
-            f"{who}{self.host} pid {self.pid}{where}, namespace {self.namespace}, since {self.since}"
-        )
+        return f"{who}{self.host} pid {self.pid}{where}, namespace {self.namespace}, since {self.since}"
 
 
 def run_url() -> str:

@@ -50,6 +50,9 @@ class ObservedMeeting:
     item_id: str
     change_key: str
     uid: str | None = None
+    unsent: bool = False
+    """It has attendees but was never sent (created silently by an apply that stopped before its invitation:
+    Exchange's MeetingRequestWasSent is false); the invitation is still owed."""
 
 
 @dataclass(frozen=True)

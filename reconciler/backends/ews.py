@@ -150,6 +150,7 @@ class EwsBackend:
                 item.id,
                 item.changekey,
                 item.uid,
+                unsent=bool(meeting.attendees.all()) and not item.meeting_request_was_sent,
             )
             if key in mine:
                 duplicates.append(observed)

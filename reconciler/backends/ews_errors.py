@@ -90,6 +90,11 @@ def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials:
             f"TLS verification of {endpoint} failed: if the server's certificate comes from a private CA, "
             "set target.ca_bundle to that CA's PEM file (verification is never switched off)"
         )
+    if _says(exc, "RemoteDisconnected", "Connection aborted", "Connection reset"):
+        return (
+            f"the connection to {endpoint} dropped before its answer ({_reason(exc)}): the request may or "
+            "may not have taken effect; a re-run converges"
+        )
     if _says(
         exc,
         "Connection refused",
@@ -99,9 +104,6 @@ def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials:
         "Failed to establish a new connection",
         "timed out",
         "Max retries exceeded",
-        "RemoteDisconnected",
-        "Connection aborted",
-        "Connection reset",
     ):
         return (
             f"cannot reach {endpoint} ({_reason(exc)}): check target.endpoint, that the server is up, "

@@ -86,6 +86,7 @@ READ_FIELDS = (
     "type",
     "changekey",
     "my_response_type",
+    "meeting_request_was_sent",
     "is_cancelled",
 )
 

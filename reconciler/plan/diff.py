@@ -158,7 +158,11 @@ def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> 
     renamed = observed.marker.key != desired.key
     names = tuple(f.field for f in fields)
     only_attendees = names == ("attendees",)
-    send = _send(settings.policy.notify.update, desired, allow_changed=only_attendees)
+    invite = _send(settings.policy.notify.create, desired)
+    # Created silently by an apply that stopped before its invitation: finish that create, the same way
+    # (changes and exceptions silently, then one invitation), so nobody hears of it twice.
+    owed = observed.unsent and invite != "none"
+    send = "none" if owed else _send(settings.policy.notify.update, desired, allow_changed=only_attendees)
     reset = bool(RESETS_EXCEPTIONS & set(names))
     restore = not reset and bool(set(observed.meeting.skip) - set(desired.skip))  # a skip cannot be undone
     occurrence_writes = _occurrence_writes(
@@ -166,7 +170,7 @@ def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> 
     )
     skip_or_move = (desired.skip, desired.moves) != (observed.meeting.skip, observed.meeting.moves)
     stale_marker = observed.marker.spec_hash != marker.spec_hash
-    if not fields and not occurrence_writes and not restore and not renamed and not stale_marker:
+    if not (fields or occurrence_writes or restore or renamed or stale_marker or owed):
         return None
     writes: list[Write] = []
     if fields or restore:
@@ -188,15 +192,16 @@ def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> 
             Write("update", desired.key, "none", marker, desired, observed.item_id, observed.change_key)
         )
     writes += occurrence_writes
-    drift = not renamed and not stale_marker and (bool(fields) or skip_or_move)
+    if owed:
+        writes.append(Write("invite", desired.key, invite, marker, desired, observed.item_id))
+    drift = not owed and not renamed and not stale_marker and (bool(fields) or skip_or_move)
     action = "drift" if drift else "rename" if renamed and not fields and not skip_or_move else "update"
-    reason = (
-        "edited in the calendar; restoring the files' version"
-        if drift
-        else f"renamed from {observed.marker.key}"
-        if renamed
-        else ""
-    )
+    if owed:
+        reason = "created but never sent (an earlier apply stopped before its invitation); sends it now"
+    elif drift:
+        reason = "edited in the calendar; restoring the files' version"
+    else:
+        reason = f"renamed from {observed.marker.key}" if renamed else ""
     return _change(action, desired, observed, writes, fields, reason)
 
 

@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,9 @@ class FaultOptions:
     phase: Literal["before", "after"] = "before"
     operations: frozenset[str] | None = None
     """Only these operations get faults (None: all but the probes' ConvertId)."""
+    body_contains: tuple[str, ...] | None = None
+    """Only requests whose operation element contains one of these texts get faults (e.g. "CalendarItem"
+    and "SendMeetingCancellations": meeting writes, not the apply lease's writes to a message)."""
     max_concurrency: int = 27
     """Requests in flight per mailbox before ErrorServerBusy (Exchange's EwsMaxConcurrency)."""
     message_rate_per_minute: float | None = None
@@ -59,11 +63,13 @@ class Faults:
             self.options = options
             self.rng = random.Random(options.seed)
 
-    def pick(self, operation: str) -> str | None:
+    def pick(self, operation: str, text: Callable[[], str] = str) -> str | None:
         """The fault for this request, if any: "busy", "unavailable" or "reset"."""
         o = self.options
         applies = operation in o.operations if o.operations is not None else operation != "ConvertId"
-        if not applies:
+        if not applies or (
+            o.body_contains is not None and not any(part in text() for part in o.body_contains)
+        ):
             return None
         with self.lock:
             roll = self.rng.random()

@@ -14,6 +14,8 @@ import socket
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from lxml import etree
+
 from reconciler.sandbox import soap
 from reconciler.sandbox.context import Context
 from reconciler.sandbox.directory import Directory
@@ -141,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self, request: soap.Request, mailbox: str) -> None:
         faults = self.server.faults
-        fault = faults.pick(request.name)
+        fault = faults.pick(request.name, lambda: etree.tostring(request.operation, encoding="unicode"))
         if fault and faults.options.phase == "before":
             faults.delay()
             self._fault(fault)
