@@ -195,8 +195,8 @@ def read_documents(path: Path, display: str | None = None) -> tuple[list[Documen
             start = (node.start_mark.line + 1, node.start_mark.column + 1)
             try:
                 data = converter.convert(node, ())
-            except (_TooLarge, RecursionError) as exc:
-                mark = exc.node.start_mark if isinstance(exc, _TooLarge) else node.start_mark
+            except _TooLarge as exc:
+                mark = exc.node.start_mark
                 problems.append(
                     Problem(
                         (),
@@ -205,6 +205,9 @@ def read_documents(path: Path, display: str | None = None) -> tuple[list[Documen
                     ).located(file, mark.line + 1, mark.column + 1)
                 )
                 continue
+            except RecursionError:
+                problems.append(_too_deep(file, node.start_mark.line + 1, node.start_mark.column + 1))
+                continue
             except yaml.YAMLError as exc:
                 problems.append(_yaml_problem(exc, file))
                 continue
@@ -212,7 +215,23 @@ def read_documents(path: Path, display: str | None = None) -> tuple[list[Documen
             documents.append(Document(file, index, data, start, converter.values, converter.keys))
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(exc, file))
+    except RecursionError:  # PyYAML composes recursively: thousands of nested brackets exhaust the stack
+        problems.append(_too_deep(file, 1, 1))
+    except (ValueError, OverflowError) as exc:  # PyYAML's scanner lets some bad escapes through as these
+        problems.append(
+            Problem((), f"YAML syntax error: {exc} (an escape such as \\U… out of range?)").located(
+                file, 1, 1
+            )
+        )
     return documents, problems
+
+
+def _too_deep(file: str, line: int, column: int) -> Problem:
+    return Problem(
+        (),
+        "nested too deeply to read (lists or mappings inside each other hundreds of levels "
+        "deep); flatten the structure",
+    ).located(file, line, column)
 
 
 def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
