@@ -231,7 +231,7 @@ def apply(
             mailboxes = sorted({c.organizer for c in planned.plan.active})
             ttl = settings.policy.lease_ttl_seconds
             with lease.holding(backend, mailboxes, settings.namespace, ttl, lock_timeout, say) as leases:
-                planned = _replan_under_lease(settings, backend, desired, planned, saved, auto_approve)
+                planned = run.replan_under_lease(settings, backend, planned, saved, auto_approve, typer.echo)
                 if not planned.plan.active:
                     typer.echo("Nothing to apply.")
                     raise typer.Exit(0)
@@ -255,33 +255,6 @@ def apply(
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}; a re-run converges") from None
     raise typer.Exit(code)
-
-
-def _replan_under_lease(settings, backend, desired, shown, saved, auto_approve):  # type: ignore[no-untyped-def]
-    """Plan again now that the lease is held: another apply may have written since the plan was shown.
-
-    A saved plan, or one a person confirmed, is applied only if nothing changed; with --auto-approve the
-    fresh plan (shown first) replaces it.
-    """
-    from reconciler import run
-    from reconciler.plan import safety
-
-    fresh = run.make_plan(settings, backend, desired)
-    if saved is not None:
-        run.check_saved_plan(saved, fresh.plan, desired)
-        return shown
-    if run.same_writes(shown.plan, fresh.plan):
-        return shown
-    if not auto_approve:
-        raise run.RunError(
-            "the calendars changed since the plan was shown (another apply ran meanwhile); nothing was "
-            "applied: run `reconciler apply` again"
-        )
-    typer.echo("The calendars changed while waiting for the lease; planned again:")
-    typer.echo(run.render(fresh.plan, "text", color=run.stdout_is_tty()))
-    if safety.blocking(fresh.refusals, False):
-        raise run.RunError("\n".join(run.refusal_text(fresh.refusals, False)) + "\nnothing was applied.")
-    return fresh
 
 
 @app.command()
@@ -380,7 +353,7 @@ def import_(
         typer.echo(f"wrote {path}")
     for subject in result.skipped:
         typer.echo(f"skipped {subject!r}: a meeting file already names its UID")
-    check = load_meetings(settings.meetings)
+    check = load_meetings(settings.meetings, settings.organizers)
     if not check.ok:
         raise _fail("\n".join(str(p) for p in check.problems))
     typer.echo(f"{len(result.written)} meeting(s) imported; `reconciler plan` shows them as adopt")

@@ -109,6 +109,37 @@ def check_saved_plan(saved: Plan, fresh: Plan, desired: LoadResult) -> None:
             )
 
 
+def replan_under_lease(
+    settings: Settings,
+    backend: CalendarBackend,
+    shown: Planned,
+    saved: Plan | None,
+    auto_approve: bool,
+    echo: Echo,
+) -> Planned:
+    """Plan again now that the lease is held: another apply may have written since the plan was shown.
+
+    A saved plan, or one a person confirmed, is applied only if nothing changed; with --auto-approve the
+    fresh plan (shown first) replaces it.
+    """
+    fresh = make_plan(settings, backend, shown.desired)
+    if saved is not None:
+        check_saved_plan(saved, fresh.plan, shown.desired)
+        return shown
+    if same_writes(shown.plan, fresh.plan):
+        return shown
+    if not auto_approve:
+        raise RunError(
+            "the calendars changed since the plan was shown (another apply ran meanwhile); nothing was "
+            "applied: run `reconciler apply` again"
+        )
+    echo("The calendars changed while waiting for the lease; planned again:")
+    echo(render(fresh.plan, "text", color=stdout_is_tty()))
+    if safety.blocking(fresh.refusals, False):
+        raise RunError("\n".join(refusal_text(fresh.refusals, False)) + "\nnothing was applied.")
+    return fresh
+
+
 def report_outcome(echo: Echo) -> Callable[[Outcome], None]:
     def show(outcome: Outcome) -> None:
         c = outcome.change
