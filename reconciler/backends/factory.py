@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from reconciler import __version__
@@ -35,10 +35,15 @@ def open_backend(settings: Settings) -> Iterator[EwsBackend]:
         from exchangelib.transport import NOAUTH
 
         from reconciler.sandbox import Sandbox
+        from reconciler.sandbox.requestlog import RequestLog
 
         if target.path != ":memory:":
             Path(target.path).parent.mkdir(parents=True, exist_ok=True)
-        with Sandbox(db=target.path) as sandbox:
+        log_path = os.environ.get("SANDBOX_LOG")  # one line per request, for troubleshooting
+        with ExitStack() as stack:
+            lines = stack.enter_context(open(log_path, "a", encoding="utf-8")) if log_path else None
+            request_log = RequestLog(lines) if lines else None
+            sandbox = stack.enter_context(Sandbox(db=target.path, request_log=request_log))
             backend = EwsBackend(
                 sandbox.endpoint, auth_type=NOAUTH, pin_version=True, max_wait=target.max_wait_seconds
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -42,10 +43,15 @@ def serve(
     impersonation: bool = typer.Option(
         True, help="--no-impersonation: a Basic user may act only for its own mailbox."
     ),
+    log_requests: bool = typer.Option(
+        False, help="One line per request on stderr: time, mailbox, operation, items, status, code, ms."
+    ),
+    log_bodies: Path | None = typer.Option(None, help="Also write every SOAP request and answer here."),
 ) -> None:
     """Serve the EWS sandbox on loopback until interrupted."""
     from reconciler.sandbox.directory import Directory
     from reconciler.sandbox.faults import Faults
+    from reconciler.sandbox.requestlog import RequestLog
     from reconciler.sandbox.server import SandboxServer
     from reconciler.sandbox.store import Store
 
@@ -65,7 +71,11 @@ def serve(
     try:
         known = frozenset(a.strip().lower() for a in mailboxes.split(",")) if mailboxes else None
         directory = Directory(known, impersonation)
-        server = SandboxServer(host, port, Store(db), Faults(options), password, directory)
+        request_log = None
+        if log_requests or log_bodies:
+            bodies = log_bodies.open("a", encoding="utf-8") if log_bodies else None
+            request_log = RequestLog(sys.stderr, bodies)
+        server = SandboxServer(host, port, Store(db), Faults(options), password, directory, request_log)
     except (ValueError, OSError) as exc:
         typer.echo(f"cannot serve: {exc}", err=True)
         raise typer.Exit(1) from None

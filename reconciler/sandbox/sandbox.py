@@ -8,6 +8,7 @@ from types import TracebackType
 
 from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import FaultOptions, Faults, RateViolation
+from reconciler.sandbox.requestlog import RequestLog
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
 
@@ -23,10 +24,11 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         directory: Directory | None = None,
+        request_log: RequestLog | None = None,
     ) -> None:
         self.store = Store(db)
         self.faults = Faults(faults or FaultOptions())
-        self.server = SandboxServer(host, port, self.store, self.faults, password, directory)
+        self.server = SandboxServer(host, port, self.store, self.faults, password, directory, request_log)
         self.thread: threading.Thread | None = None
 
     @property

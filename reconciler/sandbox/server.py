@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -22,6 +23,7 @@ from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.ops import OPERATIONS
 from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.requestlog import RequestLog
 from reconciler.sandbox.store import Store
 
 PATH = "/ews/exchange.asmx"
@@ -51,8 +53,10 @@ class SandboxServer(ThreadingHTTPServer):
         faults: Faults,
         password: str | None,
         directory: Directory | None = None,
+        request_log: RequestLog | None = None,
     ) -> None:
         check_loopback(host)
+        self.request_log = request_log
         self.store = store
         self.faults = faults
         self.password = password
@@ -75,6 +79,7 @@ class Handler(BaseHTTPRequestHandler):
         log.debug(format, *args)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.answered = (status, body)
         self.send_response(status)
         self.send_header("Content-Type", "text/xml; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -94,6 +99,19 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def do_POST(self) -> None:
+        started = time.perf_counter()
+        self.answered: tuple[int, bytes] = (0, b"")  # a dropped connection logs status 0
+        self.seen: tuple[str, str, bytes] = ("", "", b"")
+        try:
+            self._post()
+        finally:
+            log = self.server.request_log
+            if log is not None:
+                mailbox, operation, body = self.seen
+                status, answer = self.answered
+                log.record(mailbox, operation, status, body, answer, time.perf_counter() - started)
+
+    def _post(self) -> None:
         if self.path.split("?")[0].lower() != PATH:
             self._send(404, soap.fault("ErrorInvalidRequest", f"No EWS endpoint at {self.path}."))
             return
@@ -105,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(length)
+        self.seen = ("", "", body)
         try:
             request = soap.parse_request(body)
         except soap.SoapError as exc:
@@ -114,6 +133,7 @@ class Handler(BaseHTTPRequestHandler):
         if caller is None:
             return
         user, mailbox = caller
+        self.seen = (mailbox, request.name, body)
         self.server.requests[request.name] += 1
         refused = self.server.directory.refusal(user, mailbox)
         if refused:

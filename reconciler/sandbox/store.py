@@ -30,9 +30,32 @@ DISTINGUISHED = {
     "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
     "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
     "outbox": ("Outbox", "IPF.Note", "msgfolderroot"),
+    "contacts": ("Contacts", "IPF.Contact", "msgfolderroot"),
+    "tasks": ("Tasks", "IPF.Task", "msgfolderroot"),
+    "notes": ("Notes", "IPF.StickyNote", "msgfolderroot"),
+    "journal": ("Journal", "IPF.Journal", "msgfolderroot"),
+    "junkemail": ("Junk Email", "IPF.Note", "msgfolderroot"),
+    "conversationhistory": ("Conversation History", "IPF.Note", "msgfolderroot"),
+    "syncissues": ("Sync Issues", "IPF.Note", "msgfolderroot"),
+    "conflicts": ("Conflicts", "IPF.Note", "syncissues"),
+    "localfailures": ("Local Failures", "IPF.Note", "syncissues"),
+    "serverfailures": ("Server Failures", "IPF.Note", "syncissues"),
+    "searchfolders": ("Finder", None, "root"),
+    "recipientcache": ("Recipient Cache", "IPF.Contact", "contacts"),
     "recoverableitemsroot": ("Recoverable Items", None, "root"),
     "recoverableitemsdeletions": ("Deletions", None, "recoverableitemsroot"),
+    "recoverableitemsversions": ("Versions", None, "recoverableitemsroot"),
+    "recoverableitemspurges": ("Purges", None, "recoverableitemsroot"),
 }
+"""Exchange's distinguished folders (types.xsd DistinguishedFolderIdNameType) a mailbox is created with;
+empty until something is put in them."""
+
+FOLDER_ELEMENTS = {
+    "IPF.Appointment": "CalendarFolder",
+    "IPF.Contact": "ContactsFolder",
+    "IPF.Task": "TasksFolder",
+}
+"""The folder element type by folder class (types.xsd); anything else is a plain t:Folder."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (

@@ -1,6 +1,9 @@
-"""ConvertId: enough for exchangelib's auth and version probes, which send the id "DUMMY".
+"""ConvertId: ids here are opaque and identical in every format, so a conversion answers the id unchanged.
 
-Ids here are opaque and identical in every format, so a conversion answers the id unchanged.
+The answer has Exchange's shape (MS docs, "ConvertId operation"): one `m:AlternateId
+xsi:type="t:AlternateIdType"` per id, whose Mailbox is the address of the mailbox that owns the id,
+whatever the request said. DavMail learns the user's address that way from the root folder's id.
+exchangelib's probes send the id "DUMMY" and only read the answer's ServerVersionInfo.
 """
 
 from __future__ import annotations
@@ -11,22 +14,32 @@ from reconciler.sandbox import soap
 from reconciler.sandbox.context import Context
 from reconciler.sandbox.soap import m, t
 
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _owner(ctx: Context, some_id: str) -> str | None:
+    item = ctx.store.get(some_id)
+    if item is not None:
+        return item.mailbox
+    folder = ctx.store.folder_by_id(some_id)
+    return folder[0] if folder else None
+
 
 def handle(ctx: Context) -> list[str]:
     op = ctx.request.operation
     target = op.get("DestinationFormat", "EwsId")
     out = []
     for alt in op.findall(f"{m('SourceIds')}/{t('AlternateId')}"):
-        item_id = alt.get("Id", "")
-        if ctx.store.get(item_id) is None and ctx.store.folder_by_id(item_id) is None:
+        some_id = alt.get("Id", "")
+        owner = _owner(ctx, some_id)
+        if owner is None:
             out.append(soap.error("ConvertId", "ErrorInvalidIdMalformed", "Id is malformed."))
             continue
-        mailbox = alt.get("Mailbox", ctx.mailbox)
         out.append(
             soap.success(
                 "ConvertId",
-                f'<m:AlternateId><t:AlternateId Format="{target}" '
-                f"Id={quoteattr(item_id)} Mailbox={quoteattr(mailbox)}/></m:AlternateId>",
+                f'<m:AlternateId xmlns:xsi="{XSI}" xsi:type="t:AlternateIdType" Format="{target}" '
+                f"Id={quoteattr(some_id)} Mailbox={quoteattr(owner)}/>",
             )
         )
     return out
