@@ -20,6 +20,7 @@ never rendered.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
@@ -238,18 +239,26 @@ def ext_uri_xml(key: str) -> str:
     if name.startswith("id:"):
         attrs.append(f'PropertyId="{name[3:]}"')
     elif not set_id and name.startswith("0x"):
-        attrs.append(f'PropertyTag="{name}"')
+        attrs.append(f'PropertyTag="{hex(int(name, 16))}"')  # as Exchange writes it: 0x37, not 0x0037
     else:
         attrs.append(f"PropertyName={quoteattr(name)}")
     attrs.append(f'PropertyType="{prop_type}"')
     return f"<t:ExtendedFieldURI {' '.join(attrs)}/>"
 
 
+def _ext_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    return escape(str(value))
+
+
 def render_extended(key: str, value: Any) -> str:
     if isinstance(value, list):
-        inner = "<t:Values>" + "".join(f"<t:Value>{escape(v)}</t:Value>" for v in value) + "</t:Values>"
+        inner = "<t:Values>" + "".join(f"<t:Value>{_ext_text(v)}</t:Value>" for v in value) + "</t:Values>"
     else:
-        inner = f"<t:Value>{escape(str(value))}</t:Value>"
+        inner = f"<t:Value>{_ext_text(value)}</t:Value>"
     return f"<t:ExtendedProperty>{ext_uri_xml(key)}{inner}</t:ExtendedProperty>"
 
 
@@ -279,6 +288,11 @@ DEFAULT_FIELDS = (
 )
 
 
+def wants_mime(shape: etree._Element | None) -> bool:
+    """Whether an `m:ItemShape` asks for `IncludeMimeContent`."""
+    return shape is not None and (shape.findtext(t("IncludeMimeContent")) or "").strip() == "true"
+
+
 def requested_fields(shape: etree._Element | None) -> tuple[str, list[str]]:
     """(base shape, additional property keys) of an `m:ItemShape`."""
     if shape is None:
@@ -296,8 +310,9 @@ def render_item(
     extra: Iterable[str],
     computed: dict[str, Any] | None = None,
     element: str | None = None,
+    mime: bytes | None = None,
 ) -> str:
-    """An item element with its id and the requested fields, in schema order."""
+    """An item element with its id and the requested fields, in schema order (`mime`: MimeContent)."""
     by_key = schema()[0]
     values = {**fields, **(computed or {})}
     if base == "IdOnly":
@@ -315,7 +330,12 @@ def render_item(
         if item_class.startswith("IPM.Schedule.Meeting.Resp")
         else ELEMENT_BY_CLASS.get(item_class, "CalendarItem")
     )
-    body = [f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/>']
+    body = (
+        [f'<t:MimeContent CharacterSet="UTF-8">{base64.b64encode(mime).decode()}</t:MimeContent>']
+        if mime
+        else []
+    )
+    body.append(f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/>')
     body += [render_value(k, values[k]) for k in normal if k.startswith("item:")]
     body += [render_extended(k, values[k]) for k in ext]  # ExtendedProperty closes the ItemType part
     body += [render_value(k, values[k]) for k in normal if not k.startswith("item:")]

@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import recurrence
+from reconciler.sandbox import mapi, recurrence
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import format_datetime, render_item
 from reconciler.sandbox.soap import local
@@ -121,7 +121,7 @@ def _by_id(ctx: Context, item_id: str, change_key: str | None) -> Target:
     return Target(ctx.item(item_id))
 
 
-def render_target(target: Target, base: str, extra: Iterable[str]) -> str:
+def render_target(target: Target, base: str, extra: Iterable[str], mime: bytes | None = None) -> str:
     if target.index is None:
         return render_item(
             target.item.id,
@@ -129,19 +129,21 @@ def render_target(target: Target, base: str, extra: Iterable[str]) -> str:
             target.item.fields,
             base,
             extra,
-            master_fields(target.item) if is_master(target.item) else None,
+            {
+                **mapi.derived(target.item),
+                **(master_fields(target.item) if is_master(target.item) else {}),
+            },
+            mime=mime,
         )
+    fields = occurrence_fields(target.item, target.index)
     return render_item(
         occurrence_id(target.item.id, target.index),
         target.item.change_key,
-        occurrence_fields(target.item, target.index),
+        fields,
         base,
         extra,
+        mapi.derived(target.item, fields),
     )
-
-
-def resolve_and_render(ctx: Context, ref: etree._Element, base: str, extra: Iterable[str]) -> str:
-    return render_target(resolve(ctx, ref), base, extra)
 
 
 def _occurrence_xml(tag: str, item: Item, index: int, start: datetime, end: datetime, orig: datetime) -> str:

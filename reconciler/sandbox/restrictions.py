@@ -59,6 +59,16 @@ def _coerce(kind: str, text: str) -> Any:
     return text
 
 
+def _typed(kind: str, value: Any) -> Any:
+    """Extended properties arrive as text whatever their type: compare them as their type."""
+    if isinstance(value, str) and kind != "text":
+        try:
+            return _coerce(kind, value)
+        except ValueError:
+            return value
+    return value
+
+
 def _values(item: Mapping[str, Any], key: str) -> list[Any]:
     value = item.get(key)
     if value is None:
@@ -113,7 +123,7 @@ def _comparison(expr: etree._Element, compare: Callable[[Any, Any], bool], negat
             raise RestrictionError(f"constant does not fit {key}: {exc}") from None
 
         def test(item: Mapping[str, Any]) -> bool:
-            values = _values(item, key)
+            values = [_typed(kind, v) for v in _values(item, key)]
             if not values:
                 return False
             try:

@@ -6,7 +6,7 @@ pager expects; one call returns at most 1,000 items, like Exchange.
 
 from __future__ import annotations
 
-from reconciler.sandbox import calendar_view, restrictions, soap, sorting
+from reconciler.sandbox import calendar_view, mapi, restrictions, soap, sorting
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import requested_fields
 from reconciler.sandbox.occurrences import Target, render_target
@@ -46,11 +46,12 @@ def handle(ctx: Context) -> list[str]:
                     test = restrictions.compile_restriction(restriction[0])
                 except restrictions.RestrictionError as exc:
                     raise ItemError("ErrorInvalidRestriction", str(exc)) from None
-                items = [i for i in items if test(i.fields)]
+                items = [i for i in items if test(mapi.view(i))]
             sort = op.find(m("SortOrder"))
             if sort is not None:
-                order = sorting.sort_items([i.fields for i in items], sort)
-                by_identity = {id(i.fields): i for i in items}
+                views = [mapi.view(i) for i in items]
+                order = sorting.sort_items(views, sort)
+                by_identity = {id(v): i for v, i in zip(views, items, strict=True)}
                 items = [by_identity[id(f)] for f in order]
             page = op.find(m("IndexedPageItemView"))
             total = len(items)
