@@ -157,4 +157,156 @@ def to_ical(item: Item) -> bytes:
     for occurrence in exceptions:
         calendar.add_component(occurrence)
     calendar.add_missing_timezones()
+    if not calendar.walk("VTIMEZONE"):  # UTC times are written with Z; Exchange still names the zone
+        calendar.add_component(icalendar.Timezone.from_tzid(getattr(zone, "key", "UTC")))
     return calendar.to_ical()
+
+
+# -- iCalendar in: CreateItem with MimeContent ---------------------------------------------------------------
+
+_WEEKDAY = {v: k for k, v in _DAY.items()}
+_INDEX_NAME = {v: k for k, v in _POS.items()}
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_PEOPLE = {
+    "REQ-PARTICIPANT": "calendar:RequiredAttendees",
+    "OPT-PARTICIPANT": "calendar:OptionalAttendees",
+    "NON-PARTICIPANT": "calendar:Resources",
+    "CHAIR": "calendar:RequiredAttendees",
+}
+
+
+def windows_zone(name: str) -> str:
+    """The Windows time zone id Exchange stores for an iCalendar TZID (a Windows or an IANA name)."""
+    from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
+
+    if name in MS_TIMEZONE_TO_IANA_MAP:
+        return name
+    return IANA_TO_MS_TIMEZONE_MAP.get(name, ("UTC",))[0]
+
+
+def _recurrence_xml(rule: icalendar.vRecur, start: datetime) -> str:
+    def one(key: str) -> Any:
+        values = rule.get(key)
+        return values[0] if values else None
+
+    freq, interval = one("FREQ"), int(one("INTERVAL") or 1)
+    days = [str(d) for d in rule.get("BYDAY", [])]
+    plain = [d[-2:] for d in days]
+    ordinal = next((int(d[:-2]) for d in days if d[:-2] not in ("", "+")), None)
+    position = one("BYSETPOS") or ordinal
+    day_names = " ".join(_WEEKDAY[d] for d in plain) or _WEEKDAY[_DAY_OF[start.weekday()]]
+    month = _MONTH_NAMES[int(one("BYMONTH") or start.month) - 1]
+    if freq == "DAILY":
+        pattern = f"<t:DailyRecurrence><t:Interval>{interval}</t:Interval></t:DailyRecurrence>"
+    elif freq == "WEEKLY":
+        first = _WEEKDAY.get(str(one("WKST") or "MO"), "Monday")
+        pattern = (
+            f"<t:WeeklyRecurrence><t:Interval>{interval}</t:Interval><t:DaysOfWeek>{day_names}</t:DaysOfWeek>"
+            f"<t:FirstDayOfWeek>{first}</t:FirstDayOfWeek></t:WeeklyRecurrence>"
+        )
+    elif freq == "MONTHLY" and days:
+        pattern = (
+            f"<t:RelativeMonthlyRecurrence><t:Interval>{interval}</t:Interval><t:DaysOfWeek>{day_names}"
+            f"</t:DaysOfWeek><t:DayOfWeekIndex>{_INDEX_NAME.get(position or 1, 'First')}</t:DayOfWeekIndex>"
+            "</t:RelativeMonthlyRecurrence>"
+        )
+    elif freq == "MONTHLY":
+        pattern = (
+            f"<t:AbsoluteMonthlyRecurrence><t:Interval>{interval}</t:Interval><t:DayOfMonth>"
+            f"{int(one('BYMONTHDAY') or start.day)}</t:DayOfMonth></t:AbsoluteMonthlyRecurrence>"
+        )
+    elif freq == "YEARLY" and days:
+        pattern = (
+            f"<t:RelativeYearlyRecurrence><t:DaysOfWeek>{day_names}</t:DaysOfWeek><t:DayOfWeekIndex>"
+            f"{_INDEX_NAME.get(position or 1, 'First')}</t:DayOfWeekIndex><t:Month>{month}</t:Month>"
+            "</t:RelativeYearlyRecurrence>"
+        )
+    elif freq == "YEARLY":
+        pattern = (
+            f"<t:AbsoluteYearlyRecurrence><t:DayOfMonth>{int(one('BYMONTHDAY') or start.day)}</t:DayOfMonth>"
+            f"<t:Month>{month}</t:Month></t:AbsoluteYearlyRecurrence>"
+        )
+    else:
+        raise recurrence.RecurrenceError(f"unsupported RRULE frequency {freq}")
+    first_day = start.date().isoformat()
+    if one("COUNT"):
+        span = (
+            f"<t:NumberedRecurrence><t:StartDate>{first_day}</t:StartDate><t:NumberOfOccurrences>"
+            f"{int(one('COUNT'))}</t:NumberOfOccurrences></t:NumberedRecurrence>"
+        )
+    elif one("UNTIL"):
+        until = one("UNTIL")
+        end = until.astimezone(start.tzinfo).date() if isinstance(until, datetime) else until
+        span = (
+            f"<t:EndDateRecurrence><t:StartDate>{first_day}</t:StartDate><t:EndDate>{end.isoformat()}"
+            "</t:EndDate></t:EndDateRecurrence>"
+        )
+    else:
+        span = f"<t:NoEndRecurrence><t:StartDate>{first_day}</t:StartDate></t:NoEndRecurrence>"
+    return f'<t:Recurrence xmlns:t="{_T}">{pattern}{span}</t:Recurrence>'
+
+
+_DAY_OF = dict(enumerate(("MO", "TU", "WE", "TH", "FR", "SA", "SU")))
+_T = "http://schemas.microsoft.com/exchange/services/2006/types"
+
+
+def fields_from_ical(data: bytes) -> dict[str, Any]:
+    """The EWS fields an iCalendar VEVENT (the series' master, or the only event) stands for."""
+    calendar = icalendar.Calendar.from_ical(data)
+    events = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e] or calendar.walk("VEVENT")
+    if not events:
+        raise ValueError("no VEVENT in the MIME content")
+    event = events[0]
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND", None)
+    all_day = not isinstance(start, datetime)
+    tzid = event["DTSTART"].params.get("TZID") or getattr(getattr(start, "tzinfo", None), "key", "UTC")
+    zone_xml = f'<t:StartTimeZone xmlns:t="{_T}" Id="{windows_zone(str(tzid))}"/>'
+    if all_day:
+        local = recurrence.zone_from_xml(zone_xml)
+        start = datetime.combine(start, time(), local)
+        end = datetime.combine(end, time(), local) if end is not None else start + timedelta(days=1)
+    elif start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if end is None:
+        end = start + (event.decoded("DURATION", None) or timedelta(0))
+    elif not all_day and end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "item:Subject": str(event.get("SUMMARY", "")),
+        "calendar:UID": str(event.get("UID")) if event.get("UID") else None,
+        "calendar:Start": start.astimezone(UTC),
+        "calendar:End": end.astimezone(UTC),
+        "calendar:IsAllDayEvent": all_day,
+        "calendar:StartTimeZone": zone_xml,
+        "calendar:EndTimeZone": zone_xml.replace("StartTimeZone", "EndTimeZone"),
+    }
+    if event.get("LOCATION"):
+        fields["calendar:Location"] = str(event["LOCATION"])
+    if event.get("DESCRIPTION"):
+        fields["item:Body"] = {"type": "Text", "text": str(event["DESCRIPTION"])}
+    if event.get("RRULE"):
+        fields["calendar:Recurrence"] = _recurrence_xml(event["RRULE"], start)
+    attendees = event.get("ATTENDEE", [])
+    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+        key = _PEOPLE.get(str(attendee.params.get("ROLE", "REQ-PARTICIPANT")), "calendar:RequiredAttendees")
+        person = {
+            "name": str(attendee.params.get("CN", "")),
+            "email": str(attendee)[7:].lower(),
+            "response": "Unknown",
+            "last_response": None,
+        }
+        fields.setdefault(key, []).append(person)
+    return {k: v for k, v in fields.items() if v is not None}

@@ -66,6 +66,9 @@ CREATE TABLE IF NOT EXISTS items (
     uid TEXT, seq INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS items_by_folder ON items (mailbox, folder, seq);
 CREATE INDEX IF NOT EXISTS items_by_uid ON items (mailbox, uid);
+CREATE TABLE IF NOT EXISTS user_folders (
+    id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
+    folder_class TEXT, change_key TEXT NOT NULL);
 """
 
 
@@ -104,7 +107,7 @@ class Item:
 
     id: str
     mailbox: str
-    folder: str  # distinguished folder name
+    folder: str  # distinguished folder name, or the id of a folder a client created
     change_key: str
     fields: dict[str, Any]
     seq: int = 0
@@ -169,9 +172,11 @@ class Store:
         return row[0], row[1]
 
     def folder_by_id(self, folder_id: str) -> tuple[str, str] | None:
-        """(mailbox, distinguished name) of a folder id."""
+        """(mailbox, folder key) of a folder id: the distinguished name, or the id of a created folder."""
         row = self.conn.execute(
-            "SELECT mailbox, distinguished FROM folders WHERE id = ?", (folder_id,)
+            "SELECT mailbox, distinguished FROM folders WHERE id = ? "
+            "UNION ALL SELECT mailbox, id FROM user_folders WHERE id = ?",
+            (folder_id, folder_id),
         ).fetchone()
         return (row[0], row[1]) if row else None
 

@@ -10,28 +10,32 @@ import requests
 from lxml import etree
 
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def soap(sandbox, body: str, mailbox: str = "lead@example.com") -> etree._Element:
+    """A raw EWS request as a client writes it from Microsoft's reference; the parsed answer."""
+    envelope = (
+        f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="{M}" xmlns:t="{T}">'
+        "<s:Header><t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>"
+        f"{mailbox}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></s:Header>"
+        f"<s:Body>{body}</s:Body></s:Envelope>"
+    )
+    answer = requests.post(sandbox.endpoint, data=envelope, headers={"Content-Type": "text/xml"}, timeout=10)
+    return etree.fromstring(answer.content)
 
 
 def test_convert_id_answers_the_owning_mailbox(account, sandbox) -> None:
     """MS docs, "ConvertId operation": the answer is `m:AlternateId xsi:type="t:AlternateIdType"` with the
     Mailbox that owns the id, whatever mailbox the request named (DavMail sends a placeholder)."""
     root = account("lead@example.com").root.id
-    raw = requests.post(
-        sandbox.endpoint,
-        data=(
-            '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-            'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-            'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
-            "<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>lead@example.com"
-            "</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></s:Header><s:Body>"
-            f'<m:ConvertId DestinationFormat="EwsId"><m:SourceIds><t:AlternateId Format="EwsId" Id="{root}" '
-            'Mailbox="blah@blah.com"/></m:SourceIds></m:ConvertId></s:Body></s:Envelope>'
-        ),
-        headers={"Content-Type": "text/xml"},
-        timeout=10,
-    ).text
-    answer = etree.fromstring(raw.encode()).find(f".//{{{M}}}AlternateId")
+    found = soap(
+        sandbox,
+        f'<m:ConvertId DestinationFormat="EwsId"><m:SourceIds><t:AlternateId Format="EwsId" Id="{root}" '
+        'Mailbox="blah@blah.com"/></m:SourceIds></m:ConvertId>',
+    )
+    answer = found.find(f".//{{{M}}}AlternateId")
     assert answer is not None and answer.get("Mailbox") == "lead@example.com" and answer.get("Id") == root
     assert answer.get(f"{{{XSI}}}type") == "t:AlternateIdType"
 
@@ -74,3 +78,120 @@ def test_request_log_has_one_line_per_request() -> None:
     assert len(logged) == sb.requests == 2
     assert re.fullmatch(r"\S+Z lead@example\.com GetFolder items=1 200 NoError \d+ms", logged[0])
     assert "<m:GetFolder>" in bodies.getvalue() and "GetFolderResponse" in bodies.getvalue()
+
+
+def test_folders_can_be_created_found_and_deleted(account) -> None:
+    """MS docs, CreateFolder / FindFolder / DeleteFolder operations: a created folder is found by name
+    (Shallow under its parent), a second one of the same name is ErrorFolderExists, and a distinguished
+    folder cannot be deleted (ErrorDeleteDistinguishedFolder)."""
+    from exchangelib.errors import ErrorDeleteDistinguishedFolder, ErrorFolderExists
+    from exchangelib.folders import Folder
+
+    lead = account("lead@example.com")
+    made = Folder(parent=lead.msg_folder_root, name="davmailtemp")
+    made.save()
+    found = list(lead.msg_folder_root.children)
+    assert "davmailtemp" in [f.name for f in found]
+    again = Folder(parent=lead.msg_folder_root, name="DavmailTemp")
+    try:
+        again.save()
+        raise AssertionError("a second folder of the same name was created")
+    except ErrorFolderExists:
+        pass
+    made.delete()
+    lead.msg_folder_root.refresh()
+    assert "davmailtemp" not in [f.name for f in lead.msg_folder_root.children]
+    try:
+        lead.calendar.delete()
+        raise AssertionError("a distinguished folder was deleted")
+    except ErrorDeleteDistinguishedFolder:
+        pass
+
+
+def test_mime_content_of_a_calendar_item_is_its_icalendar(account) -> None:
+    """GetItem with IncludeMimeContent: a calendar item's MimeContent is the item as iCalendar; the
+    series carries its RRULE and deleted occurrences as EXDATE, and the zone's VTIMEZONE."""
+    import icalendar
+    from exchangelib import EWSDateTime, EWSTimeZone
+    from exchangelib.recurrence import NumberedPattern, Recurrence, WeeklyPattern
+
+    from tests.sandbox.conftest import meeting
+
+    lead = account("lead@example.com")
+    zone = EWSTimeZone("Europe/Amsterdam")
+    item = meeting(lead, "Weekly", EWSDateTime(2027, 1, 4, 9, 30, tzinfo=zone), attendees=("a@example.com",))
+    item.recurrence = Recurrence(
+        pattern=WeeklyPattern(interval=1, weekdays=[1], first_day_of_week=1),
+        boundary=NumberedPattern(start=EWSDateTime(2027, 1, 4).date(), number=5),
+    )
+    item.save(send_meeting_invitations="SendToNone")
+    second = next(
+        o
+        for i, o in enumerate(
+            lead.calendar.view(
+                start=EWSDateTime(2027, 1, 1, tzinfo=zone), end=EWSDateTime(2027, 2, 28, tzinfo=zone)
+            )
+        )
+        if i == 1
+    )
+    second.delete(send_meeting_cancellations="SendToNone")
+    [read] = lead.fetch(ids=[item], only_fields=["mime_content", "uid"])
+    calendar = icalendar.Calendar.from_ical(read.mime_content)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Weekly" and str(event["UID"]) == read.uid
+    assert event.decoded("DTSTART").replace(tzinfo=None).isoformat() == "2027-01-04T09:30:00"
+    assert dict(event["RRULE"]) == {
+        "FREQ": ["WEEKLY"],
+        "INTERVAL": [1],
+        "BYDAY": ["MO"],
+        "WKST": ["MO"],
+        "COUNT": [5],
+    }
+    assert [d.dt.date().isoformat() for d in event["EXDATE"].dts] == ["2027-01-11"]
+    assert calendar.walk("VTIMEZONE")
+
+
+def test_create_item_from_mime_content(account, sandbox) -> None:
+    """CreateItem with only `t:MimeContent` (iCalendar, as DavMail sends a CalDAV PUT) creates the calendar
+    item it describes: time in its zone, recurrence, attendees by role."""
+    import base64
+
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:mime-1\r\n"
+        "DTSTAMP:20261124T120000Z\r\nDTSTART;TZID=Europe/Amsterdam:20270301T100000\r\n"
+        "DTEND;TZID=Europe/Amsterdam:20270301T110000\r\nSUMMARY:From MIME\r\nLOCATION:Oak\r\n"
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3\r\n"
+        "ATTENDEE;ROLE=OPT-PARTICIPANT;CN=Bea:mailto:bea@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    answer = soap(
+        sandbox,
+        '<m:CreateItem MessageDisposition="SaveOnly" SendMeetingInvitations="SendToNone">'
+        '<m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>'
+        "<m:Items><t:CalendarItem>"
+        f"<t:MimeContent>{base64.b64encode(ics.encode()).decode()}</t:MimeContent>"
+        "</t:CalendarItem></m:Items></m:CreateItem>",
+    )
+    assert answer.find(f".//{{{M}}}ResponseCode").text == "NoError"
+    lead = account("lead@example.com")
+    [read] = lead.calendar.all()
+    assert (read.subject, read.uid, read.location) == ("From MIME", "mime-1", "Oak")
+    assert read.start.isoformat() == "2027-03-01T09:00:00+00:00"
+    assert read.recurrence.boundary.number == 3 and read.type == "RecurringMaster"
+    assert [a.mailbox.email_address for a in read.optional_attendees] == ["bea@example.com"]
+
+
+def test_get_user_configuration_gives_owa_time_zone(sandbox) -> None:
+    """MS docs, GetUserConfiguration: a Dictionary of typed entries; OWA.UserOptions holds `timezone`;
+    an unknown configuration is ErrorItemNotFound."""
+
+    def ask(name: str) -> etree._Element:
+        return soap(
+            sandbox,
+            f'<m:GetUserConfiguration><m:UserConfigurationName Name="{name}"><t:DistinguishedFolderId '
+            'Id="root"/></m:UserConfigurationName><m:UserConfigurationProperties>All'
+            "</m:UserConfigurationProperties></m:GetUserConfiguration>",
+        )
+
+    values = [v.text for v in ask("OWA.UserOptions").iter(f"{{{T}}}Value")]
+    assert values == ["timezone", "UTC"]
+    assert ask("OWA.Nothing").find(f".//{{{M}}}ResponseCode").text == "ErrorItemNotFound"

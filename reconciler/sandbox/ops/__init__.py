@@ -7,11 +7,15 @@ from collections.abc import Callable
 from reconciler.sandbox.context import Context
 from reconciler.sandbox.ops import (
     convert_id,
+    create_folder,
     create_item,
+    delete_folder,
     delete_item,
+    find_folder,
     find_item,
     get_folder,
     get_item,
+    get_user_configuration,
     update_item,
 )
 
@@ -25,6 +29,10 @@ OPERATIONS: dict[str, Handler] = {
     "CreateItem": create_item.handle,
     "UpdateItem": update_item.handle,
     "DeleteItem": delete_item.handle,
+    "GetUserConfiguration": get_user_configuration.handle,
+    "FindFolder": find_folder.handle,
+    "CreateFolder": create_folder.handle,
+    "DeleteFolder": delete_folder.handle,
 }
 """Operations that change the store (the rest only read)."""
-WRITES = frozenset({"CreateItem", "UpdateItem", "DeleteItem"})
+WRITES = frozenset({"CreateItem", "UpdateItem", "DeleteItem", "CreateFolder", "DeleteFolder"})

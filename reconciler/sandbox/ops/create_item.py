@@ -7,12 +7,13 @@ copies) and sequence number 0, and invitations go out through the meeting lifecy
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import meetings, soap
+from reconciler.sandbox import ical, meetings, recurrence, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import parse_item
 from reconciler.sandbox.occurrences import resolve
@@ -30,7 +31,8 @@ def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | 
         )
     zone_el = el.find(t("StartTimeZone"))
     zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
-    fields = parse_item(el, zone)
+    fields = {**_from_mime(el), **parse_item(el, zone)}  # elements in the request win over the MIME
+    fields.pop("item:MimeContent", None)  # read, not kept: GetItem renders it from the fields
     if "calendar:Start" not in fields or "calendar:End" not in fields:
         raise ItemError("ErrorMissingInformation", "A calendar item needs Start and End.")
     if fields["calendar:End"] < fields["calendar:Start"]:
@@ -63,6 +65,19 @@ def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | 
     meetings.after_create(ctx, item, option or "SendToNone")
     item = ctx.store.get(item.id) or item
     return f'<t:CalendarItem><t:ItemId Id="{item.id}" ChangeKey="{item.change_key}"/></t:CalendarItem>'
+
+
+def _from_mime(el: etree._Element) -> dict[str, Any]:
+    """A calendar item given as iCalendar in `t:MimeContent` (DavMail creates events this way)."""
+    mime = el.find(t("MimeContent"))
+    if mime is None or not (mime.text or "").strip():
+        return {}
+    try:
+        return ical.fields_from_ical(base64.b64decode(mime.text))
+    except (ValueError, KeyError, recurrence.RecurrenceError) as exc:
+        raise ItemError(
+            "ErrorMimeContentConversionFailed", f"The MIME content could not be read: {exc}"
+        ) from None
 
 
 def _message(ctx: Context, el: etree._Element, folder: str | None, disposition: str) -> str:

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox import soap
+from xml.sax.saxutils import escape
+
+from reconciler.sandbox import folders, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.soap import m
-from reconciler.sandbox.store import DISTINGUISHED, FOLDER_ELEMENTS
+from reconciler.sandbox.store import FOLDER_ELEMENTS
 
 
-def folder_xml(ctx: Context, mailbox: str, name: str) -> str:
-    folder_id, change_key = ctx.store.folder_id(mailbox, name)
-    display, folder_class, parent = DISTINGUISHED[name]
-    element = FOLDER_ELEMENTS.get(folder_class or "", "SearchFolder" if name == "searchfolders" else "Folder")
+def folder_xml(ctx: Context, mailbox: str, key: str) -> str:
+    folder = folders.get(ctx.store, mailbox, key)
+    if folder is None:
+        raise ItemError("ErrorFolderNotFound", "The specified folder could not be found in the store.")
+    fallback = "SearchFolder" if key == "searchfolders" else "Folder"
+    element = FOLDER_ELEMENTS.get(folder.folder_class or "", fallback)
     parent_xml = ""
-    if parent:
-        parent_id, parent_key = ctx.store.folder_id(mailbox, parent)
-        parent_xml = f'<t:ParentFolderId Id="{parent_id}" ChangeKey="{parent_key}"/>'
-    class_xml = f"<t:FolderClass>{folder_class}</t:FolderClass>" if folder_class else ""
+    if folder.parent:
+        parent = folders.get(ctx.store, mailbox, folder.parent)
+        if parent is not None:
+            parent_xml = f'<t:ParentFolderId Id="{parent.id}" ChangeKey="{parent.change_key}"/>'
+    class_xml = f"<t:FolderClass>{folder.folder_class}</t:FolderClass>" if folder.folder_class else ""
     unread = "" if element in ("CalendarFolder", "ContactsFolder") else "<t:UnreadCount>0</t:UnreadCount>"
+    subfolders = len(folders.children(ctx.store, mailbox, key))
     return (
-        f'<t:{element}><t:FolderId Id="{folder_id}" ChangeKey="{change_key}"/>{parent_xml}{class_xml}'
-        f"<t:DisplayName>{display}</t:DisplayName>"
-        f"<t:TotalCount>{ctx.store.count(mailbox, name)}</t:TotalCount>"
-        f"<t:ChildFolderCount>0</t:ChildFolderCount>{unread}</t:{element}>"
+        f'<t:{element}><t:FolderId Id="{folder.id}" ChangeKey="{folder.change_key}"/>{parent_xml}{class_xml}'
+        f"<t:DisplayName>{escape(folder.name)}</t:DisplayName>"
+        f"<t:TotalCount>{ctx.store.count(mailbox, key)}</t:TotalCount>"
+        f"<t:ChildFolderCount>{subfolders}</t:ChildFolderCount>{unread}</t:{element}>"
     )
 
 

@@ -15,7 +15,7 @@ def handle(ctx: Context) -> list[str]:
     op = ctx.request.operation
     shape = op.find(m("ItemShape"))
     base, extra = requested_fields(shape)
-    mime = wants_mime(shape)
+    mime = wants_mime(shape) or "item:MimeContent" in extra  # exchangelib asks for it as a field
     out = []
     for ref in op.find(m("ItemIds")):
         try:
