@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test interop lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +34,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# DavMail, a third-party EWS client, against the sandbox: installs davmail-server (apt, as root) when
+# missing and the CalDAV client into the venv, then lists, creates and deletes events through it.
+interop: $(STAMP)
+	@if [ ! -f /usr/share/davmail/davmail.jar ] || ! command -v java >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq davmail-server >/dev/null; \
+		else echo "make interop needs DavMail: apt-get install davmail-server (as root)"; exit 1; fi; \
+	fi
+	$(BIN)/python -m pip install --quiet -e '.[dev,interop]'
+	$(BIN)/python -m pytest -m interop tests/interop
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
