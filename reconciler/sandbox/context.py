@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from reconciler.sandbox import normalise
 from reconciler.sandbox.soap import Request, local, t
 from reconciler.sandbox.store import DISTINGUISHED, Item, Store
 
@@ -61,6 +62,8 @@ class Context:
             )
 
     def item(self, item_id: str) -> Item:
+        if not normalise.well_formed_id(item_id):
+            raise ItemError("ErrorInvalidIdMalformed", "Id is malformed.")
         item = self.store.get(item_id)
         if item is None or item.mailbox != self.mailbox:
             raise ItemError("ErrorItemNotFound", "The specified object was not found in the store.")

@@ -3,9 +3,10 @@
 Clients that speak MAPI through EWS (DavMail among them) ask for these by property tag or by named property
 instead of the EWS field: PR_SUBJECT (0x37), PR_DISPLAY_NAME (0x3001), PR_LAST_MODIFICATION_TIME (0x3008),
 PR_INTERNET_ARTICLE_NUMBER (0xe23, the item's number in the store, which DavMail sorts by),
-PR_URL_COMP_NAME (0x10f3, the item's name in URLs), PidLidRecurring (Appointment set, id 0x8223) and the
-`urn:schemas:calendar:instancetype` named property (0 single, 1 master, 2 occurrence, 3 exception).
-A value the client stored itself (DavMail sets the URL name on create) wins over the derived one.
+PidLidRecurring (Appointment set, id 0x8223) and the `urn:schemas:calendar:instancetype` named property
+(0 single, 1 master, 2 occurrence, 3 exception). PR_URL_COMP_NAME (0x10f3) is not derived: Exchange has
+none for items created over EWS, and DavMail then names the item by its id; a client may store one.
+A value the client stored itself wins over the derived one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ SUBJECT = "ext::0x0037:String"
 DISPLAY_NAME = "ext::0x3001:String"
 LAST_MODIFIED = "ext::0x3008:SystemTime"
 ARTICLE_NUMBER = "ext::0x0e23:Integer"
-URL_COMP_NAME = "ext::0x10f3:String"
 RECURRING = "ext:Appointment:id:33315:Boolean"
 INSTANCE_TYPE = "ext:PublicStrings:urn:schemas:calendar:instancetype:Integer"
 
@@ -33,7 +33,6 @@ def derived(item: Item, fields: dict[str, Any] | None = None) -> dict[str, Any]:
         SUBJECT: subject,
         DISPLAY_NAME: subject,
         ARTICLE_NUMBER: item.seq,
-        URL_COMP_NAME: f"{item.id}.EML",
     }
     if f.get("item:LastModifiedTime") or f.get("item:DateTimeCreated"):
         out[LAST_MODIFIED] = f.get("item:LastModifiedTime") or f.get("item:DateTimeCreated")

@@ -73,8 +73,12 @@ CREATE TABLE IF NOT EXISTS user_folders (
 
 
 def new_id(prefix: str = "AAMk") -> str:
-    """An opaque, URL-safe identifier in the style of Exchange ids."""
-    return prefix + base64.urlsafe_b64encode(uuid.uuid4().bytes + os.urandom(8)).decode().rstrip("=")
+    """An opaque identifier in the form of Exchange's: base64 of a binary id, 152 characters.
+
+    Clients tell ids from names by that form: DavMail takes anything of 140 characters or more as an
+    item id, and names a server-created item by it.
+    """
+    return prefix + base64.b64encode(uuid.uuid4().bytes + os.urandom(95)).decode()
 
 
 def new_change_key() -> str:

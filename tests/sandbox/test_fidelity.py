@@ -195,3 +195,52 @@ def test_get_user_configuration_gives_owa_time_zone(sandbox) -> None:
     values = [v.text for v in ask("OWA.UserOptions").iter(f"{{{T}}}Value")]
     assert values == ["timezone", "UTC"]
     assert ask("OWA.Nothing").find(f".//{{{M}}}ResponseCode").text == "ErrorItemNotFound"
+
+
+def test_an_all_day_item_is_stored_from_midnight_to_midnight(account, sandbox) -> None:
+    """MS docs, IsAllDayEvent: an all-day event spans whole days; Exchange stores its start and end at
+    local midnights of its start time zone, whatever times the client sent (also on update)."""
+    from exchangelib import EWSDateTime, EWSTimeZone
+
+    from tests.sandbox.conftest import meeting
+
+    lead = account("lead@example.com")
+    zone = EWSTimeZone("Europe/Amsterdam")
+    item = meeting(lead, "Offsite", EWSDateTime(2027, 3, 11, 10, 15, tzinfo=zone), minutes=120)
+    item.save(send_meeting_invitations="SendToNone")
+
+    def stored() -> tuple[str, str]:
+        answer = soap(
+            sandbox,
+            "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+            '<t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="calendar:End"/>'
+            f'</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="{item.id}"/></m:ItemIds>'
+            "</m:GetItem>",
+        )
+        return answer.find(f".//{{{T}}}Start").text, answer.find(f".//{{{T}}}End").text
+
+    assert stored() == ("2027-03-11T09:15:00Z", "2027-03-11T11:15:00Z")  # not all-day: kept as sent
+    item.is_all_day = True
+    item.save(update_fields=["is_all_day"], send_meeting_invitations="SendToNone")
+    assert stored() == ("2027-03-10T23:00:00Z", "2027-03-11T23:00:00Z")  # Amsterdam midnights
+
+
+def test_malformed_and_unknown_ids_get_different_errors(account, sandbox) -> None:
+    """MS docs, "EWS property-related errors": an id of the wrong form is ErrorInvalidIdMalformed; a
+    well-formed id that names nothing is ErrorItemNotFound. Exchange ids are 152 characters of base64
+    (DavMail tells ids from names by a length of 140 or more)."""
+    from reconciler.sandbox.store import new_id
+
+    lead = account("lead@example.com")
+    assert len(lead.calendar.id) == 152 and len(new_id()) == 152
+
+    def code(item_id: str) -> str:
+        answer = soap(
+            sandbox,
+            "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds>"
+            f'<t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
+        )
+        return answer.find(f".//{{{M}}}ResponseCode").text
+
+    assert code("not-an-id") == "ErrorInvalidIdMalformed"
+    assert code(new_id()) == "ErrorItemNotFound"

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import ical, meetings, recurrence, soap
+from reconciler.sandbox import ical, meetings, normalise, recurrence, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import parse_item
 from reconciler.sandbox.occurrences import resolve
@@ -33,6 +33,7 @@ def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | 
     zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
     fields = {**_from_mime(el), **parse_item(el, zone)}  # elements in the request win over the MIME
     fields.pop("item:MimeContent", None)  # read, not kept: GetItem renders it from the fields
+    fields = normalise.all_day(fields)
     if "calendar:Start" not in fields or "calendar:End" not in fields:
         raise ItemError("ErrorMissingInformation", "A calendar item needs Start and End.")
     if fields["calendar:End"] < fields["calendar:Start"]:

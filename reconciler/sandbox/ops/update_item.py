@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import meetings, recurrence, soap
+from reconciler.sandbox import meetings, normalise, recurrence, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.fieldkeys import field_key
 from reconciler.sandbox.items import parse_item
@@ -127,7 +127,9 @@ def handle(ctx: Context) -> list[str]:
             if target.index is not None:
                 _update_occurrence(target, updates, ctx)
             else:
-                item.fields = apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
+                item.fields = normalise.all_day(
+                    apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
+                )
                 touched = {field_key(u[0]) for u in updates}
                 if touched & {"calendar:Start", "calendar:Recurrence"}:  # Exchange drops exceptions then
                     item.fields.pop("$deleted", None)

@@ -1,0 +1,42 @@
+"""How Exchange rewrites what a client sends before it stores it, and how it judges an id.
+
+Each rule here is one the fidelity tests check (tests/sandbox/test_fidelity.py, with its reference):
+- An all-day item starts and ends at local midnights in its start time zone: the start moves back to the
+  midnight that begins its day, the end forward to the next midnight unless it is one already, and an
+  all-day item lasts at least one day.
+- An id that is not of Exchange's form (base64 of at least 100 characters, optionally followed by an
+  occurrence index) is ErrorInvalidIdMalformed; a well-formed id that names nothing is ErrorItemNotFound.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from reconciler.sandbox.recurrence import zone_from_xml
+
+_ID = re.compile(r"^[A-Za-z0-9+/_-]{100,}={0,2}(\.\d+)?$")
+
+
+def all_day(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with an all-day item's Start and End moved to local midnights (a copy)."""
+    if not fields.get("calendar:IsAllDayEvent") or "calendar:Start" not in fields:
+        return fields
+    zone = zone_from_xml(fields.get("calendar:StartTimeZone"))
+    start: datetime = fields["calendar:Start"].astimezone(zone)
+    end: datetime = fields.get("calendar:End", fields["calendar:Start"]).astimezone(zone)
+    first = datetime.combine(start.date(), time(), zone)
+    last = datetime.combine(end.date(), time(), zone)
+    if end.time() != time() or last <= first:
+        last = datetime.combine(max(end.date(), start.date()) + timedelta(days=1), time(), zone)
+    return {
+        **fields,
+        "calendar:Start": first.astimezone(start.tzinfo),
+        "calendar:End": last.astimezone(start.tzinfo),
+    }
+
+
+def well_formed_id(item_id: str) -> bool:
+    """Whether `item_id` has the form of an Exchange id (else: ErrorInvalidIdMalformed)."""
+    return bool(_ID.match(item_id))
