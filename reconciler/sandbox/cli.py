@@ -17,7 +17,15 @@ DEFAULT_DB = Path(".reconciler/sandbox.sqlite3")
 FOLDERS = ("inbox", "calendar", "sentitems", "deleteditems", "drafts", "outbox")
 
 
-@app.command()
+IMPLEMENTED = (
+    "ConvertId, GetFolder, FindFolder, CreateFolder, DeleteFolder, FindItem, GetItem, CreateItem, "
+    "UpdateItem, DeleteItem, GetUserConfiguration"
+)
+"""The EWS operations the sandbox serves (a test keeps this in step with the dispatcher); any other gets a
+SOAP fault naming it."""
+
+
+@app.command(epilog=f"Implemented EWS operations: {IMPLEMENTED}. Any other is answered with a SOAP fault.")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Loopback address to bind (nothing else is allowed)."),
     port: int = typer.Option(8765, help="TCP port (0 picks a free one)."),

@@ -4,6 +4,8 @@ Each rule here is one the fidelity tests check (tests/sandbox/test_fidelity.py, 
 - An all-day item starts and ends at local midnights in its start time zone: the start moves back to the
   midnight that begins its day, the end forward to the next midnight unless it is one already, and an
   all-day item lasts at least one day.
+- Date-only elements of a recurrence range (StartDate, EndDate) carry the time zone offset of the item's
+  start zone on that date (`2027-01-04+01:00`, `Z` for UTC), as xs:date values Exchange returns do.
 - An id that is not of Exchange's form (base64 of at least 100 characters, optionally followed by an
   occurrence index) is ErrorInvalidIdMalformed; a well-formed id that names nothing is ErrorItemNotFound.
 """
@@ -35,6 +37,32 @@ def all_day(fields: dict[str, Any]) -> dict[str, Any]:
         "calendar:Start": first.astimezone(start.tzinfo),
         "calendar:End": last.astimezone(start.tzinfo),
     }
+
+
+_RANGE_DATE = re.compile(
+    r"(<(?:\w+:)?(?:StartDate|EndDate)>)(\d{4}-\d{2}-\d{2})[^<]*(</(?:\w+:)?(?:StartDate|EndDate)>)"
+)
+
+
+def range_dates(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with the recurrence range's dates carrying their zone offset (a copy)."""
+    xml = fields.get("calendar:Recurrence")
+    if not isinstance(xml, str):
+        return fields
+    zone = zone_from_xml(fields.get("calendar:StartTimeZone"))
+
+    def suffixed(match: re.Match[str]) -> str:
+        day = datetime.fromisoformat(match.group(2))
+        offset = datetime.combine(day.date(), time(12), zone).utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        suffix = (
+            "Z"
+            if minutes == 0
+            else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        )
+        return f"{match.group(1)}{match.group(2)}{suffix}{match.group(3)}"
+
+    return {**fields, "calendar:Recurrence": _RANGE_DATE.sub(suffixed, xml)}
 
 
 def well_formed_id(item_id: str) -> bool:

@@ -244,3 +244,35 @@ def test_malformed_and_unknown_ids_get_different_errors(account, sandbox) -> Non
 
     assert code("not-an-id") == "ErrorInvalidIdMalformed"
     assert code(new_id()) == "ErrorItemNotFound"
+
+
+def test_recurrence_range_dates_carry_their_zone(account, sandbox) -> None:
+    """types.xsd: a recurrence range's StartDate and EndDate are xs:date, which Exchange returns with the
+    zone offset of the item's start zone (2027-01-04+01:00); exchangelib reads them as plain dates."""
+    from datetime import date
+
+    from exchangelib import EWSDateTime, EWSTimeZone
+    from exchangelib.recurrence import EndDatePattern, Recurrence, WeeklyPattern
+
+    from tests.sandbox.conftest import meeting
+
+    lead = account("lead@example.com")
+    item = meeting(lead, "Weekly", EWSDateTime(2027, 1, 4, 9, 0, tzinfo=EWSTimeZone("Europe/Amsterdam")))
+    item.recurrence = Recurrence(
+        pattern=WeeklyPattern(interval=1, weekdays=[1]),
+        boundary=EndDatePattern(start=date(2027, 1, 4), end=date(2027, 7, 5)),
+    )
+    item.save(send_meeting_invitations="SendToNone")
+    answer = soap(
+        sandbox,
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="calendar:Recurrence"/></t:AdditionalProperties></m:ItemShape>'
+        f'<m:ItemIds><t:ItemId Id="{item.id}"/></m:ItemIds></m:GetItem>',
+    )
+    assert answer.find(f".//{{{T}}}StartDate").text == "2027-01-04+01:00"
+    assert answer.find(f".//{{{T}}}EndDate").text == "2027-07-05+02:00"  # summer time by then
+    [read] = lead.fetch(ids=[item])
+    assert (read.recurrence.boundary.start, read.recurrence.boundary.end) == (
+        date(2027, 1, 4),
+        date(2027, 7, 5),
+    )

@@ -56,3 +56,14 @@ def test_mailbox_without_database(tmp_path: Path) -> None:
         app, ["sandbox", "mailbox", "a@example.com", "--db", str(tmp_path / "none.db")]
     )
     assert result.exit_code == 1 and "no sandbox database" in result.output
+
+
+def test_serve_help_lists_the_implemented_operations() -> None:
+    from typer.testing import CliRunner
+
+    from reconciler.sandbox.cli import IMPLEMENTED, app
+    from reconciler.sandbox.ops import OPERATIONS
+
+    assert set(IMPLEMENTED.split(", ")) == set(OPERATIONS)
+    result = CliRunner().invoke(app, ["serve", "--help"], terminal_width=400)
+    assert "Implemented EWS operations: ConvertId" in result.output

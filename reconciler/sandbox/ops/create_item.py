@@ -33,7 +33,7 @@ def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | 
     zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
     fields = {**_from_mime(el), **parse_item(el, zone)}  # elements in the request win over the MIME
     fields.pop("item:MimeContent", None)  # read, not kept: GetItem renders it from the fields
-    fields = normalise.all_day(fields)
+    fields = normalise.range_dates(normalise.all_day(fields))
     if "calendar:Start" not in fields or "calendar:End" not in fields:
         raise ItemError("ErrorMissingInformation", "A calendar item needs Start and End.")
     if fields["calendar:End"] < fields["calendar:Start"]:

@@ -127,9 +127,8 @@ def handle(ctx: Context) -> list[str]:
             if target.index is not None:
                 _update_occurrence(target, updates, ctx)
             else:
-                item.fields = normalise.all_day(
-                    apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
-                )
+                updated = apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
+                item.fields = normalise.range_dates(normalise.all_day(updated))
                 touched = {field_key(u[0]) for u in updates}
                 if touched & {"calendar:Start", "calendar:Recurrence"}:  # Exchange drops exceptions then
                     item.fields.pop("$deleted", None)
