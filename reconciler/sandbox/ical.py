@@ -166,20 +166,6 @@ def to_ical(item: Item) -> bytes:
 
 _WEEKDAY = {v: k for k, v in _DAY.items()}
 _INDEX_NAME = {v: k for k, v in _POS.items()}
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _PEOPLE = {
     "REQ-PARTICIPANT": "calendar:RequiredAttendees",
     "OPT-PARTICIPANT": "calendar:OptionalAttendees",
@@ -208,7 +194,7 @@ def _recurrence_xml(rule: icalendar.vRecur, start: datetime) -> str:
     ordinal = next((int(d[:-2]) for d in days if d[:-2] not in ("", "+")), None)
     position = one("BYSETPOS") or ordinal
     day_names = " ".join(_WEEKDAY[d] for d in plain) or _WEEKDAY[_DAY_OF[start.weekday()]]
-    month = _MONTH_NAMES[int(one("BYMONTH") or start.month) - 1]
+    month = recurrence.MONTH_NAMES[int(one("BYMONTH") or start.month) - 1]
     if freq == "DAILY":
         pattern = f"<t:DailyRecurrence><t:Interval>{interval}</t:Interval></t:DailyRecurrence>"
     elif freq == "WEEKLY":

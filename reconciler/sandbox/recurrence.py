@@ -34,26 +34,22 @@ _GROUPS = {
     "WeekendDay": [rr.SA, rr.SU],
 }
 _INDEX = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
-_MONTHS = {
-    name: i
-    for i, name in enumerate(
-        (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        start=1,
-    )
-}
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+"""types.xsd MonthNamesType, in calendar order."""
+_MONTHS = {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
 MAX_OCCURRENCES = 5000
 """Never expand more occurrences than this from one series (an endless daily series is 13 years)."""
 
