@@ -189,3 +189,30 @@ def test_write_messages_add_up() -> None:
     removed = meeting(attendees=Attendees(required=(Attendee("alice@example.com"),)))
     [change] = plan_for([removed], [observed(meeting())]).changes
     assert change.messages == 2 and sum(write_messages(change).values()) == 2
+
+
+def test_organizers_are_read_side_by_side() -> None:
+    """make_plan overlaps organizers' reads: two reads must be in flight at once to pass the barrier."""
+    import threading
+
+    from reconciler import run
+    from reconciler.backends.base import Observation
+    from reconciler.spec.load import LoadResult
+
+    barrier = threading.Barrier(2, timeout=10)
+
+    class Backend:
+        target = "test"
+
+        def observe(self, organizer: str, namespace: str, adopt=()) -> Observation:
+            barrier.wait()  # a sequential reader never gets past this: BrokenBarrierError after 10 s
+            return Observation(organizer, ())
+
+    settings = Settings(
+        "acme",
+        Path("meetings"),
+        organizers=("a@example.com", "b@example.com"),
+        policy=Policy(allowed_organizers=("*@example.com",)),
+    )
+    planned = run.make_plan(settings, Backend(), LoadResult((), ()))  # type: ignore[arg-type]
+    assert planned.plan.organizers == ("a@example.com", "b@example.com")
