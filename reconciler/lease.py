@@ -194,6 +194,11 @@ class Leases:
                 if not told:
                     self.say(f"waiting for the lease on {mailbox}, held by {blocker.describe()}")
                     told = True
+            elif self.clock() >= deadline:  # nobody holds it, yet every take lost a race
+                raise LeaseHeld(
+                    f"could not take the lease on mailbox {mailbox} within {self.timeout:g} s "
+                    "(--lock-timeout): its record kept changing; run again"
+                )
             self.sleep(min(self.poll * (0.5 + random.random()), max(0.0, deadline - self.clock()) + 0.01))
 
     def _blocker(self, items: Sequence[LeaseItem], watch: Watch) -> Holder | None:
