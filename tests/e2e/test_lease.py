@@ -64,15 +64,33 @@ def assert_converged(served: Served) -> None:
 
 @pytest.mark.serve_args("--latency-ms", "30")
 def test_three_applies_at_once_send_every_invitation_once(served: Served) -> None:
+    """The test holds the lease while three applies start, so all three are certainly waiting together
+    (no reliance on process start-up timing); then it lets go and they contend for real."""
+    from exchangelib.transport import NOAUTH
+
+    from reconciler import lease
+    from reconciler.backends.ews import EwsBackend
+
     for i in range(MEETINGS):
         served.write(f"m{i:02d}.yaml", meeting(i, skip=i % 3 == 0))
-    runs = [served.start("apply", "--auto-approve", "--lock-timeout", "120") for _ in range(3)]
+    backend = EwsBackend(served.endpoint, auth_type=NOAUTH, pin_version=True)
+    try:
+        with lease.holding(backend, ["lead@example.com"], "test", ttl=600, timeout=10):
+            runs = [served.start("apply", "--auto-approve", "--lock-timeout", "120") for _ in range(3)]
+            for run in runs:  # stderr is unbuffered: the waiting line arrives while the plan is still held
+                assert run.stdout is not None
+                seen = ""
+                while "waiting for the lease on lead@example.com, held by" not in seen:
+                    line = run.stdout.readline()
+                    assert line, f"the apply ended without waiting: {seen}"
+                    seen += line
+    finally:
+        backend.close()
     outputs = [run.communicate(timeout=300)[0] for run in runs]
-    codes = [run.returncode for run in runs]
     assert all("Traceback" not in out for out in outputs), outputs
     assert_converged(served)
-    assert codes.count(0) == 3, outputs  # the others waited, planned again and found nothing left to do
-    assert sum("waiting for the lease on lead@example.com, held by" in out for out in outputs) >= 1
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    assert sum(f"applied {MEETINGS} of {MEETINGS} change(s)" in out for out in outputs) == 1, outputs
     assert sum("Nothing to apply." in out for out in outputs) == 2, outputs
 
 
