@@ -13,7 +13,7 @@ from typing import Any
 
 import icalendar
 
-from reconciler.sandbox import recurrence
+from reconciler.sandbox import recurrence, soap
 from reconciler.sandbox.occurrences import duration, occurrence_fields, rule_of
 from reconciler.sandbox.store import Item
 
@@ -193,7 +193,7 @@ def _recurrence_xml(rule: icalendar.vRecur, start: datetime) -> str:
     plain = [d[-2:] for d in days]
     ordinal = next((int(d[:-2]) for d in days if d[:-2] not in ("", "+")), None)
     position = one("BYSETPOS") or ordinal
-    day_names = " ".join(_WEEKDAY[d] for d in plain) or _WEEKDAY[_DAY_OF[start.weekday()]]
+    day_names = " ".join(_WEEKDAY[d] for d in plain) or list(_DAY)[start.weekday()]
     month = recurrence.MONTH_NAMES[int(one("BYMONTH") or start.month) - 1]
     if freq == "DAILY":
         pattern = f"<t:DailyRecurrence><t:Interval>{interval}</t:Interval></t:DailyRecurrence>"
@@ -242,11 +242,7 @@ def _recurrence_xml(rule: icalendar.vRecur, start: datetime) -> str:
         )
     else:
         span = f"<t:NoEndRecurrence><t:StartDate>{first_day}</t:StartDate></t:NoEndRecurrence>"
-    return f'<t:Recurrence xmlns:t="{_T}">{pattern}{span}</t:Recurrence>'
-
-
-_DAY_OF = dict(enumerate(("MO", "TU", "WE", "TH", "FR", "SA", "SU")))
-_T = "http://schemas.microsoft.com/exchange/services/2006/types"
+    return f'<t:Recurrence xmlns:t="{soap.T}">{pattern}{span}</t:Recurrence>'
 
 
 def fields_from_ical(data: bytes) -> dict[str, Any]:
@@ -259,7 +255,7 @@ def fields_from_ical(data: bytes) -> dict[str, Any]:
     start, end = event.decoded("DTSTART"), event.decoded("DTEND", None)
     all_day = not isinstance(start, datetime)
     tzid = event["DTSTART"].params.get("TZID") or getattr(getattr(start, "tzinfo", None), "key", "UTC")
-    zone_xml = f'<t:StartTimeZone xmlns:t="{_T}" Id="{windows_zone(str(tzid))}"/>'
+    zone_xml = f'<t:StartTimeZone xmlns:t="{soap.T}" Id="{windows_zone(str(tzid))}"/>'
     if all_day:
         local = recurrence.zone_from_xml(zone_xml)
         start = datetime.combine(start, time(), local)

@@ -12,11 +12,24 @@ from typing import Any
 
 from lxml import etree
 
+from reconciler.sandbox.context import ItemError
 from reconciler.sandbox.fieldkeys import field_key, is_extended
 from reconciler.sandbox.items import parse_datetime, schema
 from reconciler.sandbox.soap import local, t
 
 Predicate = Callable[[Mapping[str, Any]], bool]
+
+
+def from_request(restriction: etree._Element | None) -> Predicate | None:
+    """The predicate of an operation's `m:Restriction` (None when there is none), or
+    ErrorInvalidRestriction for one the sandbox cannot evaluate."""
+    if restriction is None or not len(restriction):
+        return None
+    try:
+        return compile_restriction(restriction[0])
+    except RestrictionError as exc:
+        raise ItemError("ErrorInvalidRestriction", str(exc)) from None
+
 
 _COMPARE = {
     "IsEqualTo": operator.eq,

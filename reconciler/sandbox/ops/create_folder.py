@@ -6,6 +6,10 @@ from __future__ import annotations
 from reconciler.sandbox import folders, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.soap import local, m, t
+from reconciler.sandbox.store import FOLDER_ELEMENTS
+
+_CLASS_OF = {element: folder_class for folder_class, element in FOLDER_ELEMENTS.items()}
+"""A new folder's class when the request gives none: the one its element type stands for."""
 
 
 def handle(ctx: Context) -> list[str]:
@@ -23,8 +27,7 @@ def handle(ctx: Context) -> list[str]:
                 raise ItemError("ErrorInvalidRequest", "A folder needs a DisplayName.")
             if any(f.name.lower() == name.lower() for f in folders.children(ctx.store, mailbox, parent)):
                 raise ItemError("ErrorFolderExists", "A folder with the specified name already exists.")
-            default_class = {"CalendarFolder": "IPF.Appointment", "ContactsFolder": "IPF.Contact"}
-            folder_class = new.findtext(t("FolderClass")) or default_class.get(element, "IPF.Note")
+            folder_class = new.findtext(t("FolderClass")) or _CLASS_OF.get(element, "IPF.Note")
             made = folders.create(ctx.store, mailbox, parent, name, folder_class)
             out.append(
                 soap.success(

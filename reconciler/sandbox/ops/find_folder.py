@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox import folders, restrictions, soap
+from reconciler.sandbox import folders, paging, restrictions, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.ops.get_folder import folder_xml
 from reconciler.sandbox.soap import m
@@ -21,35 +21,23 @@ def handle(ctx: Context) -> list[str]:
     op = ctx.request.operation
     deep = op.get("Traversal", "Shallow") == "Deep"
     restriction = op.find(m("Restriction"))
-    page = op.find(m("IndexedPageFolderView"))
     out = []
     for parent_el in op.find(m("ParentFolderIds")):
         try:
             mailbox, key = ctx.folder(parent_el)
             found = _tree(ctx, mailbox, key, deep)
-            if restriction is not None and len(restriction):
-                try:
-                    test = restrictions.compile_restriction(restriction[0])
-                except restrictions.RestrictionError as exc:
-                    raise ItemError("ErrorInvalidRestriction", str(exc)) from None
+            test = restrictions.from_request(restriction)
+            if test is not None:
                 found = [
                     f
                     for f in found
                     if test({"folder:DisplayName": f.name, "folder:FolderClass": f.folder_class})
                 ]
-            offset, size = 0, len(found)
-            if page is not None:
-                offset = int(page.get("Offset", "0"))
-                size = int(page.get("MaxEntriesReturned", str(len(found))))
-            chosen = found[offset : offset + size]
-            end = offset + len(chosen)
+            chosen, paged = paging.page(found, op.find(m("IndexedPageFolderView")))
             xml = "".join(folder_xml(ctx, mailbox, f.key) for f in chosen)
-            last = "true" if end >= len(found) else "false"
             out.append(
                 soap.success(
-                    "FindFolder",
-                    f'<m:RootFolder IndexedPagingOffset="{end}" TotalItemsInView="{len(found)}" '
-                    f'IncludesLastItemInRange="{last}"><t:Folders>{xml}</t:Folders></m:RootFolder>',
+                    "FindFolder", f"<m:RootFolder {paged}><t:Folders>{xml}</t:Folders></m:RootFolder>"
                 )
             )
         except ItemError as exc:

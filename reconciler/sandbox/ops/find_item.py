@@ -1,18 +1,15 @@
 """FindItem: a folder's items with restriction, sort order and paging, or a calendar view.
 
-Paging answers `TotalItemsInView`, `IncludesLastItemInRange` and `IndexedPagingOffset` as exchangelib's
-pager expects; one call returns at most 1,000 items, like Exchange.
+Paging: see `paging` (at most 1,000 items per call, like Exchange).
 """
 
 from __future__ import annotations
 
-from reconciler.sandbox import calendar_view, mapi, restrictions, soap, sorting
+from reconciler.sandbox import calendar_view, mapi, paging, restrictions, soap, sorting
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import requested_fields
 from reconciler.sandbox.occurrences import Target, render_target
 from reconciler.sandbox.soap import m
-
-MAX_PAGE = 1000
 
 
 def handle(ctx: Context) -> list[str]:
@@ -40,38 +37,22 @@ def handle(ctx: Context) -> list[str]:
                     )
                 )
                 continue
-            items = ctx.store.items(mailbox, folder)
-            if restriction is not None and len(restriction):
-                try:
-                    test = restrictions.compile_restriction(restriction[0])
-                except restrictions.RestrictionError as exc:
-                    raise ItemError("ErrorInvalidRestriction", str(exc)) from None
-                items = [i for i in items if test(mapi.view(i))]
+            test = restrictions.from_request(restriction)
             sort = op.find(m("SortOrder"))
-            if sort is not None:
-                views = [mapi.view(i) for i in items]
-                order = sorting.sort_items(views, sort)
-                by_identity = {id(v): i for v, i in zip(views, items, strict=True)}
-                items = [by_identity[id(f)] for f in order]
-            page = op.find(m("IndexedPageItemView"))
-            total = len(items)
-            offset, size = 0, MAX_PAGE
-            if page is not None:
-                offset = int(page.get("Offset", "0"))
-                size = min(int(page.get("MaxEntriesReturned", str(MAX_PAGE))), MAX_PAGE)
-                if page.get("BasePoint") == "End":
-                    offset = max(total - offset - size, 0)
-            chosen = items[offset : offset + size]
-            end = offset + len(chosen)
+            items = ctx.store.items(mailbox, folder)
+            if test is not None or sort is not None:
+                # Restrictions and sort orders see the fields with the MAPI properties derived from them.
+                views = [(mapi.view(i), i) for i in items]
+                if test is not None:
+                    views = [(v, i) for v, i in views if test(v)]
+                if sort is not None:
+                    by_identity = {id(v): (v, i) for v, i in views}
+                    views = [by_identity[id(v)] for v in sorting.sort_items([v for v, _ in views], sort)]
+                items = [i for _, i in views]
+            chosen, paged = paging.page(items, op.find(m("IndexedPageItemView")))
             xml = "".join(render_target(Target(i), base, extra) for i in chosen)
-            last = "true" if end >= total else "false"
             out.append(
-                soap.success(
-                    "FindItem",
-                    f'<m:RootFolder IndexedPagingOffset="{end}" TotalItemsInView="{total}" '
-                    f'IncludesLastItemInRange="{last}"><t:Items>{xml}</t:Items>'
-                    "</m:RootFolder>",
-                )
+                soap.success("FindItem", f"<m:RootFolder {paged}><t:Items>{xml}</t:Items></m:RootFolder>")
             )
         except ItemError as exc:
             out.append(soap.error("FindItem", exc.code, exc.text))
