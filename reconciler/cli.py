@@ -6,6 +6,7 @@ Heavy imports (exchangelib, jsonschema) happen inside the commands so that `--he
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -241,13 +242,11 @@ def apply(
                         f"the calendars changed while waiting (now also {', '.join(sorted(unleased))}); "
                         "run `reconciler apply` again"
                     )
-                if run.stdout_is_tty():
-                    with run.progress_bar(len(planned.plan.active)) as progress:
-                        code = run.run_apply(
-                            settings, backend, planned, typer.echo, progress=progress, guard=leases.check
-                        )
-                else:
-                    code = run.run_apply(settings, backend, planned, typer.echo, guard=leases.check)
+                bar = run.progress_bar(len(planned.plan.active)) if run.stdout_is_tty() else nullcontext()
+                with bar as progress:  # a progress bar on a terminal, one line per outcome otherwise
+                    code = run.run_apply(
+                        settings, backend, planned, typer.echo, progress=progress, guard=leases.check
+                    )
     except (run.RunError, BackendError, lease.LeaseHeld) as exc:
         raise _fail(str(exc)) from None
     except typer.Exit:

@@ -33,10 +33,6 @@ ATTEMPTS = 4
 """Tries of each lease request: a dropped connection must not fail an apply that could have run (a lost
 answer is harmless, since the holder recognises its own token when it reads the record again)."""
 
-DEFAULT_TTL = 120.0
-"""Seconds a lease lives without renewal: long enough to ride out a slow request, short enough that a
-crashed apply blocks the next one for at most two minutes."""
-
 
 class LeaseHeld(Exception):
     """Another apply holds the lease and did not release it within the lock timeout."""
@@ -72,8 +68,9 @@ class Holder:
             run_url=run_url(),
         )
 
-    def to_json(self, renewed: str = "") -> str:
-        data = {**self.__dict__, "renewed": renewed or datetime.now(UTC).isoformat(timespec="seconds")}
+    def to_json(self) -> str:
+        """The record's content; `renewed` changes on every write, so each renewal is a new version."""
+        data = {**self.__dict__, "renewed": datetime.now(UTC).isoformat(timespec="seconds")}
         return json.dumps(data, sort_keys=True)
 
     @staticmethod

@@ -9,7 +9,8 @@ nobody.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -35,6 +36,7 @@ from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 from reconciler.backends import ews_bulk, ews_lease, ews_marker
 from reconciler.backends.base import (
     BackendError,
+    LeaseConflict,
     LeaseItem,
     Marker,
     Observation,
@@ -96,21 +98,25 @@ class EwsBackend:
     # -- the apply lease --------------------------------------------------------------------------------
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
-        try:
+        with self.speaking_for(mailbox):
             return ews_lease.lease_items(self.account(mailbox))
-        except Exception as exc:
-            raise BackendError(self.explain(exc, mailbox)) from exc
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
-        try:
+        with self.speaking_for(mailbox):
             return ews_lease.write_lease(self.account(mailbox), item, holder)
-        except ews_lease.LeaseConflict:
-            raise
-        except Exception as exc:
-            raise BackendError(self.explain(exc, mailbox)) from exc
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
         return explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
+
+    @contextmanager
+    def speaking_for(self, mailbox: str) -> Iterator[None]:
+        """Turn any failure talking to Exchange for `mailbox` into a `BackendError` a user can act on."""
+        try:
+            yield
+        except LeaseConflict:
+            raise
+        except Exception as exc:
+            raise BackendError(self.explain(exc, mailbox)) from exc
 
     def close(self) -> None:
         from exchangelib import close_connections
@@ -121,10 +127,8 @@ class EwsBackend:
     # -- observe ------------------------------------------------------------------------------------------
 
     def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
-        try:
+        with self.speaking_for(organizer):
             return self._observe(organizer, namespace, adopt)
-        except Exception as exc:
-            raise BackendError(self.explain(exc, organizer)) from exc
 
     def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         account = self.account(organizer)
@@ -170,10 +174,8 @@ class EwsBackend:
         )
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
-        try:
+        with self.speaking_for(organizer):
             return self._unmanaged(organizer, subject_contains)
-        except Exception as exc:
-            raise BackendError(self.explain(exc, organizer)) from exc
 
     def _unmanaged(self, organizer: str, subject_contains: str | None) -> tuple[ObservedMeeting, ...]:
         account = self.account(organizer)

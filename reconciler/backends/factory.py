@@ -14,9 +14,9 @@ from pathlib import Path
 from reconciler import __version__
 from reconciler.backends.base import BackendError
 from reconciler.backends.ews import EwsBackend
+from reconciler.config import Settings, is_loopback
 
 __all__ = ["BackendError", "open_backend"]
-from reconciler.config import Settings, is_loopback
 
 
 def _env(name: str | None, what: str) -> str:
