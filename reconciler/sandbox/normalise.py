@@ -13,7 +13,7 @@ Each rule here is one the fidelity tests check (tests/sandbox/test_fidelity.py, 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from reconciler.sandbox.recurrence import zone_from_xml
@@ -52,14 +52,8 @@ def range_dates(fields: dict[str, Any]) -> dict[str, Any]:
     zone = zone_from_xml(fields.get("calendar:StartTimeZone"))
 
     def suffixed(match: re.Match[str]) -> str:
-        day = datetime.fromisoformat(match.group(2))
-        offset = datetime.combine(day.date(), time(12), zone).utcoffset() or timedelta(0)
-        minutes = int(offset.total_seconds() // 60)
-        suffix = (
-            "Z"
-            if minutes == 0
-            else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-        )
+        noon = datetime.combine(date.fromisoformat(match.group(2)), time(12), zone).isoformat()
+        suffix = "Z" if noon.endswith("+00:00") else noon[-6:]  # the zone's offset on that day
         return f"{match.group(1)}{match.group(2)}{suffix}{match.group(3)}"
 
     return {**fields, "calendar:Recurrence": _RANGE_DATE.sub(suffixed, xml)}
