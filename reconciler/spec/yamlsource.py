@@ -12,6 +12,8 @@ composes the node graph and converts it itself:
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -53,11 +55,27 @@ class Document:
             path = path[:-1]
 
 
+class _Lines:
+    """Line and column of a YAML mark as an editor counts them: lines end at "\n" only.
+
+    PyYAML follows YAML 1.1 and also breaks lines at NEL, LS, PS and a lone CR, which would point
+    messages past the line a person sees; its marks' character index is exact, so positions come from it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def at(self, mark: Any) -> Position:
+        line = bisect.bisect_right(self.starts, mark.index) - 1
+        return line + 1, mark.index - self.starts[line] + 1
+
+
 class _Converter:
     """Turns a composed node graph into data plus positions, reporting hazards as it goes."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, lines: _Lines) -> None:
         self.file = file
+        self.lines = lines
         self.values: dict[KeyPath, Position] = {}
         self.keys: dict[KeyPath, Position] = {}
         self.problems: list[Problem] = []
@@ -65,14 +83,13 @@ class _Converter:
         self.constructor = SafeConstructor()
 
     def problem(self, path: KeyPath, node: Node, message: str) -> None:
-        mark = node.start_mark
-        self.problems.append(Problem(path, message).located(self.file, mark.line + 1, mark.column + 1))
+        self.problems.append(Problem(path, message).located(self.file, *self.lines.at(node.start_mark)))
 
     def convert(self, node: Node, path: KeyPath) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _TooLarge(node)
-        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.values.setdefault(path, self.lines.at(node.start_mark))
         if isinstance(node, MappingNode):
             return self.mapping(node, path)
         if isinstance(node, SequenceNode):
@@ -101,15 +118,15 @@ class _Converter:
             if key is None:
                 continue
             if key in seen:
-                first = seen[key].start_mark
+                first, _ = self.lines.at(seen[key].start_mark)
                 self.problem(
                     (*path, key),
                     key_node,
-                    f"duplicate key '{key}' (first at line {first.line + 1}); remove one of them",
+                    f"duplicate key '{key}' (first at line {first}); remove one of them",
                 )
                 continue
             seen[key] = key_node
-            self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.keys[(*path, key)] = self.lines.at(key_node.start_mark)
             out[key] = self.convert(value_node, (*path, key))
         for merge in merges:  # `<<: *defaults` fills keys the mapping does not set itself
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]
@@ -186,36 +203,36 @@ def read_documents(path: Path, display: str | None = None) -> tuple[list[Documen
     if problems:
         return [], problems
     documents: list[Document] = []
+    lines = _Lines(text)
     try:
         for index, node in enumerate(_compose(text)):
             if node is None or (
                 isinstance(node, ScalarNode) and node.value == "" and node.tag.endswith(":null")
             ):
                 continue  # an empty document, e.g. after a trailing `---`
-            converter = _Converter(file)
-            start = (node.start_mark.line + 1, node.start_mark.column + 1)
+            converter = _Converter(file, lines)
+            start = lines.at(node.start_mark)
             try:
                 data = converter.convert(node, ())
             except _TooLarge as exc:
-                mark = exc.node.start_mark
                 problems.append(
                     Problem(
                         (),
                         f"aliases expand beyond {MAX_NODES:,} nodes; remove the "
                         "anchors/aliases that multiply",
-                    ).located(file, mark.line + 1, mark.column + 1)
+                    ).located(file, *lines.at(exc.node.start_mark))
                 )
                 continue
             except RecursionError:
-                problems.append(_too_deep(file, node.start_mark.line + 1, node.start_mark.column + 1))
+                problems.append(_too_deep(file, *lines.at(node.start_mark)))
                 continue
             except yaml.YAMLError as exc:
-                problems.append(_yaml_problem(exc, file))
+                problems.append(_yaml_problem(exc, file, lines))
                 continue
             problems.extend(converter.problems)
             documents.append(Document(file, index, data, start, converter.values, converter.keys))
     except yaml.YAMLError as exc:
-        problems.append(_yaml_problem(exc, file))
+        problems.append(_yaml_problem(exc, file, lines))
     except RecursionError:  # PyYAML composes recursively: thousands of nested brackets exhaust the stack
         problems.append(_too_deep(file, 1, 1))
     except (ValueError, OverflowError) as exc:  # PyYAML's scanner lets some bad escapes through as these
@@ -256,14 +273,14 @@ def _too_deep(file: str, line: int, column: int) -> Problem:
     ).located(file, line, column)
 
 
-def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
+def _yaml_problem(exc: yaml.YAMLError, file: str, lines: _Lines) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {what}" + (f" ({context}" if context else "")
     opened = getattr(exc, "context_mark", None)
     if context and opened is not None and opened is not mark:
-        message += f" that starts at line {opened.line + 1}, column {opened.column + 1}"
+        message += " that starts at line {}, column {}".format(*lines.at(opened))
     message += ")" if context else ""
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    line, column = lines.at(mark) if mark else (1, 1)
     return Problem((), message).located(file, line, column)

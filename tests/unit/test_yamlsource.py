@@ -32,3 +32,16 @@ def test_several_documents(tmp_path: Path) -> None:
     path.write_text("key: a\n---\nkey: b\n---\n")
     docs, problems = read_documents(path)
     assert problems == [] and [d.data["key"] for d in docs] == ["a", "b"] and docs[1].start == (3, 1)
+
+
+def test_positions_count_lines_as_editors_do(tmp_path: Path) -> None:
+    """YAML 1.1 (PyYAML) also breaks lines at NEL, LS and PS; positions count only newlines, as editors
+    and the line numbers in a pull request do (found by the property tests)."""
+    path = tmp_path / "m.yaml"
+    path.write_bytes("key: a\nsubject: 'x\u0085y\u2028z'\ncolour: red\nlist: [1, {b: 'q\u2029'\n".encode())
+    docs, problems = read_documents(path)
+    assert docs == [] and len(problems) == 1
+    assert (problems[0].line, problems[0].column) == (5, 1)  # the unclosed flow list, at the end of line 4
+    path.write_bytes("key: a\nsubject: 'x\u0085y\u2028z'\ncolour: red\n".encode())
+    [doc], problems = read_documents(path)
+    assert problems == [] and doc.keys[("colour",)] == (3, 1) and doc.values[("colour",)] == (3, 9)
