@@ -6,6 +6,7 @@ from __future__ import annotations
 from reconciler.apply import Pacer
 from reconciler.sandbox import FaultOptions
 from tests.e2e.conftest import REVIEW
+from tests.fakes import FakeClock
 
 
 def keys(project) -> list[str]:
@@ -45,17 +46,6 @@ def test_lost_create_answer_then_rerun_leaves_one_item(project) -> None:
     assert second.exit_code == 0, second.output
     assert keys(project) == ["review", "sync"]
     assert project.cli("plan", "--detailed-exitcode").exit_code == 0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_sends_are_paced_to_the_message_rate(project) -> None:

@@ -8,17 +8,7 @@ import pytest
 
 from reconciler.backends.base import BackendError, LeaseConflict, LeaseItem
 from reconciler.lease import Holder, LeaseHeld, LeaseLost, Leases, break_lease, current_holders
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fakes import FakeClock
 
 
 class Records:
@@ -51,13 +41,13 @@ class Records:
         return new
 
 
-def leases(records: Records, clock: Clock, name: str, ttl: float = 10, timeout: float = 30) -> Leases:
+def leases(records: Records, clock: FakeClock, name: str, ttl: float = 10, timeout: float = 30) -> Leases:
     holder = Holder(name, "host-" + name, 1, "", "ns", "2026-01-01T00:00:00+00:00", ttl)
     return Leases(records, holder, timeout, clock=clock, sleep=clock.sleep, poll=1)  # type: ignore[arg-type]
 
 
 def test_one_holder_at_a_time_and_release_frees() -> None:
-    records, clock = Records(), Clock()
+    records, clock = Records(), FakeClock()
     first = leases(records, clock, "a")
     first.take("m")
     assert [h.token for h in current_holders(records, "m")] == ["a"]  # type: ignore[arg-type]
@@ -71,7 +61,7 @@ def test_one_holder_at_a_time_and_release_frees() -> None:
 
 
 def test_an_unrenewed_lease_expires_after_its_ttl_on_the_waiters_clock() -> None:
-    records, clock = Records(), Clock()
+    records, clock = Records(), FakeClock()
     leases(records, clock, "crashed", ttl=10).take("m")  # never renewed nor released
     start = clock.now
     leases(records, clock, "next", timeout=60).take("m")
@@ -79,7 +69,7 @@ def test_an_unrenewed_lease_expires_after_its_ttl_on_the_waiters_clock() -> None
 
 
 def test_renewal_keeps_a_lease_alive_past_its_ttl() -> None:
-    records, clock = Records(), Clock()
+    records, clock = Records(), FakeClock()
     holder = leases(records, clock, "a", ttl=10)
     holder.take("m")
     waiter = leases(records, clock, "b", timeout=25)
@@ -96,7 +86,7 @@ def test_renewal_keeps_a_lease_alive_past_its_ttl() -> None:
 
 
 def test_a_broken_lease_is_noticed_before_the_next_write() -> None:
-    records, clock = Records(), Clock()
+    records, clock = Records(), FakeClock()
     holder = leases(records, clock, "a")
     holder.take("m")
     assert [h.token for h in break_lease(records, "m")] == ["a"]  # type: ignore[arg-type]
@@ -106,7 +96,7 @@ def test_a_broken_lease_is_noticed_before_the_next_write() -> None:
 
 
 def test_a_lost_answer_is_recognised_by_its_own_token() -> None:
-    records, clock = Records(), Clock()
+    records, clock = Records(), FakeClock()
     holder = leases(records, clock, "a")
     original = records.write_lease
 
@@ -123,7 +113,7 @@ def test_a_lost_answer_is_recognised_by_its_own_token() -> None:
 
 
 def test_two_records_from_a_creation_race_never_give_two_holders() -> None:
-    records, clock = Records(), Clock()
+    records, clock = Records(), FakeClock()
     records.add()
     other = records.add()
     records.write_lease("m", other, Holder("b", "h", 2, "", "ns", "x", 10).to_json())
