@@ -1,4 +1,7 @@
-"""`python -m bench [sandbox|engine|all]`: run the benchmarks and print their figures."""
+"""`python -m bench [sandbox|engine|scale|all] [N] [COMPARE]`: run the benchmarks and print their figures.
+
+`all` is sandbox and engine; `scale` (10,000 meetings by default, several minutes) runs on its own.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ def main(argv: list[str]) -> None:
             print("\n## engine\n  not built yet: the plan/apply engine has no benchmark")
         else:
             engine_bench.main()
+    if which == "scale":
+        from bench import scale_bench
+
+        scale_bench.main(*(int(a) for a in argv[1:]))
 
 
 if __name__ == "__main__":

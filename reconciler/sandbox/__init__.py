@@ -1,6 +1,27 @@
-"""A loopback EWS server backed by SQLite that the unmodified exchangelib client talks to."""
+"""A loopback EWS server backed by SQLite that the unmodified exchangelib client talks to.
 
-from reconciler.sandbox.faults import FaultOptions
-from reconciler.sandbox.sandbox import Sandbox
+The names are imported on first use: the server pulls in exchangelib, and every `reconciler` command loads
+this package for its `sandbox` sub-commands (validate needs none of it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.faults import FaultOptions
+    from reconciler.sandbox.sandbox import Sandbox
 
 __all__ = ["FaultOptions", "Sandbox"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Sandbox":
+        from reconciler.sandbox.sandbox import Sandbox
+
+        return Sandbox
+    if name == "FaultOptions":
+        from reconciler.sandbox.faults import FaultOptions
+
+        return FaultOptions
+    raise AttributeError(name)
