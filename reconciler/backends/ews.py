@@ -33,7 +33,7 @@ from exchangelib.items import (
 )
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 
-from reconciler.backends import ews_bulk, ews_lease, ews_marker
+from reconciler.backends import ews_bulk, ews_lease, ews_marker, ews_read
 from reconciler.backends.base import (
     BackendError,
     LeaseConflict,
@@ -53,6 +53,9 @@ from reconciler.backends.ews_mapping import (
     meeting_from_item,
 )
 from reconciler.spec.recurrence import occurrence_index, occurrence_start
+
+OCCURRENCE_FIELDS = ("location", "original_start")
+"""A moved occurrence's own fields the model keeps (its times are on the master's list)."""
 
 PAGE = 100
 SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
@@ -133,28 +136,28 @@ class EwsBackend:
     def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         account = self.account(organizer)
         folder_requests = 0 if "calendar" in account.__dict__ else 2
-        items = list(
-            account.calendar.filter(reconciler_key__exists=True).only(*READ_FIELDS, *ews_marker.FIELDS)
-        )
+        ids = account.calendar.filter(reconciler_key__exists=True).values_list("id", "changekey")
+        items = list(ews_read.read_items(account, ids, [*READ_FIELDS, *ews_marker.FIELDS]))
         locations = self._occurrence_locations(account, items)
         mine: dict[str, ObservedMeeting] = {}
         duplicates: list[ObservedMeeting] = []
         others: set[str] = set()
         for item in items:
-            if item.reconciler_namespace != namespace:
-                others.add(item.reconciler_namespace or "")
+            marker = item.properties
+            if marker.get("reconciler-namespace") != namespace:
+                others.add(marker.get("reconciler-namespace") or "")
                 continue
-            key = item.reconciler_key
+            key = marker.get("reconciler-key", "")
             meeting = meeting_from_item(
-                item, key, organizer, item.reconciler_timezone, locations.get(item.id)
+                item, key, organizer, marker.get("reconciler-timezone"), locations.get(item.id)
             )
             observed = ObservedMeeting(
                 meeting,
-                Marker(namespace, key, item.reconciler_spec_hash or ""),
+                Marker(namespace, key, marker.get("reconciler-spec-hash", "")),
                 item.id,
                 item.changekey,
                 item.uid,
-                unsent=bool(meeting.attendees.all()) and not item.meeting_request_was_sent,
+                unsent=bool(meeting.attendees.all()) and not item.request_was_sent,
             )
             if key in mine:
                 duplicates.append(observed)
@@ -184,7 +187,7 @@ class EwsBackend:
             query = query.filter(subject__icontains=subject_contains)
         items = [
             i
-            for i in query.only(*READ_FIELDS, *ews_marker.FIELDS)
+            for i in ews_read.read_items(account, query.values_list("id", "changekey"), READ_FIELDS)
             if i.my_response_type == "Organizer" and not i.is_cancelled
         ]
         locations = self._occurrence_locations(account, items)
@@ -207,15 +210,7 @@ class EwsBackend:
             return (), 0
         unmanaged = list(account.calendar.exclude(reconciler_key__exists=True).only("uid"))
         wanted = [i for i in unmanaged if i.uid in uids]
-        full = (
-            [
-                i
-                for i in account.fetch(ids=wanted, only_fields=[*READ_FIELDS, *ews_marker.FIELDS])
-                if not isinstance(i, Exception)
-            ]
-            if wanted
-            else []
-        )
+        full = list(ews_read.read_items(account, wanted, READ_FIELDS))
         locations = self._occurrence_locations(account, full)
         out = tuple(
             ObservedMeeting(
@@ -232,16 +227,14 @@ class EwsBackend:
 
     def _occurrence_locations(self, account: Account, items: list) -> dict[str, dict[date, str | None]]:
         """Locations of moved occurrences: one batched GetItem for all of them, only when there are any."""
-        wanted = [(item, occ) for item in items for occ in item.modified_occurrences or []]
-        if not wanted:
-            return {}
-        fetched = account.fetch(ids=[occ for _, occ in wanted], only_fields=["location", "original_start"])
+        wanted = [(item, occ) for item in items for occ in item.modified]
+        fetched = ews_read.answers(account, [(occ.item_id, None) for _, occ in wanted], OCCURRENCE_FIELDS)
         out: dict[str, dict[date, str | None]] = {}
-        for (item, occ), got in zip(wanted, fetched, strict=True):
-            if isinstance(got, Exception):
+        for (item, _), got in zip(wanted, fetched, strict=True):
+            if isinstance(got, Exception) or got.original_start is None:
                 continue
-            tz = item._start_timezone
-            day = occ.original_start.astimezone(tz).date() if tz else occ.original_start.date()
+            tz = item.start_zone
+            day = got.original_start.astimezone(tz).date() if tz else got.original_start.date()
             out.setdefault(item.id, {})[day] = got.location
         return out
 

@@ -10,11 +10,12 @@ every 24 months and read back as yearly.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from exchangelib import Attendee as EwsAttendee
-from exchangelib import Body, CalendarItem, EWSDateTime, EWSTimeZone, HTMLBody, Mailbox
+from exchangelib import Body, EWSDateTime, EWSTimeZone, HTMLBody, Mailbox
 from exchangelib.recurrence import (
     AbsoluteMonthlyPattern,
     AbsoluteYearlyPattern,
@@ -28,6 +29,7 @@ from exchangelib.recurrence import (
     WeeklyPattern,
 )
 
+from reconciler.backends.ews_read import Person, ReadItem
 from reconciler.spec import model
 from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride
 
@@ -64,6 +66,7 @@ READ_FIELDS = (
     "subject",
     "start",
     "end",
+    "_start_timezone",
     "is_all_day",
     "location",
     "body",
@@ -179,25 +182,27 @@ def item_fields(meeting: Meeting) -> dict[str, Any]:
 # -- reading back ------------------------------------------------------------------------------------------
 
 
-def _wall(moment: datetime | date, tz: ZoneInfo) -> datetime:
-    """Naive wall-clock time in `tz`; exchangelib gives all-day items' bounds as plain dates."""
-    if not isinstance(moment, datetime):
-        return datetime.combine(moment, datetime.min.time())
+def _wall(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Naive wall-clock time in `tz`."""
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
-def item_zone(item: CalendarItem, applied: str | None) -> str:
+def item_zone(item: ReadItem, applied: str | None) -> str:
     """The meeting's IANA zone: the one we applied while EWS still holds the same Windows zone."""
-    held = item._start_timezone
+    held = item.start_zone
     if held is None:
         return applied or "UTC"
-    if applied:
-        try:
-            if EWSTimeZone(applied).ms_id == held.ms_id:
-                return applied
-        except Exception:  # an applied zone this tzdata no longer knows
-            pass
+    if applied and _ms_id(applied) == held.ms_id:
+        return applied
     return held.key
+
+
+@lru_cache(maxsize=256)
+def _ms_id(iana: str) -> str | None:
+    try:
+        return EWSTimeZone(iana).ms_id
+    except Exception:  # an applied zone this tzdata no longer knows
+        return None
 
 
 def recurrence_from_ews(rec: Recurrence | None) -> tuple[model.Recurrence | None, date | None]:
@@ -256,25 +261,22 @@ def _monthly(
 
 
 def meeting_from_item(
-    item: CalendarItem,
+    item: ReadItem,
     key: str,
     organizer: str,
     applied_zone: str | None,
     occurrence_locations: dict[date, str | None] | None = None,
 ) -> Meeting:
     """The model of what the calendar holds (the reverse of `item_fields`)."""
+    assert item.start is not None and item.end is not None
     tz_name = item_zone(item, applied_zone)
     tz = ZoneInfo(tz_name)
     start = _wall(item.start, tz)
-    end = _wall(item.end, tz)
-    if not isinstance(item.end, datetime):  # exchangelib makes an all-day end inclusive: undo that
-        end += timedelta(days=1)
-    duration = end - start
+    duration = _wall(item.end, tz) - start
     recurrence, _ = recurrence_from_ews(item.recurrence)
-    body = item.body
-    skip = tuple(sorted(_wall(d.start, tz).date() for d in item.deleted_occurrences or []))
+    skip = tuple(sorted(_wall(d, tz).date() for d in item.deleted))
     moves = []
-    for occ in item.modified_occurrences or []:
+    for occ in item.modified:
         original = _wall(occ.original_start, tz)
         new_start = _wall(occ.start, tz)
         new_duration = occ.end - occ.start
@@ -288,16 +290,13 @@ def meeting_from_item(
             )
         )
 
-    def people(items: list[EwsAttendee] | None) -> tuple[Attendee, ...]:
+    def people(items: tuple[Person, ...]) -> tuple[Attendee, ...]:
         return tuple(
             sorted(
                 Attendee(
-                    a.mailbox.email_address.lower(),
-                    a.mailbox.name
-                    if a.mailbox.name and a.mailbox.name.lower() != a.mailbox.email_address.lower()
-                    else None,
+                    p.address.lower(), p.name if p.name and p.name.lower() != p.address.lower() else None
                 )
-                for a in items or []
+                for p in items
             )
         )
 
@@ -310,20 +309,18 @@ def meeting_from_item(
         duration=duration,
         timezone=tz_name,
         all_day=bool(item.is_all_day),
-        attendees=Attendees(
-            people(item.required_attendees), people(item.optional_attendees), people(item.resources)
-        ),
+        attendees=Attendees(people(item.required), people(item.optional), people(item.resources)),
         recurrence=recurrence,
         skip=skip,
         moves=tuple(sorted(m for m in moves if m.start or m.duration or m.location is not None)),
         location=item.location,
-        body=str(body) if body is not None and not isinstance(body, HTMLBody) else None,
-        body_html=str(body) if isinstance(body, HTMLBody) else None,
-        categories=tuple(sorted(item.categories or ())),
-        reminder=timedelta(minutes=item.reminder_minutes_before_start or 0) if item.reminder_is_set else None,
-        show_as=show_as.get(item.legacy_free_busy_status, "busy"),  # type: ignore[arg-type]
+        body=item.body if not item.body_is_html else None,
+        body_html=item.body if item.body_is_html else None,
+        categories=tuple(sorted(item.categories)),
+        reminder=timedelta(minutes=item.reminder_minutes) if item.reminder_is_set else None,
+        show_as=show_as.get(item.free_busy or "", "busy"),  # type: ignore[arg-type]
         sensitivity=(item.sensitivity or "Normal").lower(),  # type: ignore[arg-type]
         importance=(item.importance or "Normal").lower(),  # type: ignore[arg-type]
-        response_requested=item.is_response_requested is not False,
+        response_requested=item.response_requested is not False,
         allow_new_time_proposal=item.allow_new_time_proposal is not False,
     )

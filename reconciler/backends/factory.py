@@ -61,24 +61,12 @@ def open_backend(settings: Settings) -> Iterator[EwsBackend]:
     yield from _ews(settings)
 
 
-def _trusting(ca_bundle: str) -> type:
-    """An HTTP adapter that verifies server certificates against `ca_bundle` (a private CA) only."""
-    import requests.adapters
-
-    if not Path(ca_bundle).is_file():
-        raise BackendError(f"target.ca_bundle: no such file {ca_bundle}")
-
-    class PrivateCAAdapter(requests.adapters.HTTPAdapter):
-        def cert_verify(self, conn, url, verify, cert):  # type: ignore[no-untyped-def]
-            super().cert_verify(conn=conn, url=url, verify=ca_bundle, cert=cert)
-
-    return PrivateCAAdapter
-
-
 def _ews(settings: Settings) -> Iterator[EwsBackend]:
     from exchangelib import BASIC, NTLM, OAUTH2, Credentials, OAuth2Credentials
-    from exchangelib.protocol import BaseProtocol, NoVerifyHTTPAdapter
+    from exchangelib.protocol import BaseProtocol
     from exchangelib.transport import NOAUTH
+
+    from reconciler.backends.ews_http import adapter_class
 
     target = settings.target
     assert target.endpoint is not None
@@ -97,12 +85,12 @@ def _ews(settings: Settings) -> Iterator[EwsBackend]:
             tenant_id=_env(target.tenant_id_env, "tenant_id"),
         )
     adapter = BaseProtocol.HTTP_ADAPTER_CLS  # exchangelib's adapter is a class attribute: restored below
-    if not target.verify_tls:
-        if not is_loopback(target.endpoint):
-            raise BackendError("TLS verification can only be switched off for loopback endpoints")
-        BaseProtocol.HTTP_ADAPTER_CLS = NoVerifyHTTPAdapter
-    elif target.ca_bundle:
-        BaseProtocol.HTTP_ADAPTER_CLS = _trusting(target.ca_bundle)
+    if not target.verify_tls and not is_loopback(target.endpoint):
+        raise BackendError("TLS verification can only be switched off for loopback endpoints")
+    try:
+        BaseProtocol.HTTP_ADAPTER_CLS = adapter_class(target.ca_bundle, target.verify_tls)
+    except FileNotFoundError as exc:
+        raise BackendError(str(exc)) from None
     auth = {"basic": BASIC, "ntlm": NTLM, "oauth2": OAUTH2, "none": NOAUTH}[target.auth]
     # Without credentials exchangelib cannot probe the server version (its probe is unauthenticated), so
     # `auth: none` (impersonation without credentials, e.g. a sandbox served on loopback) pins Exchange 2016.
