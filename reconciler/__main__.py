@@ -2,4 +2,5 @@
 
 from reconciler.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned child process (see run.Loading) imports this module too
+    main()

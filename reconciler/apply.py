@@ -3,14 +3,18 @@
 Writes run in phases per organizer (creates; master updates; occurrence skips and moves; invitations of
 meetings created silently; cancellations), so later writes learn the item ids earlier ones produced. A
 failed write stops the rest of its meeting's writes but never the other meetings'. Sends are paced to the
-configured message rate over a sliding minute.
+configured message rate over a sliding minute, per sending mailbox (Exchange limits each mailbox's rate).
+Organizers are written side by side (WRITERS at a time): one mailbox's writes stay in order, and its pacer
+is its own, so one organizer's wait never holds up another's.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from reconciler.backends.base import CalendarBackend, Write, WriteResult
@@ -21,6 +25,8 @@ Guard = Callable[[str], None]
 
 PHASES = (("create",), ("update", "restore", "adopt"), ("skip", "move"), ("invite",), ("cancel",))
 BATCH = 100
+WRITERS = 4
+"""Organizers written at once (as many as a plan reads at once)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,26 @@ class Pacer:
         self.sent.extend([now] * messages)
 
 
+class MailboxPacers:
+    """One Pacer per sending mailbox, made on first use."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+        self.pacers: dict[str, Pacer] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, mailbox: str) -> Pacer:
+        with self._lock:
+            if mailbox not in self.pacers:
+                self.pacers[mailbox] = Pacer(self.per_minute, self.clock, self.sleep)
+            return self.pacers[mailbox]
+
+
 def write_messages(change: Change) -> dict[int, int]:
     """Messages each of a change's writes sends (by index), adding up to the change's planned total."""
     counts = {i: (0 if w.send == "none" else 1) for i, w in enumerate(change.writes)}
@@ -92,17 +118,29 @@ def _chunks(items: list[tuple[Write, int]], limit: float) -> list[list[tuple[Wri
 def apply_plan(
     plan: Plan,
     backend: CalendarBackend,
-    pacer: Pacer,
+    pacers: Callable[[str], Pacer],
     report: Callable[[Outcome], None] = lambda o: None,
     guard: Guard = lambda organizer: None,
 ) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+    """Carry out the plan; outcomes in the plan's organizer order, each reported as it lands.
+
+    `pacers`: the pacer of each sending mailbox (`MailboxPacers`).
+    """
     by_organizer: dict[str, list[Change]] = {}
     for change in plan.active:
         by_organizer.setdefault(change.organizer, []).append(change)
-    for organizer, changes in by_organizer.items():
-        outcomes += _apply_organizer(organizer, changes, backend, pacer, report, guard)
-    return outcomes
+    lock = threading.Lock()
+
+    def reported(outcome: Outcome) -> None:
+        with lock:  # one outcome at a time on the terminal, whichever organizer it comes from
+            report(outcome)
+
+    def one(organizer: str) -> list[Outcome]:
+        changes = by_organizer[organizer]
+        return _apply_organizer(organizer, changes, backend, pacers(organizer), reported, guard)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(WRITERS, len(by_organizer)))) as pool:
+        return [outcome for done in pool.map(one, by_organizer) for outcome in done]
 
 
 def _apply_organizer(

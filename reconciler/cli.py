@@ -158,9 +158,8 @@ def plan(
         raise _fail("--format must be text, markdown or json")
     try:
         settings = run.settings_for(config)
-        desired = run.load_desired(settings)
-        with open_backend(settings) as backend:
-            planned = run.make_plan(settings, backend, desired)
+        with run.loading(settings) as files, open_backend(settings) as backend:
+            planned = run.make_plan(settings, backend, files)
     except (run.RunError, BackendError) as exc:
         raise _fail(str(exc)) from None
     except Exception as exc:  # the service failed: say so, without a traceback
@@ -204,15 +203,15 @@ def apply(
 
     try:
         settings = run.settings_for(config)
-        desired = run.load_desired(settings)
         saved = None
         if planfile:
             try:
                 saved = Plan.from_json(planfile.read_text())
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise run.RunError(f"cannot use plan file {planfile}: {exc}") from None
-        with open_backend(settings) as backend:
-            planned = run.make_plan(settings, backend, desired)
+        with run.loading(settings) as files, open_backend(settings) as backend:
+            planned = run.make_plan(settings, backend, files)
+            desired = planned.desired
             if saved is not None:
                 run.check_saved_plan(saved, planned.plan, desired)
                 planned = run.Planned(saved, safety.check(saved, settings), desired)

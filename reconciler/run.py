@@ -6,25 +6,28 @@ Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes present (p
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.apply import Guard, Outcome, Pacer, apply_plan
-from reconciler.backends.base import CalendarBackend, Observation
+from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
+from reconciler.backends.base import BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Settings, load_config
 from reconciler.plan import safety
 from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
-from reconciler.spec.load import LoadResult, load_meetings
+from reconciler.spec.load import LoadResult, load_meetings, meeting_files
 
 Echo = Callable[[str], None]
 READERS = 4
 """Organizers read at once by a plan (Graph allows 4 concurrent requests per mailbox; EWS 27 per account)."""
+SEPARATE_LOAD = 1000
+"""Meeting files from which a plan loads them in a child process (see `Loading`)."""
 
 
 class RunError(Exception):
@@ -46,7 +49,10 @@ def settings_for(config: Path | None) -> Settings:
 
 
 def load_desired(settings: Settings) -> LoadResult:
-    result = load_meetings(settings.meetings, settings.organizers)
+    return _checked(load_meetings(settings.meetings, settings.organizers))
+
+
+def _checked(result: LoadResult) -> LoadResult:
     if not result.ok:
         lines = [str(p) for p in result.problems]
         raise RunError(
@@ -55,28 +61,78 @@ def load_desired(settings: Settings) -> LoadResult:
     return result
 
 
-def make_plan(
-    settings: Settings, backend: CalendarBackend, desired: LoadResult, organizers: set[str] | None = None
-) -> Planned:
-    """Observe every listed organizer (or just `organizers`) and diff against the files.
+class Loading:
+    """The meeting files being loaded while the calendars are read.
+
+    With SEPARATE_LOAD files or more, a child process loads them (reading YAML, the schema check and the
+    model are CPU work: on another core they overlap the calendar reads instead of sharing the GIL with
+    them); with fewer, starting a process costs more than it saves and `result()` loads them in place.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Future[LoadResult] | None = None
+        path = settings.meetings
+        if path.is_dir() and len(meeting_files(path)) >= SEPARATE_LOAD:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._future = self._pool.submit(load_meetings, path, settings.organizers)
+
+    def result(self) -> LoadResult:
+        """The desired state, or RunError naming every problem in the files."""
+        if self._future is None:
+            return load_desired(self.settings)
+        return _checked(self._future.result())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def loading(settings: Settings) -> Iterator[Loading]:
+    """Start loading the files; a backend failing to open still reports the files' problems first."""
+    files = Loading(settings)
+    try:
+        yield files
+    except BackendError:
+        files.result()
+        raise
+    finally:
+        files.close()
+
+
+def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading) -> Planned:
+    """Observe every listed organizer and diff against the files.
 
     The configuration lists the organizers, so the set read never depends on what one machine remembers:
     an organizer whose files were all deleted is still read, and their meetings are planned for cancellation.
+    Given files still `Loading`, the calendars are read meanwhile (every organizer a file may name is
+    listed: the loader refuses any other); an organizer with meetings to adopt is read again afterwards,
+    since which unmanaged items to look for is known only from the files.
     """
-    listed = set(settings.organizers) | {m.organizer for m in desired.meetings}
-    refused = safety.organizer_refusals(listed, settings)
+    refused = safety.organizer_refusals(set(settings.organizers), settings)
     if refused:
         raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
-    to_read = sorted(organizers if organizers is not None else listed)
-    adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
+    to_read = sorted(settings.organizers)
 
-    def observe(organizer: str) -> Observation:
-        return backend.observe(organizer, settings.namespace, adopt[organizer])
+    def observe(organizer: str, adopt: Collection[str] = ()) -> Observation:
+        return backend.observe(organizer, settings.namespace, adopt)
 
     # Organizers are read side by side: each read is a chain of round trips, so with several organizers
     # the wait overlaps. READERS stays far below EWS's 27 concurrent requests per account.
-    with ThreadPoolExecutor(max_workers=max(1, min(READERS, len(to_read)))) as pool:
-        observations = list(pool.map(observe, to_read))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(to_read))))
+    try:
+        early = {o: pool.submit(observe, o) for o in to_read} if isinstance(desired, Loading) else {}
+        if isinstance(desired, Loading):
+            desired = desired.result()
+        adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
+        reads = [
+            early[o] if o in early and not adopt[o] else pool.submit(observe, o, adopt[o]) for o in to_read
+        ]
+        observations = [read.result() for read in reads]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     plan = diff(desired.meetings, observations, settings, backend.target)
     return Planned(plan, safety.check(plan, settings), desired)
 
@@ -167,14 +223,14 @@ def run_apply(
     backend: CalendarBackend,
     planned: Planned,
     echo: Echo,
-    pacer: Pacer | None = None,
+    pacers: Callable[[str], Pacer] | None = None,
     progress: Callable[[Outcome], None] | None = None,
     guard: Guard = lambda organizer: None,
 ) -> int:
     outcomes = apply_plan(
         planned.plan,
         backend,
-        pacer or Pacer(settings.policy.message_rate_per_minute),
+        pacers or MailboxPacers(settings.policy.message_rate_per_minute),
         progress or report_outcome(echo),
         guard,
     )

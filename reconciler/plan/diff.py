@@ -16,7 +16,7 @@ from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send,
 from reconciler.config import Settings
 from reconciler.plan.changes import Change, FieldChange, Plan, desired_checksum
 from reconciler.plan.describe import describe_fields
-from reconciler.spec.canonical import spec_hash, to_canonical
+from reconciler.spec.canonical import plain, spec_hash
 from reconciler.spec.model import Meeting
 
 # Fields compared on the series master; occurrence-level ones (skip, moves) are diffed separately.
@@ -44,8 +44,13 @@ RESETS_EXCEPTIONS = {"start", "duration", "timezone", "all_day", "recurrence"}
 
 
 def field_changes(desired: Meeting, observed: Meeting) -> tuple[FieldChange, ...]:
-    want, have = to_canonical(desired), to_canonical(observed)
-    return tuple(FieldChange(f, have[f], want[f]) for f in MASTER_FIELDS if want[f] != have[f])
+    """Fields whose canonical forms differ (equal values have equal forms: only differing ones are turned)."""
+    out = []
+    for f in MASTER_FIELDS:
+        want, have = getattr(desired, f), getattr(observed, f)
+        if want != have and plain(want) != plain(have):
+            out.append(FieldChange(f, plain(have), plain(want)))
+    return tuple(out)
 
 
 def _send(setting: str, meeting: Meeting | None, allow_changed: bool = False) -> Send:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,17 +20,34 @@ NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid")
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return int(value.total_seconds())
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    return value
+    convert = _CONVERTERS.get(type(value))
+    if convert is None:
+        convert = _CONVERTERS[type(value)] = _converter(type(value))
+    return convert(value)
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """How values of one type become plain data (decided once per type: this runs for every value)."""
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        return lambda value: {name: _plain(getattr(value, name)) for name in names}
+    if issubclass(kind, datetime):
+        return lambda value: value.isoformat(timespec="minutes")
+    if issubclass(kind, date):
+        return lambda value: value.isoformat()
+    if issubclass(kind, timedelta):
+        return lambda value: int(value.total_seconds())
+    if issubclass(kind, (tuple, list)):
+        return lambda value: [_plain(v) for v in value]
+    return lambda value: value
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def plain(value: Any) -> Any:
+    """One model value (a field of a meeting) as plain JSON data, as `to_canonical` writes it."""
+    return _plain(value)
 
 
 def to_canonical(meeting: Meeting) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def test_sends_are_paced_to_the_message_rate(project) -> None:
         planned = run.make_plan(settings, backend, run.load_desired(settings))
         assert planned.plan.messages == 42
         pacer = Pacer(30, clock=clock, sleep=clock.sleep)
-        assert run.run_apply(settings, backend, planned, lambda line: None, pacer=pacer) == 0
+        assert run.run_apply(settings, backend, planned, lambda line: None, pacers=lambda mailbox: pacer) == 0
     assert project.sandbox.rate_violations() == []
     assert pacer.waited >= 60  # 42 messages at 30 a minute take more than a minute
     assert len(keys(project)) == 42

@@ -216,3 +216,32 @@ def test_organizers_are_read_side_by_side() -> None:
     )
     planned = run.make_plan(settings, Backend(), LoadResult((), ()))  # type: ignore[arg-type]
     assert planned.plan.organizers == ("a@example.com", "b@example.com")
+
+
+def test_organizers_are_written_side_by_side_each_paced_on_its_own() -> None:
+    """Two organizers' writes must be in flight at once to pass the barrier; each mailbox has its pacer."""
+    import threading
+
+    from reconciler.apply import MailboxPacers, apply_plan
+    from reconciler.backends.base import WriteResult
+
+    barrier = threading.Barrier(2, timeout=10)
+    written: dict[str, list[str]] = {}
+
+    class Backend:
+        def apply(self, organizer: str, writes: list) -> list[WriteResult]:
+            barrier.wait()  # a sequential writer never gets past this: BrokenBarrierError after 10 s
+            written.setdefault(organizer, []).extend(w.key for w in writes)
+            return [WriteResult(w, item_id=f"id-{w.key}") for w in writes]
+
+    people = Attendees(required=(Attendee("alice@example.com"), Attendee("bob@example.com")))
+    desired = [
+        meeting("a1", organizer="a@example.com", attendees=people),
+        meeting("b1", organizer="b@example.com", attendees=people),
+    ]
+    plan = plan_for(desired, [])
+    pacers = MailboxPacers(30, clock=lambda: 0.0, sleep=lambda s: None)
+    outcomes = apply_plan(plan, Backend(), pacers)  # type: ignore[arg-type]
+    assert [o.change.key for o in outcomes] == ["a1", "b1"] and all(o.ok for o in outcomes)
+    assert written == {"a@example.com": ["a1"], "b@example.com": ["b1"]}
+    assert {m: len(p.sent) for m, p in pacers.pacers.items()} == {"a@example.com": 1, "b@example.com": 1}
