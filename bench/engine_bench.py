@@ -14,7 +14,7 @@ import exchangelib
 from exchangelib.transport import NOAUTH
 
 from bench.common import Measurement, measure, report
-from reconciler.apply import MailboxPacers, apply_plan
+from reconciler.apply import MailboxPacers, Pacer, apply_plan
 from reconciler.backends.ews import EwsBackend
 from reconciler.backends.ews_mapping import READ_FIELDS
 from reconciler.config import Policy, Settings
@@ -67,7 +67,7 @@ def run_size(n: int) -> list[Measurement]:
             plan = diff(desired, [backend.observe(ORGANIZER, "bench")], settings, backend.target)
         rows.append(m)
         with measure(f"apply {n} creates ({plan.messages} invitations)", lambda: sb.requests) as m:
-            outcomes = apply_plan(plan, backend, MailboxPacers(1e9))
+            outcomes = apply_plan(plan, backend, MailboxPacers(lambda: Pacer(1e9)))
         assert all(o.ok for o in outcomes) and len(outcomes) == n
         rows.append(m)
         with measure(f"plan {n} again (no changes)", lambda: sb.requests) as m:

@@ -73,22 +73,17 @@ class Pacer:
 
 
 class MailboxPacers:
-    """One Pacer per sending mailbox, made on first use."""
+    """One Pacer per sending mailbox, made by `make` on first use."""
 
-    def __init__(
-        self,
-        per_minute: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+    def __init__(self, make: Callable[[], Pacer]) -> None:
+        self.make = make
         self.pacers: dict[str, Pacer] = {}
         self._lock = threading.Lock()
 
     def __call__(self, mailbox: str) -> Pacer:
         with self._lock:
             if mailbox not in self.pacers:
-                self.pacers[mailbox] = Pacer(self.per_minute, self.clock, self.sleep)
+                self.pacers[mailbox] = self.make()
             return self.pacers[mailbox]
 
 

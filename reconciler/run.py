@@ -102,30 +102,35 @@ def loading(settings: Settings) -> Iterator[Loading]:
         files.close()
 
 
+def _refuse_organizers(organizers: list[str], settings: Settings) -> None:
+    refused = safety.organizer_refusals(set(organizers), settings)
+    if refused:
+        raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
+
+
 def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading) -> Planned:
     """Observe every listed organizer and diff against the files.
 
     The configuration lists the organizers, so the set read never depends on what one machine remembers:
     an organizer whose files were all deleted is still read, and their meetings are planned for cancellation.
-    Given files still `Loading`, the calendars are read meanwhile (every organizer a file may name is
-    listed: the loader refuses any other); an organizer with meetings to adopt is read again afterwards,
-    since which unmanaged items to look for is known only from the files.
+    Given files still `Loading`, the listed calendars are read meanwhile; an organizer with meetings to
+    adopt is read again afterwards, since which unmanaged items to look for is known only from the files.
     """
-    refused = safety.organizer_refusals(set(settings.organizers), settings)
-    if refused:
-        raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
-    to_read = sorted(settings.organizers)
+    listed = sorted(settings.organizers)
+    _refuse_organizers(listed, settings)
 
     def observe(organizer: str, adopt: Collection[str] = ()) -> Observation:
         return backend.observe(organizer, settings.namespace, adopt)
 
     # Organizers are read side by side: each read is a chain of round trips, so with several organizers
     # the wait overlaps. READERS stays far below EWS's 27 concurrent requests per account.
-    pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(to_read))))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(listed))))
     try:
-        early = {o: pool.submit(observe, o) for o in to_read} if isinstance(desired, Loading) else {}
+        early = {o: pool.submit(observe, o) for o in listed} if isinstance(desired, Loading) else {}
         if isinstance(desired, Loading):
             desired = desired.result()
+        to_read = sorted(set(listed) | {m.organizer for m in desired.meetings})
+        _refuse_organizers(to_read, settings)
         adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
         reads = [
             early[o] if o in early and not adopt[o] else pool.submit(observe, o, adopt[o]) for o in to_read
@@ -230,7 +235,7 @@ def run_apply(
     outcomes = apply_plan(
         planned.plan,
         backend,
-        pacers or MailboxPacers(settings.policy.message_rate_per_minute),
+        pacers or MailboxPacers(lambda: Pacer(settings.policy.message_rate_per_minute)),
         progress or report_outcome(echo),
         guard,
     )

@@ -240,7 +240,7 @@ def test_organizers_are_written_side_by_side_each_paced_on_its_own() -> None:
         meeting("b1", organizer="b@example.com", attendees=people),
     ]
     plan = plan_for(desired, [])
-    pacers = MailboxPacers(30, clock=lambda: 0.0, sleep=lambda s: None)
+    pacers = MailboxPacers(lambda: Pacer(30, clock=lambda: 0.0, sleep=lambda s: None))
     outcomes = apply_plan(plan, Backend(), pacers)  # type: ignore[arg-type]
     assert [o.change.key for o in outcomes] == ["a1", "b1"] and all(o.ok for o in outcomes)
     assert written == {"a@example.com": ["a1"], "b@example.com": ["b1"]}
