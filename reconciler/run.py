@@ -21,7 +21,7 @@ from reconciler.plan import safety
 from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
-from reconciler.spec.load import LoadResult, load_meetings, meeting_files
+from reconciler.spec.load import LoadResult, has_meeting_files, load_meetings
 
 Echo = Callable[[str], None]
 READERS = 4
@@ -74,7 +74,7 @@ class Loading:
         self._pool: ProcessPoolExecutor | None = None
         self._future: Future[LoadResult] | None = None
         path = settings.meetings
-        if path.is_dir() and len(meeting_files(path)) >= SEPARATE_LOAD:
+        if path.is_dir() and has_meeting_files(path, SEPARATE_LOAD):
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             self._future = self._pool.submit(load_meetings, path, settings.organizers)
 
@@ -126,8 +126,9 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     # the wait overlaps. READERS stays far below EWS's 27 concurrent requests per account.
     pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(listed))))
     try:
-        early = {o: pool.submit(observe, o) for o in listed} if isinstance(desired, Loading) else {}
+        early: dict[str, Future[Observation]] = {}
         if isinstance(desired, Loading):
+            early = {o: pool.submit(observe, o) for o in listed}
             desired = desired.result()
         to_read = sorted(set(listed) | {m.organizer for m in desired.meetings})
         _refuse_organizers(to_read, settings)

@@ -30,20 +30,23 @@ class PublicString(ExtendedProperty):
 
     @classmethod
     def is_property_instance(cls, elem: Any) -> bool:
-        """Whether an answer's ExtendedProperty element is this property, from its URI's attributes.
+        """Whether an answer's ExtendedProperty element is this property (see `public_string_name`)."""
+        return public_string_name(elem) == cls.property_name
 
-        exchangelib's own check builds and normalises two ExtendedFieldURI objects for every property of
-        every item it reads: half of the client's time in reading a calendar. This compares the same
-        attributes (the set named or given by its GUID, the name, the type) directly.
-        """
-        uri = elem.find(URI_TAG)
-        if uri is None or uri.get("PropertyName") != cls.property_name:
-            return False
-        named = uri.get("DistinguishedPropertySetId")
-        in_set = (
-            named == "PublicStrings" if named else (uri.get("PropertySetId") or "").lower() == PUBLIC_STRINGS
-        )
-        return in_set and uri.get("PropertyType") == "String"
+
+def public_string_name(elem: Any) -> str | None:
+    """The name of an answer's ExtendedProperty element when it is a PublicStrings String property.
+
+    exchangelib's own check builds and normalises two ExtendedFieldURI objects for every property of every
+    item it reads: half of the client's time in reading a calendar. This reads the same attributes (the set
+    named or given by its GUID, the name, the type) directly.
+    """
+    uri = elem.find(URI_TAG)
+    if uri is None or uri.get("PropertyType") != "String":
+        return None
+    named = uri.get("DistinguishedPropertySetId")
+    in_set = named == "PublicStrings" if named else (uri.get("PropertySetId") or "").lower() == PUBLIC_STRINGS
+    return uri.get("PropertyName") if in_set else None
 
 
 def string_property(name: str) -> type[ExtendedProperty]:

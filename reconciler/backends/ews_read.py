@@ -23,6 +23,8 @@ from exchangelib.items import ID_ONLY
 from exchangelib.recurrence import Recurrence
 from exchangelib.services import GetItem
 
+from reconciler.backends.ews_marker import public_string_name
+
 T = "{http://schemas.microsoft.com/exchange/services/2006/types}"
 PAGE = 100
 
@@ -136,12 +138,19 @@ def _modified(elem: Any) -> tuple[Occurrence, ...]:
     )
 
 
+def _deleted(elem: Any) -> tuple[datetime, ...]:
+    if elem is None:
+        return ()
+    return tuple(
+        datetime.fromisoformat(d.findtext(f"{T}Start")) for d in elem.iterfind(f"{T}DeletedOccurrence")
+    )
+
+
 def _properties(elem: Any) -> dict[str, str]:
     out = {}
     for prop in elem.iterfind(f"{T}ExtendedProperty"):
-        uri = prop.find(f"{T}ExtendedFieldURI")
-        name = uri.get("PropertyName") if uri is not None else None
-        if name and uri.get("PropertyType") == "String":
+        name = public_string_name(prop)
+        if name:
             out[name] = prop.findtext(f"{T}Value") or ""
     return out
 
@@ -152,8 +161,6 @@ def read_item(elem: Any) -> ReadItem:
     body = elem.find(f"{T}Body")
     zone = elem.find(f"{T}StartTimeZone")
     recurrence = elem.find(f"{T}Recurrence")
-    categories = elem.find(f"{T}Categories")
-    deleted = elem.find(f"{T}DeletedOccurrences")
     return ReadItem(
         id=item_id.get("Id"),
         changekey=item_id.get("ChangeKey"),
@@ -165,9 +172,7 @@ def read_item(elem: Any) -> ReadItem:
         location=_text(elem, f"{T}Location"),
         body=(body.text or None) if body is not None else None,
         body_is_html=body is not None and body.get("BodyType") == "HTML",
-        categories=tuple(s.text or "" for s in categories.iterfind(f"{T}String"))
-        if categories is not None
-        else (),
+        categories=_strings(elem.find(f"{T}Categories")),
         reminder_is_set=elem.findtext(f"{T}ReminderIsSet") == "true",
         reminder_minutes=int(elem.findtext(f"{T}ReminderMinutesBeforeStart") or 0),
         free_busy=_text(elem, f"{T}LegacyFreeBusyStatus"),
@@ -179,11 +184,7 @@ def read_item(elem: Any) -> ReadItem:
         optional=_people(elem.find(f"{T}OptionalAttendees")),
         resources=_people(elem.find(f"{T}Resources")),
         recurrence=Recurrence.from_xml(recurrence, account=None) if recurrence is not None else None,
-        deleted=tuple(
-            datetime.fromisoformat(d.findtext(f"{T}Start")) for d in deleted.iterfind(f"{T}DeletedOccurrence")
-        )
-        if deleted is not None
-        else (),
+        deleted=_deleted(elem.find(f"{T}DeletedOccurrences")),
         modified=_modified(elem.find(f"{T}ModifiedOccurrences")),
         original_start=_time(elem.findtext(f"{T}OriginalStart")),
         uid=_text(elem, f"{T}UID"),

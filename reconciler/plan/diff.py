@@ -48,8 +48,10 @@ def field_changes(desired: Meeting, observed: Meeting) -> tuple[FieldChange, ...
     out = []
     for f in MASTER_FIELDS:
         want, have = getattr(desired, f), getattr(observed, f)
-        if want != have and plain(want) != plain(have):
-            out.append(FieldChange(f, plain(have), plain(want)))
+        if want != have:
+            want, have = plain(want), plain(have)
+            if want != have:
+                out.append(FieldChange(f, have, want))
     return tuple(out)
 
 

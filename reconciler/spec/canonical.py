@@ -19,7 +19,8 @@ from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverri
 NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A model value (a meeting, or one of its fields) as plain JSON data: dates ISO, durations seconds."""
     convert = _CONVERTERS.get(type(value))
     if convert is None:
         convert = _CONVERTERS[type(value)] = _converter(type(value))
@@ -30,7 +31,7 @@ def _converter(kind: type) -> Callable[[Any], Any]:
     """How values of one type become plain data (decided once per type: this runs for every value)."""
     if dataclasses.is_dataclass(kind):
         names = tuple(f.name for f in dataclasses.fields(kind))
-        return lambda value: {name: _plain(getattr(value, name)) for name in names}
+        return lambda value: {name: plain(getattr(value, name)) for name in names}
     if issubclass(kind, datetime):
         return lambda value: value.isoformat(timespec="minutes")
     if issubclass(kind, date):
@@ -38,21 +39,16 @@ def _converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, timedelta):
         return lambda value: int(value.total_seconds())
     if issubclass(kind, (tuple, list)):
-        return lambda value: [_plain(v) for v in value]
+        return lambda value: [plain(v) for v in value]
     return lambda value: value
 
 
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
-def plain(value: Any) -> Any:
-    """One model value (a field of a meeting) as plain JSON data, as `to_canonical` writes it."""
-    return _plain(value)
-
-
 def to_canonical(meeting: Meeting) -> dict[str, Any]:
     """Plain JSON data for a meeting (dates ISO, durations in seconds)."""
-    return _plain(meeting)
+    return plain(meeting)
 
 
 def canonical_json(data: Any) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from reconciler.spec.build import build_meeting
@@ -61,12 +62,19 @@ def display_name(path: Path) -> str:
 
 def meeting_files(root: Path) -> list[Path]:
     """Meeting files under `root`, sorted; files and folders starting with `_` or `.` are not meetings."""
-    out = []
+    return sorted(_meeting_files(root))
+
+
+def has_meeting_files(root: Path, count: int) -> bool:
+    """Whether `root` holds at least `count` meeting files (stops looking once it has seen them)."""
+    return next(islice(_meeting_files(root), count - 1, None), None) is not None
+
+
+def _meeting_files(root: Path) -> Iterator[Path]:
     for path in root.rglob("*"):
         parts = path.relative_to(root).parts
         if path.is_file() and path.suffix in SUFFIXES and not any(p.startswith(("_", ".")) for p in parts):
-            out.append(path)
-    return sorted(out)
+            yield path
 
 
 def find_root(path: Path) -> Path:
