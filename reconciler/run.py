@@ -78,6 +78,11 @@ class Loading:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             self._future = self._pool.submit(load_meetings, path, settings.organizers)
 
+    @property
+    def separate(self) -> bool:
+        """Whether a child process loads the files (so reading calendars meanwhile gains a core)."""
+        return self._future is not None
+
     def result(self) -> LoadResult:
         """The desired state, or RunError naming every problem in the files."""
         if self._future is None:
@@ -113,8 +118,11 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
 
     The configuration lists the organizers, so the set read never depends on what one machine remembers:
     an organizer whose files were all deleted is still read, and their meetings are planned for cancellation.
-    Given files still `Loading`, the listed calendars are read meanwhile; an organizer with meetings to
-    adopt is read again afterwards, since which unmanaged items to look for is known only from the files.
+    Given files `Loading` in a child process, the listed calendars are read meanwhile; an organizer with
+    meetings to adopt is read again afterwards, since which unmanaged items to look for is known only from
+    the files. Files loaded in place are loaded first: a repository with a mistake in its files is not
+    read at all. Every read started is waited for, also when the files or a read fail: a read
+    left running would use connections the caller closes (exchangelib's session pool then never answers).
     """
     listed = sorted(settings.organizers)
     _refuse_organizers(listed, settings)
@@ -128,7 +136,8 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     try:
         early: dict[str, Future[Observation]] = {}
         if isinstance(desired, Loading):
-            early = {o: pool.submit(observe, o) for o in listed}
+            if desired.separate:
+                early = {o: pool.submit(observe, o) for o in listed}
             desired = desired.result()
         to_read = sorted(set(listed) | {m.organizer for m in desired.meetings})
         _refuse_organizers(to_read, settings)
@@ -138,7 +147,7 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
         ]
         observations = [read.result() for read in reads]
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(cancel_futures=True)
     plan = diff(desired.meetings, observations, settings, backend.target)
     return Planned(plan, safety.check(plan, settings), desired)
 

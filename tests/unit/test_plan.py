@@ -245,3 +245,38 @@ def test_organizers_are_written_side_by_side_each_paced_on_its_own() -> None:
     assert [o.change.key for o in outcomes] == ["a1", "b1"] and all(o.ok for o in outcomes)
     assert written == {"a@example.com": ["a1"], "b@example.com": ["b1"]}
     assert {m: len(p.sent) for m, p in pacers.pacers.items()} == {"a@example.com": 1, "b@example.com": 1}
+
+
+def test_a_failed_plan_leaves_no_read_running() -> None:
+    """The caller closes connections once make_plan returns: a read still running then hangs for ever."""
+    import threading
+    import time
+
+    from reconciler import run
+    from reconciler.backends.base import BackendError, Observation
+    from reconciler.spec.load import LoadResult
+
+    started, running = threading.Event(), []
+
+    class Backend:
+        target = "test"
+
+        def observe(self, organizer: str, namespace: str, adopt=()) -> Observation:
+            if organizer == "a@example.com":
+                started.wait(10)  # b's read is under way when a's fails
+                raise BackendError("mailbox a@example.com does not exist")
+            running.append(organizer)
+            started.set()
+            time.sleep(0.3)
+            running.remove(organizer)
+            return Observation(organizer, ())
+
+    settings = Settings(
+        "acme",
+        Path("meetings"),
+        organizers=("a@example.com", "b@example.com"),
+        policy=Policy(allowed_organizers=("*@example.com",)),
+    )
+    with pytest.raises(BackendError):
+        run.make_plan(settings, Backend(), LoadResult((), ()))  # type: ignore[arg-type]
+    assert started.is_set() and running == []
