@@ -8,12 +8,11 @@ copies) and sequence number 0, and invitations go out through the meeting lifecy
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import ical, meetings, normalise, recurrence, soap
+from reconciler.sandbox import calendar_items, ical, meetings, recurrence, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import parse_item
 from reconciler.sandbox.occurrences import resolve
@@ -33,38 +32,7 @@ def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | 
     zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
     fields = {**_from_mime(el), **parse_item(el, zone)}  # elements in the request win over the MIME
     fields.pop("item:MimeContent", None)  # read, not kept: GetItem renders it from the fields
-    fields = normalise.range_dates(normalise.all_day(fields))
-    if "calendar:Start" not in fields or "calendar:End" not in fields:
-        raise ItemError("ErrorMissingInformation", "A calendar item needs Start and End.")
-    if fields["calendar:End"] < fields["calendar:Start"]:
-        raise ItemError("ErrorCalendarEndDateIsEarlierThanStartDate", "EndDate is earlier than StartDate.")
-    people = meetings.attendees(fields)
-    defaults: dict[str, Any] = {
-        "item:ItemClass": "IPM.Appointment",
-        "item:DateTimeCreated": ctx.now,
-        "item:LastModifiedTime": ctx.now,
-        "item:Importance": "Normal",
-        "item:Sensitivity": "Normal",
-        "calendar:IsAllDayEvent": False,
-        "calendar:LegacyFreeBusyStatus": "Busy",
-        "calendar:IsCancelled": False,
-        "calendar:IsMeeting": bool(people),
-        "calendar:MeetingRequestWasSent": False,
-        "calendar:MyResponseType": "Organizer",
-        "calendar:AppointmentSequenceNumber": 0,
-        "calendar:IsResponseRequested": True,
-        "calendar:AllowNewTimeProposal": True,
-        "calendar:UID": str(uuid.uuid4()).upper(),
-        "calendar:CalendarItemType": "RecurringMaster" if "calendar:Recurrence" in fields else "Single",
-        "calendar:IsRecurring": False,
-        "calendar:Organizer": {"name": ctx.mailbox, "email": ctx.mailbox},
-    }
-    for key in meetings.ATTENDEE_KEYS:
-        for attendee in fields.get(key) or []:
-            attendee["response"] = "Unknown"
-    item = ctx.store.add(ctx.mailbox, folder, {**defaults, **fields})
-    meetings.after_create(ctx, item, option or "SendToNone")
-    item = ctx.store.get(item.id) or item
+    item = calendar_items.create(ctx, folder, fields, option or "SendToNone")
     return f'<t:CalendarItem><t:ItemId Id="{item.id}" ChangeKey="{item.change_key}"/></t:CalendarItem>'
 
 

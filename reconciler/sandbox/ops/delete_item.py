@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox import meetings, soap
+from reconciler.sandbox import calendar_items, meetings, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.occurrences import resolve
 from reconciler.sandbox.soap import m
@@ -26,12 +26,7 @@ def handle(ctx: Context) -> list[str]:
                     "The SendMeetingCancellations attribute is required for calendar items.",
                 )
             if target.index is not None:
-                meetings.before_delete(ctx, item, option, target.index)
-                item.fields["$deleted"] = sorted({*item.get("$deleted", []), target.index})
-                item.fields["$modified"] = {
-                    k: v for k, v in item.get("$modified", {}).items() if k != str(target.index)
-                }
-                ctx.store.save(item)
+                calendar_items.remove_occurrence(ctx, item, target.index, option)
             else:
                 if is_calendar:
                     meetings.before_delete(ctx, item, option, None)

@@ -12,11 +12,11 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import meetings, normalise, recurrence, soap
+from reconciler.sandbox import calendar_items, recurrence, soap
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.fieldkeys import field_key
 from reconciler.sandbox.items import parse_item
-from reconciler.sandbox.occurrences import Target, occurrence_fields, occurrence_id, resolve, rule_of
+from reconciler.sandbox.occurrences import occurrence_fields, occurrence_id, resolve
 from reconciler.sandbox.soap import local, m, t
 
 UPDATE_OPTIONS = {
@@ -66,37 +66,6 @@ def _zone(fields: dict[str, Any], updates: etree._Element, ctx: Context) -> Any:
     return recurrence.zone_from_xml(xml) if xml else ctx.zone
 
 
-def _update_occurrence(target: Target, updates: etree._Element, ctx: Context) -> None:
-    item, index = target.item, target.index
-    assert index is not None
-    current = occurrence_fields(item, index)
-    changed = apply_updates(current, updates, _zone(item.fields, updates, ctx))
-    start, end = changed["calendar:Start"], changed["calendar:End"]
-    rule, zone = rule_of(item)
-    span = item.get("calendar:End") - item.get("calendar:Start")
-    local_day = start.astimezone(zone).date()
-    before = (
-        recurrence.by_index(rule, item.get("calendar:Start"), span, zone, index - 1) if index > 1 else None
-    )
-    after = recurrence.by_index(rule, item.get("calendar:Start"), span, zone, index + 1)
-    if (before and local_day <= before.start.astimezone(zone).date()) or (
-        after and local_day >= after.start.astimezone(zone).date()
-    ):
-        raise ItemError(
-            "ErrorOccurrenceCrossingBoundary",
-            "An occurrence cannot be moved to or past the date of an adjacent occurrence.",
-        )
-    others = {
-        k: v
-        for k, v in changed.items()
-        if k not in ("calendar:Start", "calendar:End") and current.get(k) != v
-    }
-    modified = dict(item.get("$modified", {}))
-    previous = modified.get(str(index), {}).get("fields", {})
-    modified[str(index)] = {"start": start, "end": end, "fields": {**previous, **others}}
-    item.fields["$modified"] = modified
-
-
 def handle(ctx: Context) -> list[str]:
     op = ctx.request.operation
     resolution = op.get("ConflictResolution", "AutoResolve")
@@ -123,25 +92,10 @@ def handle(ctx: Context) -> list[str]:
                     "ErrorSendMeetingInvitationsOrCancellationsRequired",
                     "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.",
                 )
-            before = copy.deepcopy(item.fields)
-            if target.index is not None:
-                _update_occurrence(target, updates, ctx)
-            else:
-                updated = apply_updates(item.fields, updates, _zone(item.fields, updates, ctx))
-                item.fields = normalise.range_dates(normalise.all_day(updated))
-                touched = {field_key(u[0]) for u in updates}
-                if touched & {"calendar:Start", "calendar:Recurrence"}:  # Exchange drops exceptions then
-                    item.fields.pop("$deleted", None)
-                    item.fields.pop("$modified", None)
-                if is_calendar:
-                    item.fields["calendar:CalendarItemType"] = (
-                        "RecurringMaster" if item.fields.get("calendar:Recurrence") else "Single"
-                    )
-            item.fields["item:LastModifiedTime"] = ctx.now
-            ctx.store.save(item)
-            if is_calendar:
-                meetings.after_update(ctx, before, item, option, target.index)
-                item = ctx.store.get(item.id) or item
+            base = occurrence_fields(item, target.index) if target.index is not None else item.fields
+            changed = apply_updates(base, updates, _zone(item.fields, updates, ctx))
+            touched = {field_key(u[0]) for u in updates}
+            item = calendar_items.update(ctx, target, changed, touched, option if is_calendar else None)
             item_id = item.id if target.index is None else occurrence_id(item.id, target.index)
             element = "CalendarItem" if is_calendar else "Message"
             out.append(
