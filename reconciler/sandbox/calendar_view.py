@@ -7,7 +7,8 @@ out, modified ones as `Exception`, a range of at most two years.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from lxml import etree
 
@@ -15,6 +16,7 @@ from reconciler.sandbox import occurrences
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.items import parse_datetime, render_item
 from reconciler.sandbox.recurrence import RecurrenceError
+from reconciler.sandbox.store import Item
 
 MAX_RANGE = timedelta(days=2 * 366)
 
@@ -32,35 +34,35 @@ def render_view(
     if end - start > MAX_RANGE:
         raise ItemError("ErrorCalendarViewRangeTooBig", "The calendar view range is larger than two years.")
     extra = list(extra)
+    rows = [
+        (fields["calendar:Start"], render_item(item_id, change_key, fields, base, extra))
+        for item_id, change_key, fields, _ in in_range(ctx.store.items(mailbox, folder), start, end)
+    ]
+    limit = int(view.get("MaxEntriesReturned") or 0)
+    if limit and len(rows) > limit:
+        rows = rows[:limit]
+    return "".join(xml for _, xml in rows), len(rows)
+
+
+def in_range(
+    items: Iterable[Item], start: datetime, end: datetime
+) -> list[tuple[str, str, dict[str, Any], str | None]]:
+    """(id, change key, fields, series master id) of single items and occurrences overlapping
+    [start, end), by start: what a calendar view shows, over either protocol."""
     rows = []
-    for item in ctx.store.items(mailbox, folder):
+    for item in items:
         if occurrences.is_master(item):
             try:
-                for index, fields in occurrences.expand(item, start, end):
-                    rows.append(
-                        (
-                            fields["calendar:Start"],
-                            render_item(
-                                occurrences.occurrence_id(item.id, index),
-                                item.change_key,
-                                fields,
-                                base,
-                                extra,
-                            ),
-                        )
-                    )
+                expanded = occurrences.expand(item, start, end)
             except RecurrenceError:
                 continue
+            for index, fields in expanded:
+                rows.append((occurrences.occurrence_id(item.id, index), item.change_key, fields, item.id))
         elif (
             item.get("calendar:Start")
             and item.get("calendar:Start") < end
             and item.get("calendar:End") > start
         ):
-            rows.append(
-                (item.get("calendar:Start"), render_item(item.id, item.change_key, item.fields, base, extra))
-            )
-    rows.sort(key=lambda row: row[0])
-    limit = int(view.get("MaxEntriesReturned") or 0)
-    if limit and len(rows) > limit:
-        rows = rows[:limit]
-    return "".join(xml for _, xml in rows), len(rows)
+            rows.append((item.id, item.change_key, item.fields, None))
+    rows.sort(key=lambda row: row[2]["calendar:Start"])
+    return rows

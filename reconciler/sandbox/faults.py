@@ -89,9 +89,12 @@ class Faults:
         if self.options.latency_ms:
             time.sleep(self.options.latency_ms / 1000)
 
-    def enter(self, mailbox: str) -> bool:
+    def enter(self, mailbox: str, limit: int | None = None) -> bool:
+        """Take one of the mailbox's concurrency slots (`limit`, else `max_concurrency`); False when full."""
         with self.lock:
-            if self.in_flight[mailbox] >= self.options.max_concurrency:
+            if self.in_flight[mailbox] >= min(
+                limit or self.options.max_concurrency, self.options.max_concurrency
+            ):
                 return False
             self.in_flight[mailbox] += 1
             return True

@@ -96,7 +96,7 @@ def resolve(ctx: Context, ref: etree._Element) -> Target:
     """The item (and occurrence index) an `ItemId` / `OccurrenceItemId` / `RecurringMasterItemId` names."""
     kind = local(ref.tag)
     if kind in ("ItemId", "ReferenceItemId"):
-        return _by_id(ctx, ref.get("Id", ""), ref.get("ChangeKey"))
+        return by_id(ctx, ref.get("Id", ""), ref.get("ChangeKey"))
     if kind == "OccurrenceItemId":
         master = ctx.item(ref.get("RecurringMasterId", ""))
         if not is_master(master):
@@ -105,14 +105,15 @@ def resolve(ctx: Context, ref: etree._Element) -> Target:
         original(master, index)
         return Target(master, index)
     if kind == "RecurringMasterItemId":
-        target = _by_id(ctx, ref.get("OccurrenceId", ""), None)
+        target = by_id(ctx, ref.get("OccurrenceId", ""), None)
         if target.index is None and not is_master(target.item):
             raise ItemError("ErrorItemNotFound", "The item is not part of a recurring series.")
         return Target(target.item)
     raise ItemError("ErrorInvalidRequest", f"Unexpected item id element {kind}.")
 
 
-def _by_id(ctx: Context, item_id: str, change_key: str | None) -> Target:
+def by_id(ctx: Context, item_id: str, change_key: str | None = None) -> Target:
+    """The item, or the occurrence of a series, an id names (occurrence ids: `<master id>.<index>`)."""
     base, _, index = item_id.rpartition(".")
     if base and index.isdigit():
         master = ctx.item(base)

@@ -1,7 +1,9 @@
-"""`Sandbox`: the EWS sandbox in a background thread, for tests and for the embedded target."""
+"""`Sandbox`: the sandbox (EWS and Graph on one port) in a background thread, for tests and the embedded
+target. With `tls=True` it serves https with a private CA, whose PEM `ca_path` names."""
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -25,16 +27,37 @@ class Sandbox:
         port: int = 0,
         directory: Directory | None = None,
         request_log: RequestLog | None = None,
+        tls: bool = False,
     ) -> None:
         self.store = Store(db)
         self.faults = Faults(faults or FaultOptions())
-        self.server = SandboxServer(host, port, self.store, self.faults, password, directory, request_log)
+        self.ca_path: Path | None = None
+        context = None
+        if tls:
+            from reconciler.sandbox.tls import PrivateCA
+
+            ca = PrivateCA()
+            self._ca_dir = tempfile.TemporaryDirectory(prefix="reconciler-sandbox-ca-")
+            self.ca_path = ca.write_ca(Path(self._ca_dir.name) / "ca.pem")
+            context = ca.server_context()
+        self.server = SandboxServer(
+            host, port, self.store, self.faults, password, directory, request_log, context
+        )
         self.thread: threading.Thread | None = None
 
     @property
     def endpoint(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/EWS/Exchange.asmx"
+        """The EWS endpoint."""
+        return f"{self.server.origin}/EWS/Exchange.asmx"
+
+    @property
+    def graph_endpoint(self) -> str:
+        return f"{self.server.origin}/v1.0"
+
+    @property
+    def authority(self) -> str:
+        """The identity endpoint's root (tokens at `{authority}/{tenant}/oauth2/v2.0/token`)."""
+        return self.server.origin
 
     @property
     def requests(self) -> int:
@@ -61,6 +84,8 @@ class Sandbox:
         if self.thread:
             self.thread.join(timeout=5)
         self.store.close()
+        if self.ca_path is not None:
+            self._ca_dir.cleanup()
 
     def __enter__(self) -> Sandbox:
         return self.start()

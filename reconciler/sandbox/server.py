@@ -1,7 +1,10 @@
-"""The HTTP side of the sandbox: loopback only, the EWS path, Basic auth or impersonation, faults.
+"""The HTTP side of the sandbox: loopback only, plain http or TLS, and three front doors on one port.
 
-Every answer is a SOAP envelope with ServerVersionInfo (401s and faults included), so exchangelib's auth and
-version probes work with nothing pinned. Internal errors become SOAP faults, never stack traces.
+- `/EWS/Exchange.asmx`: EWS. Every answer is a SOAP envelope with ServerVersionInfo (401s and faults
+  included), so exchangelib's auth and version probes work with nothing pinned; Basic auth or impersonation.
+- `/v1.0/...`: Microsoft Graph (`graph/router.py`), with bearer tokens from
+- `/{tenant}/oauth2/v2.0/token` and its OpenID configuration (`graph/identity.py`).
+Internal errors become SOAP faults or Graph error bodies, never stack traces.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import ipaddress
+import json
 import logging
 import socket
+import ssl
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +26,7 @@ from reconciler.sandbox import soap
 from reconciler.sandbox.context import Context
 from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.graph import identity, router
 from reconciler.sandbox.ops import OPERATIONS
 from reconciler.sandbox.recurrence import zone_from_xml
 from reconciler.sandbox.requestlog import RequestLog
@@ -54,15 +60,29 @@ class SandboxServer(ThreadingHTTPServer):
         password: str | None,
         directory: Directory | None = None,
         request_log: RequestLog | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         check_loopback(host)
         self.request_log = request_log
+        self.tokens = identity.Tokens(password)
         self.store = store
         self.faults = faults
         self.password = password
         self.directory = directory or Directory()
         self.requests: Counter[str] = Counter()
         super().__init__((host, port), Handler)
+        self.scheme = "https" if tls else "http"
+        if tls:  # the handshake happens on first read, in the request's own thread
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that drops the connection or refuses the certificate is logged, not printed."""
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+    @property
+    def origin(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{self.scheme}://{host}:{port}"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -78,10 +98,16 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet: the CLI prints the endpoint only
         log.debug(format, *args)
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "text/xml; charset=utf-8",
+    ) -> None:
         self.answered = (status, body)
         self.send_response(status)
-        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -93,12 +119,70 @@ class Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
+    def _send_json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self._send(status, data, headers, "application/json; charset=utf-8")
+
     def do_GET(self) -> None:
-        self._send(
-            405, soap.fault("ErrorInvalidRequest", "EWS accepts POST requests only."), {"Allow": "POST"}
-        )
+        self._route("GET")
 
     def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_PATCH(self) -> None:
+        self._route("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    def _route(self, method: str) -> None:
+        path = self.path.split("?")[0]
+        if path.lower().startswith(router.PREFIX + "/"):
+            self._graph(method)
+        elif found := identity.TOKEN_PATH.match(path):
+            status, body = identity.token(self.server.tokens, self._body() if method == "POST" else b"")
+            self._send_json(status, body, {"Cache-Control": "no-store"})
+        elif found := identity.OPENID_PATH.match(path):
+            self._send_json(200, identity.openid_configuration(self.server.origin, found.group(1)))
+        elif method == "POST":
+            self._ews()
+        else:
+            self._send(
+                405, soap.fault("ErrorInvalidRequest", "EWS accepts POST requests only."), {"Allow": "POST"}
+            )
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ValueError(f"Request bodies are limited to {MAX_BODY} bytes.")
+        return self.rfile.read(length)
+
+    def _graph(self, method: str) -> None:
+        started = time.perf_counter()
+        try:
+            raw = self._body()
+        except ValueError as exc:
+            self.close_connection = True
+            self._send_json(413, router.error_body("RequestEntityTooLarge", str(exc)))
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        reply = router.serve(self.server, method, self.path, headers, raw, self.server.origin)
+        if reply.reset:
+            self._reset()
+        else:
+            self._send_json(reply.status, reply.body, reply.headers)
+        if self.server.request_log is not None:
+            answer = json.dumps(reply.body).encode() if reply.body is not None else b""
+            self.server.request_log.record(
+                reply.mailbox,
+                reply.operation or method,
+                reply.status,
+                raw,
+                answer,
+                time.perf_counter() - started,
+            )
+
+    def _ews(self) -> None:
         started = time.perf_counter()
         self.answered: tuple[int, bytes] = (0, b"")  # a dropped connection logs status 0
         self.seen: tuple[str, str, bytes] = ("", "", b"")

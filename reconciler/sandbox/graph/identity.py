@@ -1,0 +1,110 @@
+"""The identity endpoint a Graph client needs: OpenID configuration and the client credentials grant.
+
+`POST /{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials`, a client id, a `scope` ending in
+`/.default`, and a client secret (only the sandbox's `--password` when one is set) or a client assertion (a
+certificate-signed JWT; accepted without checking its signature, since the sandbox keeps no app
+registrations, and refused when a password is set). Answers as the identity platform does:
+`{"token_type": "Bearer", "expires_in": 3599, "access_token": ...}`, or `{"error", "error_description",
+"error_codes"}` with 400/401. Tokens are opaque and live in the server's memory for an hour.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+LIFETIME = 3599
+TOKEN_PATH = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
+OPENID_PATH = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
+INSTANCE_PATH = "/common/discovery/instance"
+
+
+@dataclass
+class Tokens:
+    """Issued access tokens and when they expire (monotonic seconds)."""
+
+    password: str | None = None
+    issued: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue(self) -> str:
+        token = "sandbox." + secrets.token_urlsafe(32)
+        with self.lock:
+            self.issued[token] = time.monotonic() + LIFETIME
+        return token
+
+    def check(self, header: str) -> str | None:
+        """None when the `Authorization` header carries a live token; otherwise what is wrong."""
+        if not header.lower().startswith("bearer "):
+            return "Access token is empty."
+        with self.lock:
+            expires = self.issued.get(header[7:].strip())
+        if expires is None:
+            return "Invalid JWT token. The token is not known to this sandbox (issued by another run?)."
+        if expires < time.monotonic():
+            return "Lifetime validation failed, the token is expired."
+        return None
+
+
+def _error(status: int, error: str, code: int, text: str) -> tuple[int, dict[str, Any]]:
+    return status, {
+        "error": error,
+        "error_description": f"AADSTS{code}: {text}",
+        "error_codes": [code],
+        "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+    }
+
+
+def token(tokens: Tokens, body: bytes) -> tuple[int, dict[str, Any]]:
+    form = {k: v[-1] for k, v in parse_qs(body.decode(errors="replace")).items()}
+    if form.get("grant_type") != "client_credentials":
+        return _error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+    if not form.get("client_id"):
+        return _error(400, "invalid_request", 900144, "The request body must contain client_id.")
+    if not form.get("scope", "").endswith("/.default"):
+        return _error(
+            400, "invalid_scope", 1002012, "The provided value for scope is not valid: use RESOURCE/.default."
+        )
+    secret, assertion = form.get("client_secret"), form.get("client_assertion")
+    if secret is not None:
+        if tokens.password is not None and secret != tokens.password:
+            return _error(401, "invalid_client", 7000215, "Invalid client secret provided.")
+    elif assertion:
+        if tokens.password is not None or assertion.count(".") != 2:
+            return _error(401, "invalid_client", 700027, "Client assertion failed signature validation.")
+    else:
+        return _error(
+            401, "invalid_client", 7000218, "The request body must contain client_assertion or client_secret."
+        )
+    return 200, {
+        "token_type": "Bearer",
+        "expires_in": LIFETIME,
+        "ext_expires_in": LIFETIME,
+        "access_token": tokens.issue(),
+    }
+
+
+def openid_configuration(origin: str, tenant: str) -> dict[str, Any]:
+    base = f"{origin}/{tenant}"
+    return {
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+        "issuer": f"{base}/v2.0",
+        "jwks_uri": f"{base}/discovery/v2.0/keys",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_basic",
+        ],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "tenant_region_scope": "WW",
+    }

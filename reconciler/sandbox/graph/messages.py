@@ -1,0 +1,93 @@
+"""`/users/{id}/mailFolders/{folder}/messages` and `/users/{id}/messages/{id}`: saved messages only.
+
+Enough of the message resource for what a client keeps in a mailbox without sending it (the apply lease):
+list with `$filter` on an extended property, create (a draft-like saved item, never sent), read, and
+PATCH under `If-Match` (a stale ETag is 412, which makes it a compare-and-swap).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.context import Context
+from reconciler.sandbox.graph import wire
+from reconciler.sandbox.graph.errors import GraphError, not_found
+from reconciler.sandbox.graph.events import check_version
+from reconciler.sandbox.graph.request import Answer, GraphRequest, page
+from reconciler.sandbox.store import DISTINGUISHED, Item
+
+
+def message_json(item: Item) -> dict[str, Any]:
+    body = item.get("item:Body") or {"type": "Text", "text": ""}
+    created = item.get("item:DateTimeCreated")
+    return {
+        "@odata.etag": f'W/"{item.change_key}"',
+        "id": wire.rest_id(item.id),
+        "changeKey": item.change_key,
+        "createdDateTime": wire.format_instant(created) if created else None,
+        "subject": item.get("item:Subject") or "",
+        "body": {
+            "contentType": "html" if body.get("type") == "HTML" else "text",
+            "content": body.get("text"),
+        },
+        "isDraft": True,
+        "singleValueExtendedProperties": [
+            {"id": pid, "value": value}
+            for key, value in item.fields.items()
+            if (pid := wire.property_id(key)) is not None and value is not None
+        ],
+    }
+
+
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        k: v
+        for k, v in wire.to_fields(body).items()
+        if k.startswith("ext:") or k in ("item:Subject", "item:Body")
+    }
+    return out
+
+
+def _message(ctx: Context, message_id: str) -> Item:
+    item = ctx.item(wire.ews_id(message_id))
+    if item.get("item:ItemClass") != "IPM.Note":
+        raise not_found()
+    return item
+
+
+def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
+    method = request.method
+    if len(parts) == 3 and parts[0] == "mailFolders" and parts[2] == "messages":
+        folder = parts[1].lower()
+        if folder not in DISTINGUISHED:
+            raise GraphError(
+                404, "ErrorFolderNotFound", f"The folder {parts[1]!r} is not a well-known folder."
+            )
+        if method == "GET":
+            query = request.query()
+            rows = [
+                message_json(i)
+                for i in ctx.store.items(ctx.mailbox, folder)
+                if i.get("item:ItemClass") == "IPM.Note"
+            ]
+            if query.filter:
+                rows = [r for r in rows if query.filter(r)]
+            return page(request, query, rows, f"users('{ctx.mailbox}')/mailFolders('{folder}')/messages")
+        if method == "POST":
+            fields = {
+                "item:ItemClass": "IPM.Note",
+                "item:DateTimeCreated": ctx.now,
+                "message:IsRead": True,
+                **_fields(request.json_body()),
+            }
+            return Answer(201, message_json(ctx.store.add(ctx.mailbox, folder, fields)))
+    if len(parts) == 2 and parts[0] == "messages":
+        item = _message(ctx, parts[1])
+        if method == "GET":
+            return Answer(200, request.query().shape(message_json(item)))
+        if method == "PATCH":
+            check_version(request, item)
+            item.fields.update(_fields(request.json_body()))
+            ctx.store.save(item)
+            return Answer(200, message_json(item))
+    raise GraphError(405, "ErrorInvalidRequest", f"{method} is not supported on {request.path}.")

@@ -1,0 +1,63 @@
+"""One Graph request as the resources see it, and their answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from reconciler.sandbox.graph.errors import invalid
+from reconciler.sandbox.graph.odata import Query, parse_query
+
+_ZONE = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.I)
+
+
+@dataclass
+class GraphRequest:
+    method: str
+    path: str
+    """The path after `/v1.0`, e.g. `/users/lead@example.com/events`."""
+    query_string: str
+    headers: dict[str, str]
+    """Header names lower-cased."""
+    body: Any
+    base: str
+    """`https://127.0.0.1:PORT/v1.0`: where next links point."""
+
+    def query(self) -> Query:
+        return parse_query(self.query_string)
+
+    def zone(self) -> str:
+        """The zone of returned times (`Prefer: outlook.timezone="..."`), UTC otherwise."""
+        found = _ZONE.search(self.headers.get("prefer", ""))
+        return found.group(1) if found else "UTC"
+
+    def json_body(self) -> dict[str, Any]:
+        if not isinstance(self.body, dict):
+            raise invalid("The request needs a JSON object body.")
+        return self.body
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def page(request: GraphRequest, query: Query, rows: list[dict[str, Any]], context: str) -> Answer:
+    """One page of a collection, `$skip`/`$top` as Graph's next links for Outlook resources carry them."""
+    chosen = rows[query.skip : query.skip + query.top]
+    body: dict[str, Any] = {
+        "@odata.context": f"{request.base}/$metadata#{context}",
+        "value": [query.shape(r) for r in chosen],
+    }
+    if query.skip + query.top < len(rows):
+        params = dict(query.params or {})
+        params.update({"$top": str(query.top), "$skip": str(query.skip + query.top)})
+        body["@odata.nextLink"] = f"{request.base}{request.path}?{urlencode(params)}"
+    headers = {}
+    if "prefer" in request.headers and "outlook.timezone" in request.headers["prefer"].lower():
+        headers["Preference-Applied"] = f'outlook.timezone="{request.zone()}"'
+    return Answer(200, body, headers)

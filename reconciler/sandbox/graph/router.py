@@ -1,0 +1,191 @@
+"""Graph requests in: token check, the mailbox, faults, one store transaction, the resource, JSON out.
+
+`/v1.0/users/{id}/events...`, `/calendarView`, `/mailFolders/{folder}/messages`, `/messages/{id}` and
+`/v1.0/$batch` (at most 20 requests, each answered on its own, throttling included). Faults answer as Graph
+does: 429 with `Retry-After` (seconds) when busy, 503 with `Retry-After` when unavailable, or a dropped
+connection. At most 4 requests per mailbox are served at once (Outlook's limit per app and mailbox);
+beyond that, 429 `ApplicationThrottled`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.graph import events, messages
+from reconciler.sandbox.graph.errors import GraphError, error_body
+from reconciler.sandbox.graph.request import Answer, GraphRequest
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.server import SandboxServer
+
+PREFIX = "/v1.0"
+MAX_BATCH = 20
+MAILBOX_CONCURRENCY = 4
+log = logging.getLogger(__name__)
+_STATUS = {"ErrorItemNotFound": 404, "ErrorInvalidIdMalformed": 400, "ErrorAccessDenied": 403}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False
+    mailbox: str = ""
+    operation: str = ""
+
+
+def _operation(method: str, parts: list[str]) -> str:
+    """A name for faults and logs: `graph.GET.events`, `graph.POST.cancel`, `graph.GET.instances`."""
+    resource = (
+        parts[-1]
+        if parts and parts[-1] in ("cancel", "instances", "messages")
+        else (parts[0] if parts else "")
+    )
+    return f"graph.{method}.{resource}"
+
+
+def _fault_reply(server: SandboxServer, fault: str, inner: bool) -> Reply:
+    seconds = str(max(1, math.ceil(server.faults.options.busy_backoff_ms / 1000)))
+    if fault == "busy":
+        return Reply(
+            429,
+            error_body("ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
+            {"Retry-After": seconds},
+        )
+    if fault == "unavailable" or inner:  # a batch's inner request cannot drop the connection
+        return Reply(
+            503,
+            error_body("ServiceUnavailable", "The service is temporarily unavailable."),
+            {"Retry-After": seconds},
+        )
+    return Reply(0, reset=True)
+
+
+def serve(
+    server: SandboxServer, method: str, target: str, headers: dict[str, str], raw: bytes, origin: str
+) -> Reply:
+    """One request to `/v1.0/...` (authentication included)."""
+    problem = server.tokens.check(headers.get("authorization", ""))
+    if problem:
+        return Reply(
+            401,
+            error_body("InvalidAuthenticationToken", problem),
+            {"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'},
+        )
+    try:
+        body = json.loads(raw) if raw.strip() else None
+    except ValueError:
+        return Reply(400, error_body("BadRequest", "The request body is not JSON."))
+    split = urlsplit(target)
+    path = split.path[len(PREFIX) :]
+    request = GraphRequest(method, path, split.query, headers, body, origin + PREFIX)
+    if path == "/$batch" and method == "POST":
+        return _batch(server, request, raw)
+    return _single(server, request, raw, inner=False)
+
+
+def _single(server: SandboxServer, request: GraphRequest, raw: bytes, inner: bool) -> Reply:
+    parts = [unquote(p) for p in request.path.strip("/").split("/") if p]
+    if len(parts) < 3 or parts[0].lower() != "users":
+        return Reply(400, error_body("BadRequest", f"Resource not found for the segment {request.path!r}."))
+    mailbox, parts = parts[1].lower(), parts[2:]
+    operation = _operation(request.method, parts)
+    server.requests[operation] += 1
+    faults = server.faults
+    refusal = server.directory.refusal(None, mailbox)
+    if refusal:
+        return Reply(
+            404,
+            error_body("ErrorInvalidUser", f"The requested user '{mailbox}' is invalid."),
+            mailbox=mailbox,
+            operation=operation,
+        )
+    fault = faults.pick(operation, lambda: raw.decode(errors="replace"))
+    if fault and faults.options.phase == "before":
+        faults.delay()
+        return _fault_reply(server, fault, inner)
+    if not faults.enter(mailbox, MAILBOX_CONCURRENCY):
+        return _fault_reply(server, "busy", inner)
+    try:
+        faults.delay()
+        answer = _resource(server, request, mailbox, parts)
+    finally:
+        faults.leave(mailbox)
+    if fault:  # phase "after": done, but the client does not hear about it
+        return _fault_reply(server, fault, inner)
+    return Reply(answer.status, answer.body, answer.headers, mailbox=mailbox, operation=operation)
+
+
+def _resource(server: SandboxServer, request: GraphRequest, mailbox: str, parts: list[str]) -> Answer:
+    store = server.store
+    try:
+        with store.transaction():
+            store.ensure_mailbox(mailbox)
+            ctx = Context(store, None, mailbox)
+            if parts[0] in ("events", "calendarView"):
+                answer = events.handle(ctx, request, parts)
+            elif parts[0] in ("mailFolders", "messages"):
+                answer = messages.handle(ctx, request, parts)
+            else:
+                raise GraphError(400, "BadRequest", f"Resource not found for the segment {parts[0]!r}.")
+        server.faults.record_messages(ctx.messages_sent)
+        return answer
+    except GraphError as exc:
+        return Answer(exc.status, error_body(exc.code, exc.message))
+    except ItemError as exc:
+        return Answer(_STATUS.get(exc.code, 400), error_body(exc.code, exc.text))
+    except Exception as exc:  # never a stack trace on the wire
+        log.exception("sandbox failed on %s %s", request.method, request.path)
+        return Answer(500, error_body("InternalServerError", f"The sandbox failed: {type(exc).__name__}"))
+
+
+def _batch(server: SandboxServer, request: GraphRequest, raw: bytes) -> Reply:
+    body = request.body if isinstance(request.body, dict) else {}
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        return Reply(400, error_body("BadRequest", "A batch needs a non-empty requests array."))
+    if len(requests) > MAX_BATCH:
+        return Reply(
+            400, error_body("BadRequest", f"Number of requests in a batch cannot exceed {MAX_BATCH}.")
+        )
+    server.requests["graph.$batch"] += 1
+    fault = server.faults.pick("graph.$batch", lambda: raw.decode(errors="replace"))
+    if fault and server.faults.options.phase == "before":
+        server.faults.delay()
+        return _fault_reply(server, fault, inner=False)
+    responses = []
+    for entry in requests:
+        url = str(entry.get("url") or "")
+        url = url if url.startswith("/") else "/" + url
+        split = urlsplit(url)
+        headers = {k.lower(): str(v) for k, v in (entry.get("headers") or {}).items()}
+        for name in ("prefer",):
+            headers.setdefault(name, request.headers.get(name, ""))
+        inner = GraphRequest(
+            str(entry.get("method") or "GET").upper(),
+            split.path,
+            split.query,
+            headers,
+            entry.get("body"),
+            request.base,
+        )
+        inner_raw = json.dumps(entry.get("body")).encode() if entry.get("body") is not None else b""
+        reply = _single(server, inner, inner_raw, inner=True)
+        answer: dict[str, Any] = {
+            "id": str(entry.get("id")),
+            "status": reply.status,
+            "headers": {"Content-Type": "application/json", **reply.headers},
+        }
+        if reply.body is not None:
+            answer["body"] = reply.body
+        responses.append(answer)
+    if fault:  # phase "after": every request in it was served, the client does not hear about it
+        return _fault_reply(server, fault, inner=False)
+    return Reply(200, {"responses": responses}, operation="graph.$batch")

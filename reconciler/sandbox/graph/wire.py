@@ -1,0 +1,379 @@
+"""A Graph `event` as JSON ⇄ the store's field mapping (the one the EWS front-end reads and writes).
+
+Both front-ends keep one representation: the field keys of `sandbox/items.py`, recurrence as EWS XML and
+time zones as Windows ids, as Exchange keeps them. This module is the only place that knows Graph's names
+for them. Times go out in the zone the client asks for with `Prefer: outlook.timezone` (UTC otherwise),
+as `{"dateTime": "2027-01-04T09:00:00.0000000", "timeZone": ...}`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
+
+from reconciler.sandbox import recurrence
+from reconciler.sandbox.graph.errors import GraphError, invalid
+from reconciler.sandbox.soap import T as NS_T
+
+PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
+"""The PublicStrings property set: `String {GUID} Name x` over Graph is `ext:PublicStrings:x:String` here."""
+
+SHOW_AS = {
+    "Free": "free",
+    "Tentative": "tentative",
+    "Busy": "busy",
+    "OOF": "oof",
+    "WorkingElsewhere": "workingElsewhere",
+    "NoData": "unknown",
+}
+RESPONSE = {
+    "Unknown": "none",
+    "Organizer": "organizer",
+    "Tentative": "tentativelyAccepted",
+    "Accept": "accepted",
+    "Decline": "declined",
+    "NoResponseReceived": "notResponded",
+}
+TYPE = {
+    "Single": "singleInstance",
+    "Occurrence": "occurrence",
+    "Exception": "exception",
+    "RecurringMaster": "seriesMaster",
+}
+ATTENDEE_TYPES = {
+    "required": "calendar:RequiredAttendees",
+    "optional": "calendar:OptionalAttendees",
+    "resource": "calendar:Resources",
+}
+_PATTERNS = {
+    "daily": "DailyRecurrence",
+    "weekly": "WeeklyRecurrence",
+    "absoluteMonthly": "AbsoluteMonthlyRecurrence",
+    "relativeMonthly": "RelativeMonthlyRecurrence",
+    "absoluteYearly": "AbsoluteYearlyRecurrence",
+    "relativeYearly": "RelativeYearlyRecurrence",
+}
+_INDEXES = ("first", "second", "third", "fourth", "last")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# -- ids ------------------------------------------------------------------------------------------------------
+
+
+def rest_id(ews_id: str) -> str:
+    """The Graph (REST) form of an item id: the EWS id in URL-safe base64, as `translateExchangeIds` maps."""
+    return ews_id.replace("/", "-").replace("+", "_")
+
+
+def ews_id(graph_id: str) -> str:
+    return graph_id.replace("-", "/").replace("_", "+")
+
+
+# -- time zones and times -----------------------------------------------------------------------------------
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A Graph `timeZone` (IANA or Windows name) as a zone; 400 when neither."""
+    if not name:
+        return ZoneInfo("UTC")
+    iana = MS_TIMEZONE_TO_IANA_MAP.get(name, name)
+    try:
+        return ZoneInfo(iana)
+    except (KeyError, ValueError, OSError):
+        raise GraphError(
+            400,
+            "TimeZoneNotSupportedException",
+            f"A valid TimeZone value must be specified. "
+            f"The following TimeZone value is not supported: '{name}'.",
+        ) from None
+
+
+def windows_id(tz: ZoneInfo) -> str:
+    found = IANA_TO_MS_TIMEZONE_MAP.get(tz.key)
+    return found[0] if found else tz.key
+
+
+def zone_xml(element: str, tz: ZoneInfo) -> str:
+    return f'<t:{element} xmlns:t="{NS_T}" Id="{escape(windows_id(tz), {chr(34): "&quot;"})}"/>'
+
+
+def parse_time(value: Any, field: str) -> tuple[datetime, ZoneInfo]:
+    """A `dateTimeTimeZone` as aware UTC, and its zone."""
+    if not isinstance(value, dict) or not value.get("dateTime"):
+        raise invalid(f"{field} needs dateTime and timeZone.")
+    tz = zone(value.get("timeZone"))
+    text = str(value["dateTime"]).rstrip("Z")
+    if "." in text:
+        text = text[: text.index(".")]
+    try:
+        wall = datetime.fromisoformat(text)
+    except ValueError:
+        raise invalid(f"{field}.dateTime is not a date-time: {value['dateTime']!r}.") from None
+    return wall.replace(tzinfo=tz).astimezone(UTC), tz
+
+
+def format_time(moment: datetime, tz: ZoneInfo, tz_name: str) -> dict[str, str]:
+    return {"dateTime": moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": tz_name}
+
+
+def format_instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- recurrence ---------------------------------------------------------------------------------------------
+
+
+def recurrence_xml(value: dict[str, Any]) -> str:
+    """A Graph `patternedRecurrence` as EWS `t:Recurrence` XML (yearly every n years: every 12·n months)."""
+    pattern, rng = value.get("pattern") or {}, value.get("range") or {}
+    kind = pattern.get("type")
+    interval = int(pattern.get("interval") or 1)
+    if kind not in _PATTERNS:
+        raise invalid(f"recurrence.pattern.type {kind!r} is not one of {', '.join(_PATTERNS)}.")
+    if kind.endswith("Yearly") and interval > 1:
+        kind, interval = kind.replace("Yearly", "Monthly"), 12 * interval
+    days = " ".join(d.capitalize() for d in pattern.get("daysOfWeek") or [])
+    parts = []
+    if not kind.endswith("Yearly"):
+        parts.append(f"<t:Interval>{interval}</t:Interval>")
+    if kind in ("weekly", "relativeMonthly", "relativeYearly") and days:
+        parts.append(f"<t:DaysOfWeek>{days}</t:DaysOfWeek>")
+    if kind.startswith("relative"):
+        parts.append(f"<t:DayOfWeekIndex>{(pattern.get('index') or 'first').capitalize()}</t:DayOfWeekIndex>")
+    if kind.startswith("absolute"):
+        parts.append(f"<t:DayOfMonth>{int(pattern.get('dayOfMonth') or 1)}</t:DayOfMonth>")
+    if kind.endswith("Yearly"):
+        parts.append(f"<t:Month>{recurrence.MONTH_NAMES[int(pattern.get('month') or 1) - 1]}</t:Month>")
+    if kind == "weekly":
+        parts.append(
+            f"<t:FirstDayOfWeek>{(pattern.get('firstDayOfWeek') or 'sunday').capitalize()}</t:FirstDayOfWeek>"
+        )
+    start = rng.get("startDate")
+    if not start:
+        raise invalid("recurrence.range.startDate is required.")
+    range_kind = rng.get("type") or "noEnd"
+    if range_kind == "endDate":
+        boundary = (
+            f"<t:EndDateRecurrence><t:StartDate>{start}</t:StartDate>"
+            f"<t:EndDate>{rng.get('endDate')}</t:EndDate></t:EndDateRecurrence>"
+        )
+    elif range_kind == "numbered":
+        boundary = (
+            f"<t:NumberedRecurrence><t:StartDate>{start}</t:StartDate><t:NumberOfOccurrences>"
+            f"{int(rng.get('numberOfOccurrences') or 1)}</t:NumberOfOccurrences></t:NumberedRecurrence>"
+        )
+    else:
+        boundary = f"<t:NoEndRecurrence><t:StartDate>{start}</t:StartDate></t:NoEndRecurrence>"
+    xml = (
+        f'<t:Recurrence xmlns:t="{NS_T}"><t:{_PATTERNS[kind]}>{"".join(parts)}</t:{_PATTERNS[kind]}>'
+        f"{boundary}</t:Recurrence>"
+    )
+    try:
+        recurrence.parse(xml)
+    except (recurrence.RecurrenceError, ValueError) as exc:
+        raise invalid(f"The recurrence is not valid: {exc}.") from None
+    return xml
+
+
+def recurrence_json(xml: str, start_zone: ZoneInfo) -> dict[str, Any]:
+    rule = recurrence.parse(xml)
+    kind = next(k for k, v in _PATTERNS.items() if v == rule.pattern)
+    pattern: dict[str, Any] = {
+        "type": kind,
+        "interval": rule.interval if not kind.endswith("Yearly") else 1,
+        "month": rule.month or 0,
+        "dayOfMonth": rule.day_of_month or 0,
+        "firstDayOfWeek": rule.first_day_of_week.lower(),
+        "index": (rule.index or "first").lower(),
+    }
+    if rule.days:
+        pattern["daysOfWeek"] = [d.lower() for d in rule.days]
+    rng: dict[str, Any] = {
+        "type": "endDate" if rule.end_date else "numbered" if rule.count else "noEnd",
+        "startDate": rule.start_date.isoformat(),
+        "endDate": (rule.end_date or date(1, 1, 1)).isoformat(),
+        "recurrenceTimeZone": windows_id(start_zone),
+        "numberOfOccurrences": rule.count or 0,
+    }
+    return {"pattern": pattern, "range": rng}
+
+
+# -- event JSON → fields ------------------------------------------------------------------------------------
+
+
+def property_key(graph_id: str) -> str:
+    """`String {PublicStrings GUID} Name x` → the store's key; other property sets are not kept."""
+    parts = graph_id.split(" ", 3)
+    if len(parts) != 4 or parts[0] != "String" or parts[1].upper() != PUBLIC_STRINGS or parts[2] != "Name":
+        raise invalid(f"The sandbox keeps String properties of the PublicStrings set only, not {graph_id!r}.")
+    return f"ext:PublicStrings:{parts[3]}:String"
+
+
+def property_id(key: str) -> str | None:
+    parts = key.split(":")
+    if len(parts) == 4 and parts[0] == "ext" and parts[1] == "PublicStrings" and parts[3] == "String":
+        return f"String {PUBLIC_STRINGS} Name {parts[2]}"
+    return None
+
+
+def _people(values: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {key: [] for key in ATTENDEE_TYPES.values()}
+    for value in values:
+        box = (value or {}).get("emailAddress") or {}
+        address = str(box.get("address") or "").strip().lower()
+        if not address:
+            raise invalid("Every attendee needs emailAddress.address.")
+        key = ATTENDEE_TYPES.get(value.get("type") or "required")
+        if key is None:
+            raise invalid(f"Attendee type {value.get('type')!r} is not required, optional or resource.")
+        out[key].append(
+            {"name": box.get("name") or "", "email": address, "response": "Unknown", "last_response": None}
+        )
+    return out
+
+
+def to_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """The store fields an event body sets (only the properties it carries)."""
+    out: dict[str, Any] = {}
+    simple = {
+        "subject": ("item:Subject", str),
+        "isAllDay": ("calendar:IsAllDayEvent", bool),
+        "categories": ("item:Categories", list),
+        "isReminderOn": ("item:ReminderIsSet", bool),
+        "reminderMinutesBeforeStart": ("item:ReminderMinutesBeforeStart", int),
+        "responseRequested": ("calendar:IsResponseRequested", bool),
+        "allowNewTimeProposals": ("calendar:AllowNewTimeProposal", bool),
+    }
+    for name, (key, kind) in simple.items():
+        if name in event:
+            out[key] = kind(event[name]) if event[name] is not None else None
+    if "body" in event:
+        body = event["body"] or {}
+        kind = "HTML" if str(body.get("contentType", "text")).lower() == "html" else "Text"
+        out["item:Body"] = {"type": kind, "text": body.get("content") or ""}
+    if "location" in event:
+        out["calendar:Location"] = (event["location"] or {}).get("displayName") or None
+    for name, key, values in (
+        ("showAs", "calendar:LegacyFreeBusyStatus", SHOW_AS),
+        ("sensitivity", "item:Sensitivity", None),
+        ("importance", "item:Importance", None),
+    ):
+        if name in event:
+            text = str(event[name])
+            found = next((k for k, v in values.items() if v == text), None) if values else text.capitalize()
+            if not found:
+                raise invalid(f"{name} {text!r} is not one of {', '.join(values or ())}.")
+            out[key] = found
+    for name, element in (("start", "StartTimeZone"), ("end", "EndTimeZone")):
+        if name in event:
+            moment, tz = parse_time(event[name], name)
+            out[f"calendar:{name.capitalize()}"] = moment
+            out[f"calendar:{element}"] = zone_xml(element, tz)
+    if "attendees" in event:
+        out.update(_people(event["attendees"] or []))
+    if "recurrence" in event:
+        out["calendar:Recurrence"] = recurrence_xml(event["recurrence"]) if event["recurrence"] else None
+    for prop in event.get("singleValueExtendedProperties") or []:
+        out[property_key(str(prop.get("id", "")))] = prop.get("value")
+    return out
+
+
+# -- fields → event JSON ------------------------------------------------------------------------------------
+
+
+def _attendees(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for kind, key in ATTENDEE_TYPES.items():
+        for a in fields.get(key) or []:
+            when = a.get("last_response")
+            out.append(
+                {
+                    "type": kind,
+                    "status": {
+                        "response": RESPONSE.get(a.get("response") or "Unknown", "none"),
+                        "time": format_instant(when) if when else "0001-01-01T00:00:00Z",
+                    },
+                    "emailAddress": {"name": a.get("name") or a["email"], "address": a["email"]},
+                }
+            )
+    return out
+
+
+def to_event(
+    item_id: str,
+    change_key: str,
+    fields: dict[str, Any],
+    tz_name: str = "UTC",
+    series_master: str | None = None,
+) -> dict[str, Any]:
+    """Every property of the event; `select` in `odata` picks from it."""
+    out_zone = zone(tz_name)
+    start_zone = recurrence.zone_from_xml(fields.get("calendar:StartTimeZone"))
+    body = fields.get("item:Body") or {"type": "Text", "text": ""}
+    organizer = fields.get("calendar:Organizer") or {}
+    my_response = fields.get("calendar:MyResponseType") or "Unknown"
+    kind = fields.get("calendar:CalendarItemType") or "Single"
+    created = fields.get("item:DateTimeCreated")
+    modified = fields.get("item:LastModifiedTime") or created
+    event: dict[str, Any] = {
+        "@odata.etag": f'W/"{change_key}"',
+        "id": rest_id(item_id),
+        "createdDateTime": format_instant(created) if created else None,
+        "lastModifiedDateTime": format_instant(modified) if modified else None,
+        "changeKey": change_key,
+        "categories": list(fields.get("item:Categories") or []),
+        "transactionId": fields.get("$transactionId"),
+        "originalStartTimeZone": windows_id(start_zone),
+        "originalEndTimeZone": windows_id(recurrence.zone_from_xml(fields.get("calendar:EndTimeZone"))),
+        "iCalUId": fields.get("calendar:UID"),
+        "reminderMinutesBeforeStart": int(fields.get("item:ReminderMinutesBeforeStart") or 0),
+        "isReminderOn": bool(fields.get("item:ReminderIsSet")),
+        "subject": fields.get("item:Subject") or "",
+        "bodyPreview": (body.get("text") or "")[:255],
+        "importance": (fields.get("item:Importance") or "Normal").lower(),
+        "sensitivity": (fields.get("item:Sensitivity") or "Normal").lower(),
+        "isAllDay": bool(fields.get("calendar:IsAllDayEvent")),
+        "isCancelled": bool(fields.get("calendar:IsCancelled")),
+        "isOrganizer": my_response == "Organizer",
+        "responseRequested": fields.get("calendar:IsResponseRequested") is not False,
+        "allowNewTimeProposals": fields.get("calendar:AllowNewTimeProposal") is not False,
+        "isDraft": bool(fields.get("calendar:IsMeeting"))
+        and my_response == "Organizer"
+        and not fields.get("calendar:MeetingRequestWasSent"),
+        "seriesMasterId": rest_id(series_master) if series_master else None,
+        "showAs": SHOW_AS.get(fields.get("calendar:LegacyFreeBusyStatus") or "Busy", "unknown"),
+        "type": TYPE.get(kind, "singleInstance"),
+        "responseStatus": {"response": RESPONSE.get(my_response, "none"), "time": "0001-01-01T00:00:00Z"},
+        "body": {
+            "contentType": "html" if body.get("type") == "HTML" else "text",
+            "content": body.get("text"),
+        },
+        "start": format_time(fields["calendar:Start"], out_zone, tz_name),
+        "end": format_time(fields["calendar:End"], out_zone, tz_name),
+        "location": {"displayName": fields.get("calendar:Location") or "", "locationType": "default"},
+        "recurrence": recurrence_json(fields["calendar:Recurrence"], start_zone)
+        if kind == "RecurringMaster" and fields.get("calendar:Recurrence")
+        else None,
+        "attendees": _attendees(fields),
+        "organizer": {
+            "emailAddress": {
+                "name": organizer.get("name") or organizer.get("email", ""),
+                "address": organizer.get("email", ""),
+            }
+        },
+        "isOnlineMeeting": False,
+        "onlineMeetingProvider": "unknown",
+        "onlineMeeting": None,
+    }
+    if kind in ("Occurrence", "Exception"):
+        event["originalStart"] = format_instant(fields["calendar:OriginalStart"])
+    event["singleValueExtendedProperties"] = [
+        {"id": pid, "value": value}
+        for key, value in fields.items()
+        if (pid := property_id(key)) is not None and value is not None
+    ]
+    return event
