@@ -175,7 +175,9 @@ def instances(ctx: Context, request: GraphRequest, target: Target) -> Answer:
     query = request.query()
     if query.filter:
         rows = [r for r in rows if query.filter(r)]
-    return page(request, query, rows, f"users('{ctx.mailbox}')/events('{wire.rest_id(target.item.id)}')/instances")
+    return page(
+        request, query, rows, f"users('{ctx.mailbox}')/events('{wire.rest_id(target.item.id)}')/instances"
+    )
 
 
 def calendar_view(ctx: Context, request: GraphRequest) -> Answer:
