@@ -18,6 +18,10 @@ from reconciler.spec.yamlsource import read_documents
 DEFAULT_FILE = "reconciler.yaml"
 GRAPH_ENDPOINT = "https://graph.microsoft.com/v1.0"
 ENV_VAR = "RECONCILER_CONFIG"
+GRAPH_SENDS = (
+    "a graph target cannot {op} silently: Microsoft Graph sends invitations, updates and cancellations "
+    "itself and has no option to save without notifying; use all (or changed), or an ews target"
+)
 
 
 class ConfigError(Exception):
@@ -51,6 +55,8 @@ class Policy:
 @dataclass(frozen=True)
 class Target:
     kind: str = "sandbox"
+    protocol: str = "ews"
+    """sandbox only: the protocol spoken to the embedded sandbox."""
     path: str = ".reconciler/sandbox.sqlite3"
     endpoint: str | None = None
     auth: str = "basic"
@@ -65,6 +71,11 @@ class Target:
     access: str = "impersonation"
     verify_tls: bool = True
     max_wait_seconds: float = 120
+
+    @property
+    def speaks(self) -> str:
+        """The protocol the reconciler speaks to this target: `ews` or `graph`."""
+        return "graph" if self.kind == "graph" or self.protocol == "graph" else "ews"
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,13 @@ def load_config(path: Path | None = None) -> Settings:
                     "TLS verification cannot be switched off for a non-loopback endpoint",
                 )
             )
+    if not found and isinstance(target, dict) and "graph" in (target.get("kind"), target.get("protocol")):
+        notify = (data.get("policy") or {}).get("notify") or {}
+        found += [
+            Problem(("policy", "notify", op), GRAPH_SENDS.format(op=op))
+            for op in ("create", "update", "cancel")
+            if notify.get(op) == "none"
+        ]
     if found:
         raise ConfigError(
             [p.located(str(path), *doc.locate(p.path, at_key=isinstance(p, KeyProblem))) for p in found]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.spec.load import LoadResult, has_meeting_files, load_meetings
+from reconciler.spec.model import Meeting
 
 Echo = Callable[[str], None]
 READERS = 4
@@ -113,6 +114,17 @@ def _refuse_organizers(organizers: list[str], settings: Settings) -> None:
         raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
 
 
+def _refuse_silent(meetings: Sequence[Meeting], settings: Settings) -> None:
+    """A graph target cannot save a change without notifying: `notify: none` in a meeting is refused."""
+    silent = sorted(m.key for m in meetings if m.notify == "none")
+    if silent and settings.target.speaks == "graph":
+        raise RunError(
+            f"{', '.join(silent)}: `notify: none` cannot be honoured on a graph target (Microsoft Graph "
+            "sends invitations, updates and cancellations itself); remove it or use an ews target\n"
+            "nothing was planned."
+        )
+
+
 def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading) -> Planned:
     """Observe every listed organizer and diff against the files.
 
@@ -141,6 +153,7 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
             desired = desired.result()
         to_read = sorted(set(listed) | {m.organizer for m in desired.meetings})
         _refuse_organizers(to_read, settings)
+        _refuse_silent(desired.meetings, settings)
         adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
         reads = [
             early[o] if o in early and not adopt[o] else pool.submit(observe, o, adopt[o]) for o in to_read

@@ -14,6 +14,7 @@ from __future__ import annotations
 from exchangelib import Account, Message
 from exchangelib.errors import ErrorIrresolvableConflict, ErrorItemNotFound
 
+from reconciler.backends import marker
 from reconciler.backends.base import LeaseConflict, LeaseItem
 from reconciler.backends.ews_marker import string_property
 
@@ -29,7 +30,7 @@ def register() -> None:
     try:
         Message.get_field_by_fieldname(FIELD)
     except (ValueError, KeyError, AttributeError):
-        Message.register(FIELD, string_property("reconciler-lease"))
+        Message.register(FIELD, string_property(marker.LEASE))
 
 
 def _item(message: Message) -> LeaseItem:

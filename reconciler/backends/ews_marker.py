@@ -14,6 +14,8 @@ from typing import Any
 from exchangelib import CalendarItem
 from exchangelib.extended_properties import ExtendedFieldURI, ExtendedProperty
 
+from reconciler.backends import marker
+
 UID_NAMESPACE = uuid.UUID("5d3c1f0e-6a57-4c1e-9a55-0b7c2e8f4a10")
 """Fixed forever: changing it would orphan every meeting ever created."""
 
@@ -53,12 +55,8 @@ def string_property(name: str) -> type[ExtendedProperty]:
     return type(name, (PublicString,), {"property_name": name})
 
 
-PROPERTIES = {
-    "reconciler_namespace": string_property("reconciler-namespace"),
-    "reconciler_key": string_property("reconciler-key"),
-    "reconciler_spec_hash": string_property("reconciler-spec-hash"),
-    "reconciler_timezone": string_property("reconciler-timezone"),
-}
+PROPERTIES = {name.replace("-", "_"): string_property(name) for name in marker.MEETING_NAMES}
+"""exchangelib field name (`reconciler_key`) → the property class."""
 FIELDS = tuple(PROPERTIES)
 
 

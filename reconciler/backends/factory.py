@@ -1,4 +1,5 @@
-"""Open the configured target: the embedded sandbox (started in-process) or an EWS endpoint.
+"""Open the configured target: the embedded sandbox (started in-process, spoken to over EWS or Graph), an
+EWS endpoint, or Microsoft Graph.
 
 Credentials come only from the environment variables the configuration names; a missing one is an error
 that names the variable, never its value.
@@ -11,8 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from reconciler import __version__
-from reconciler.backends.base import BackendError
+from reconciler.backends.base import BackendError, CalendarBackend
 from reconciler.backends.ews import EwsBackend
 from reconciler.config import Settings, is_loopback
 
@@ -29,8 +29,11 @@ def _env(name: str | None, what: str) -> str:
 
 
 @contextmanager
-def open_backend(settings: Settings) -> Iterator[EwsBackend]:
+def open_backend(settings: Settings) -> Iterator[CalendarBackend]:
     target = settings.target
+    if target.kind == "sandbox" and target.speaks == "graph":
+        yield from _sandbox_graph(settings)
+        return
     if target.kind == "sandbox":
         from exchangelib.transport import NOAUTH
 
@@ -54,11 +57,83 @@ def open_backend(settings: Settings) -> Iterator[EwsBackend]:
                 backend.close()
         return
     if target.kind == "graph":
-        raise BackendError(
-            "target kind graph (Microsoft Graph for Exchange Online) is not built in this version "
-            f"({__version__}); use kind: ews against an Exchange server, or kind: sandbox to try plans"
-        )
+        yield from _graph(settings)
+        return
     yield from _ews(settings)
+
+
+def _sandbox_graph(settings: Settings) -> Iterator[CalendarBackend]:
+    """The embedded sandbox over https with a private CA, through the real token flow (any secret works)."""
+    from reconciler.backends.graph import GraphBackend
+    from reconciler.backends.graph_http import GraphClient
+    from reconciler.sandbox import Sandbox
+
+    target = settings.target
+    if target.path != ":memory:":
+        Path(target.path).parent.mkdir(parents=True, exist_ok=True)
+    with Sandbox(db=target.path, tls=True) as sandbox:
+        client = GraphClient(
+            sandbox.graph_endpoint,
+            sandbox.authority,
+            "sandbox",
+            "reconciler",
+            "sandbox",
+            "the sandbox's client secret",
+            ca_bundle=str(sandbox.ca_path),
+            max_wait=target.max_wait_seconds,
+        )
+        backend = GraphBackend(client)
+        backend.target = f"embedded sandbox over graph ({target.path})"
+        try:
+            yield backend
+        finally:
+            backend.close()
+
+
+def _certificate(path: str) -> dict[str, str]:
+    """msal's certificate credential from a PEM holding the certificate and its private key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    try:
+        pem = Path(path).read_bytes()
+        cert = x509.load_pem_x509_certificate(pem)
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"cannot read the certificate {path}: {exc}") from None
+    if b"PRIVATE KEY" not in pem:
+        raise BackendError(f"{path} holds no private key: the PEM needs the certificate and its key")
+    return {"private_key": pem.decode(), "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}
+
+
+def _graph(settings: Settings) -> Iterator[CalendarBackend]:
+    from reconciler.backends.graph import GraphBackend
+    from reconciler.backends.graph_http import GraphClient
+
+    target = settings.target
+    assert target.endpoint is not None
+    if target.certificate_path_env:
+        credential: str | dict[str, str] = _certificate(_env(target.certificate_path_env, "certificate_path"))
+        hint = f"the certificate in ${target.certificate_path_env} (registered with the app)"
+    else:
+        credential = _env(target.client_secret_env, "client_secret")
+        hint = f"the client secret in ${target.client_secret_env}"
+    if target.ca_bundle and not Path(target.ca_bundle).is_file():
+        raise BackendError(f"ca_bundle {target.ca_bundle} does not exist")
+    client = GraphClient(
+        target.endpoint,
+        target.authority,
+        _env(target.tenant_id_env, "tenant_id"),
+        _env(target.client_id_env, "client_id"),
+        credential,
+        hint,
+        ca_bundle=target.ca_bundle,
+        max_wait=target.max_wait_seconds,
+    )
+    backend = GraphBackend(client)
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 def _ews(settings: Settings) -> Iterator[EwsBackend]:

@@ -152,6 +152,12 @@ def _create(desired: Meeting, settings: Settings, reason: str = "") -> Change:
         return _change(
             "create", desired, None, [Write("create", desired.key, send, marker, desired)], reason=reason
         )
+    if settings.target.speaks == "graph":
+        # Graph invites on create: the skipped and moved occurrences follow as messages of their own.
+        writes = [Write("create", desired.key, send, marker, desired)]
+        writes += _occurrence_writes(desired, None, send, marker, None, fresh=True)
+        note = "Graph sends the invitation on create, so each skip and move follows as its own message"
+        return _change("create", desired, None, writes, reason="; ".join(r for r in (reason, note) if r))
     # Created silently, exceptions put in place, then sent: each attendee gets one invitation.
     writes = [Write("create", desired.key, "none", marker, desired)]
     writes += _occurrence_writes(desired, None, "none", marker, None, fresh=True)
@@ -260,7 +266,11 @@ def diff(
                 None,
                 o,
                 writes,
-                reason="a second item with the same key; removed without notifying (attendees share its UID)",
+                reason=(
+                    "a second item with the same key; removed without notifying (attendees share its UID)"
+                    if settings.target.speaks == "ews"
+                    else "a second item with the same key; removed (Graph sends its attendees a cancellation)"
+                ),
                 organizer=o.meeting.organizer,
             )
         )

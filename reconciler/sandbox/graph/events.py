@@ -3,7 +3,8 @@
 Create always sends invitations when the event has attendees (Graph has no silent create). A PATCH sends
 updates when meeting fields change (subject, body, times, location, attendees, recurrence): to everyone, or
 only to added and removed attendees when attendees alone changed; a PATCH of other properties (extended
-properties, categories, reminder) sends nothing. DELETE by the organizer cancels without a comment; `cancel`
+properties, categories, reminder) sends nothing. A meeting saved without being sent (created over EWS with
+SendToNone: `isDraft`) is sent by a PATCH of its meeting fields. DELETE by the organizer cancels without a comment; `cancel`
 carries one. `transactionId` makes a repeated create answer the event the first one made. An `If-Match`
 that names an older version is refused with 412.
 """
@@ -101,6 +102,9 @@ def update_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
     if target.index is None and resets and (target.item.get("$deleted") or target.item.get("$modified")):
         differs |= resets  # the exceptions go: attendees hear of it
     meeting = differs & MEETING_KEYS
+    draft = target.index is None and not target.item.get("calendar:MeetingRequestWasSent")
+    if draft and set(given) & MEETING_KEYS and meetings.attendees(changed):
+        meeting |= {"item:Subject"}  # a meeting saved unsent is sent when its meeting fields are PATCHed
     option = (
         "SendToNone"
         if not meeting

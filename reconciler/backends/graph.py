@@ -1,0 +1,440 @@
+"""The Microsoft Graph backend: observes and changes organizers' calendars through Graph v1.0.
+
+Reads: one paged `GET /users/{organizer}/events` filtered on the marker (`$select` of the model's fields,
+`$expand` of the marker properties, 1,000 per page), then the instances of every series in `$batch`es of
+20 (v1.0 has no exception list on the master). Request bound per organizer: ⌈managed/1000⌉ (at least 1)
++ ⌈series/20⌉, plus one more page for a series with over 1,000 occurrences in its window.
+
+Writes: creates, PATCHes, cancels and single-occurrence changes go in `$batch`es of 20. Graph always sends
+invitations on create and decides itself whom an update reaches (`events.py` in the sandbox says how, as
+Microsoft documents it), so the `send` of a write is honoured by what the plan allows on a graph target
+rather than by a request option. A create carries a `transactionId` derived from namespace, key and spec
+hash: a create retried after a lost answer returns the first event instead of making a second.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from reconciler.backends import graph_lease, marker
+from reconciler.backends.base import (
+    BackendError,
+    LeaseConflict,
+    LeaseItem,
+    Marker,
+    Observation,
+    ObservedMeeting,
+    Write,
+    WriteResult,
+)
+from reconciler.backends.graph_http import Call, GraphClient, GraphFailure, Reply
+from reconciler.backends.graph_mapping import (
+    INSTANCE_SELECT,
+    SELECT,
+    event_json,
+    local_time,
+    meeting_from_event,
+    series_window,
+    utc,
+)
+from reconciler.spec.model import Meeting
+from reconciler.spec.recurrence import occurrence_start
+
+PAGE = 1000
+SAFE = "$,()'@:/"
+"""Characters left as they are in query strings (OData reads them; Graph accepts them unescaped)."""
+TRANSACTION_NAMESPACE = uuid.UUID("0b6f8a52-3f0e-4f7e-9a4f-6d1c2b7e5a31")
+"""Fixed forever: transaction ids of creates derive from it."""
+
+
+def _expand() -> str:
+    ids = " or ".join(f"id eq '{marker.graph_id(n)}'" for n in marker.MEETING_NAMES)
+    return f"singleValueExtendedProperties($filter={ids})"
+
+
+def _has(name: str, value: str | None = None) -> str:
+    clause = f"ep/id eq '{marker.graph_id(name)}'"
+    if value is not None:
+        clause += " and ep/value eq '" + value.replace("'", "''") + "'"
+    return f"singleValueExtendedProperties/any(ep: {clause})"
+
+
+def _marker_of(event: dict[str, Any]) -> dict[str, str]:
+    names = {marker.graph_id(n): n for n in marker.MEETING_NAMES}
+    return {
+        names[p["id"]]: p.get("value") or ""
+        for p in event.get("singleValueExtendedProperties") or []
+        if p.get("id") in names
+    }
+
+
+def transaction_id(write: Write) -> str:
+    name = f"{write.marker.namespace}/{write.key}/{write.marker.spec_hash}"
+    return str(uuid.uuid5(TRANSACTION_NAMESPACE, name))
+
+
+class GraphBackend:
+    """A `CalendarBackend` over Microsoft Graph (app-only access to each organizer's calendar)."""
+
+    def __init__(self, client: GraphClient, now: datetime | None = None) -> None:
+        self.client = client
+        self.endpoint = client.endpoint
+        self.target = f"graph {client.endpoint}"
+        self.now = now
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(mailbox: str) -> str:
+        return f"/users/{quote(mailbox, safe='@')}"
+
+    def _events(self, mailbox: str, filter_: str | None, top: int = PAGE) -> str:
+        params = {"$select": SELECT, "$expand": _expand(), "$top": str(top)}
+        if filter_:
+            params["$filter"] = filter_
+        return f"{self._user(mailbox)}/events?{urlencode(params, quote_via=quote, safe=SAFE)}"
+
+    def explain(self, exc: BaseException, mailbox: str | None) -> str:
+        who = f"mailbox {mailbox}" if mailbox else self.endpoint
+        if isinstance(exc, BackendError):
+            return str(exc)
+        if isinstance(exc, GraphFailure):
+            return explain_reply(exc.reply, self.endpoint, mailbox, self.client.credential_hint)
+        return f"{who} on {self.endpoint}: {type(exc).__name__}: {exc}"
+
+    @contextmanager
+    def speaking_for(self, mailbox: str) -> Iterator[None]:
+        try:
+            yield
+        except LeaseConflict:
+            raise
+        except Exception as exc:
+            raise BackendError(self.explain(exc, mailbox)) from exc
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- the apply lease ----------------------------------------------------------------------------------
+
+    def lease_items(self, mailbox: str) -> list[LeaseItem]:
+        with self.speaking_for(mailbox):
+            return graph_lease.lease_items(self.client, self._user(mailbox))
+
+    def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
+        with self.speaking_for(mailbox):
+            return graph_lease.write_lease(self.client, self._user(mailbox), item, holder)
+
+    # -- observe ------------------------------------------------------------------------------------------
+
+    def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
+        with self.speaking_for(organizer):
+            return self._observe(organizer, namespace, adopt)
+
+    def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
+        before = self.client.thread_requests()
+        events = self.client.pages(self._events(organizer, _has(marker.KEY)))
+        meetings = self._meetings(organizer, events)
+        mine: dict[str, ObservedMeeting] = {}
+        duplicates: list[ObservedMeeting] = []
+        others: set[str] = set()
+        for event, meeting in meetings:
+            found = _marker_of(event)
+            if found.get(marker.NAMESPACE) != namespace:
+                others.add(found.get(marker.NAMESPACE) or "")
+                continue
+            key = found.get(marker.KEY, "")
+            observed = ObservedMeeting(
+                meeting,
+                Marker(namespace, key, found.get(marker.SPEC_HASH, "")),
+                event["id"],
+                event.get("changeKey") or "",
+                event.get("iCalUId"),
+                unsent=bool(event.get("isDraft")) and bool(meeting.attendees.all()),
+            )
+            if key in mine:
+                duplicates.append(observed)
+            else:
+                mine[key] = observed
+        managed = {o.uid for o in [*mine.values(), *duplicates]}
+        adoptable = self._adoptable(organizer, namespace, set(adopt) - managed)
+        return Observation(
+            organizer,
+            tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
+            tuple(duplicates),
+            tuple(sorted(others)),
+            self.client.thread_requests() - before,
+            adoptable,
+        )
+
+    def _meetings(self, organizer: str, events: list[dict[str, Any]]) -> list[tuple[dict, Meeting]]:
+        """Each event with its model, skips and moves read from the instances of series (batched)."""
+        now = self.now or datetime.now(UTC)
+        series = {}
+        for event in events:
+            if event.get("type") == "seriesMaster" and event.get("recurrence"):
+                zone = _marker_of(event).get(marker.TIMEZONE)
+                bare = meeting_from_event(event, "", organizer, zone)
+                series[event["id"]] = series_window(bare, now)
+        ids = list(series)
+        calls = [
+            Call(
+                "GET",
+                f"{self._user(organizer)}/events/{quote(i, safe='')}/instances?"
+                + urlencode(
+                    {
+                        "startDateTime": _iso(series[i][0]),
+                        "endDateTime": _iso(series[i][1]),
+                        "$select": INSTANCE_SELECT,
+                        "$top": str(PAGE),
+                    },
+                    quote_via=quote,
+                    safe="$,:",
+                ),
+            )
+            for i in ids
+        ]
+        instances: dict[str, list[dict]] = {}
+        for event_id, reply in zip(ids, self.client.batch(calls), strict=True):
+            if not reply.ok:
+                raise GraphFailure(reply, "instances")
+            values = list(reply.body.get("value", []))
+            if reply.body.get("@odata.nextLink"):
+                values += self.client.pages(reply.body["@odata.nextLink"])
+            instances[event_id] = values
+        out = []
+        for event in events:
+            found = _marker_of(event)
+            window = series.get(event["id"])
+            meeting = meeting_from_event(
+                event,
+                found.get(marker.KEY, ""),
+                organizer,
+                found.get(marker.TIMEZONE),
+                instances.get(event["id"]),
+                window[1] if window else None,
+            )
+            out.append((event, meeting))
+        return out
+
+    def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
+        with self.speaking_for(organizer):
+            events = [
+                e
+                for e in self.client.pages(self._events(organizer, None))
+                if marker.KEY not in _marker_of(e)
+                and e.get("isOrganizer")
+                and not e.get("isCancelled")
+                and (not subject_contains or subject_contains.lower() in (e.get("subject") or "").lower())
+            ]
+            return tuple(
+                ObservedMeeting(
+                    meeting,
+                    Marker("", "", ""),
+                    event["id"],
+                    event.get("changeKey") or "",
+                    event.get("iCalUId"),
+                )
+                for event, meeting in self._meetings(organizer, events)
+            )
+
+    def _adoptable(self, organizer: str, namespace: str, uids: set[str]) -> tuple[ObservedMeeting, ...]:
+        """Unmanaged events with one of `uids` (one filtered request per UID, 20 per batch)."""
+        if not uids:
+            return ()
+        wanted = sorted(uids)
+        calls = [
+            Call("GET", self._events(organizer, "iCalUId eq '" + u.replace("'", "''") + "'")) for u in wanted
+        ]
+        events = []
+        for reply in self.client.batch(calls):
+            if not reply.ok:
+                raise GraphFailure(reply, "events")
+            events += [e for e in reply.body.get("value", []) if marker.KEY not in _marker_of(e)]
+        return tuple(
+            ObservedMeeting(
+                meeting,
+                Marker(namespace, "", ""),
+                event["id"],
+                event.get("changeKey") or "",
+                event.get("iCalUId"),
+            )
+            for event, meeting in self._meetings(organizer, events)
+        )
+
+    # -- apply --------------------------------------------------------------------------------------------
+
+    def apply(self, organizer: str, writes: Sequence[Write]) -> list[WriteResult]:
+        try:
+            occurrences = self._occurrence_ids(organizer, writes)
+        except Exception as exc:  # the lookup failed as a whole: so does every write needing it
+            return [WriteResult(w, error=self.explain(exc, organizer)) for w in writes]
+        calls: list[Call | str] = []
+        for write in writes:
+            try:
+                calls.append(self._call(organizer, write, occurrences))
+            except ValueError as exc:
+                calls.append(str(exc))
+        real = [c for c in calls if isinstance(c, Call)]
+        try:
+            replies = iter(self.client.batch(real))
+        except Exception as exc:  # a request that failed as a whole fails each of its writes
+            return [WriteResult(w, error=self.explain(exc, organizer)) for w in writes]
+        results = []
+        for write, call in zip(writes, calls, strict=True):
+            if isinstance(call, str):
+                results.append(WriteResult(write, error=call))
+                continue
+            reply = next(replies)
+            if reply.ok:
+                body = reply.body if isinstance(reply.body, dict) else {}
+                results.append(
+                    WriteResult(
+                        write, item_id=body.get("id", write.item_id), change_key=body.get("changeKey")
+                    )
+                )
+            else:
+                results.append(
+                    WriteResult(
+                        write,
+                        error=explain_reply(
+                            reply, self.endpoint, organizer, self.client.credential_hint, write.key
+                        ),
+                    )
+                )
+        return results
+
+    def _marker_properties(self, write: Write) -> list[dict[str, str]]:
+        meeting = write.meeting
+        values = {
+            marker.NAMESPACE: write.marker.namespace,
+            marker.KEY: write.marker.key,
+            marker.SPEC_HASH: write.marker.spec_hash,
+            marker.TIMEZONE: meeting.timezone if meeting else None,
+        }
+        return [{"id": marker.graph_id(k), "value": v} for k, v in values.items() if v is not None]
+
+    def _call(self, organizer: str, write: Write, occurrences: dict[tuple[str, date], str]) -> Call:
+        events = f"{self._user(organizer)}/events"
+        version = {"If-Match": f'W/"{write.change_key}"'} if write.change_key else {}
+        if write.kind == "create":
+            assert write.meeting is not None
+            body = {
+                **event_json(write.meeting),
+                "singleValueExtendedProperties": self._marker_properties(write),
+                "transactionId": transaction_id(write),
+            }
+            return Call("POST", events, body)
+        item = f"{events}/{quote(write.item_id or '', safe='')}"
+        if write.kind == "cancel":
+            if write.send == "none":
+                return Call("DELETE", item)
+            return Call("POST", f"{item}/cancel", {"Comment": write.message or ""})
+        assert write.meeting is not None
+        if write.kind in ("skip", "move"):
+            assert write.occurrence is not None
+            occurrence = occurrences.get((write.item_id or "", write.occurrence))
+            if occurrence is None:
+                raise ValueError(f"{write.occurrence} is not an occurrence of {write.key} in the calendar")
+            target = f"{events}/{quote(occurrence, safe='')}"
+            if write.kind == "skip":
+                return Call("DELETE", target)
+            return Call("PATCH", target, self._moved(write.meeting, write.occurrence))
+        fields: tuple[str, ...] = write.fields
+        if write.kind == "restore" and "recurrence" not in fields:
+            fields += ("recurrence",)  # re-setting the pattern drops every exception
+        if write.kind == "invite":
+            fields = ("subject", "start", "attendees", "recurrence", "location", "body")
+        body = {
+            **event_json(write.meeting, fields),
+            "singleValueExtendedProperties": self._marker_properties(write),
+        }
+        return Call("PATCH", item, body, version)
+
+    @staticmethod
+    def _moved(meeting: Meeting, day: date) -> dict[str, Any]:
+        override = next((m for m in meeting.moves if m.date == day), None)  # None: move back
+        start = (override.start if override else None) or occurrence_start(meeting, day)
+        assert start is not None
+        duration = (override.duration if override else None) or meeting.duration
+        location = override.location if override and override.location is not None else meeting.location
+        return {
+            "start": local_time(start, meeting.timezone),
+            "end": local_time(start + duration, meeting.timezone),
+            "location": {"displayName": location or ""},
+        }
+
+    def _occurrence_ids(self, organizer: str, writes: Sequence[Write]) -> dict[tuple[str, date], str]:
+        """The instance id of each occurrence a skip or move addresses (one lookup per date, batched)."""
+        wanted = sorted(
+            {
+                (w.item_id or "", w.occurrence, w.meeting.timezone)
+                for w in writes
+                if w.kind in ("skip", "move") and w.item_id and w.occurrence and w.meeting
+            }
+        )
+        calls = []
+        for item_id, day, tz in wanted:
+            zone = ZoneInfo(tz)
+            start = datetime.combine(day - timedelta(days=1), time(), zone)
+            end = datetime.combine(day + timedelta(days=2), time(), zone)
+            calls.append(
+                Call(
+                    "GET",
+                    f"{self._user(organizer)}/events/{quote(item_id, safe='')}/instances?"
+                    + urlencode(
+                        {
+                            "startDateTime": _iso(start),
+                            "endDateTime": _iso(end),
+                            "$select": "originalStart,start",
+                        },
+                        quote_via=quote,
+                        safe="$,:",
+                    ),
+                )
+            )
+        out: dict[tuple[str, date], str] = {}
+        for (item_id, day, tz), reply in zip(wanted, self.client.batch(calls), strict=True):
+            if not reply.ok:
+                raise GraphFailure(reply, "instances")
+            for inst in reply.body.get("value", []):
+                original = utc(inst.get("originalStart") or inst["start"]).astimezone(ZoneInfo(tz)).date()
+                if original == day:
+                    out[(item_id, day)] = inst["id"]
+        return out
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def explain_reply(reply: Reply, endpoint: str, mailbox: str | None, credentials: str, key: str = "") -> str:
+    """One line: what Graph refused, naming the mailbox or endpoint, and the likely fix. Never a secret."""
+    who = f"mailbox {mailbox}" if mailbox else endpoint
+    what = f"{key}: " if key else ""
+    detail = f"{reply.code}: {reply.message}" if reply.code else f"HTTP {reply.status}"
+    if reply.status == 401:
+        return f"{what}{endpoint} refused the app's token (HTTP 401, {detail}): check {credentials}"
+    if reply.status == 403:
+        return (
+            f"{what}the app may not use {who} (HTTP 403, {detail}): grant it the Calendars.ReadWrite "
+            "application permission, and include the mailbox in its application access policy or RBAC scope"
+        )
+    if reply.status == 404 and reply.code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI"):
+        return (
+            f"{what}{who} does not exist on {endpoint}: check the address under `organizers:` and in the "
+            "meeting files"
+        )
+    if reply.status == 412 or reply.code == "ErrorIrresolvableConflict":
+        return f"{what}the item changed in {who} since it was read (stale plan): plan again"
+    if reply.status in (429, 503):
+        return (
+            f"{what}{endpoint} kept throttling {who} (HTTP {reply.status}); try again later, or raise "
+            "target.max_wait_seconds"
+        )
+    return f"{what}{who} on {endpoint}: {detail}"

@@ -1,0 +1,23 @@
+"""The marker every backend stamps and reads: named String properties in the PublicStrings set.
+
+The same MAPI properties are visible over EWS (`ExtendedFieldURI` with `DistinguishedPropertySetId=
+"PublicStrings"`) and over Graph (`singleValueExtendedProperties` id `String {GUID} Name x`), so an item
+created by one backend is managed by the other. Names are case-sensitive and fixed forever.
+"""
+
+from __future__ import annotations
+
+PUBLIC_STRINGS_GUID = "00020329-0000-0000-C000-000000000046"
+NAMESPACE = "reconciler-namespace"
+KEY = "reconciler-key"
+SPEC_HASH = "reconciler-spec-hash"
+TIMEZONE = "reconciler-timezone"
+"""The IANA zone applied (Exchange keeps a Windows zone, which names several IANA zones)."""
+LEASE = "reconciler-lease"
+"""On the apply lease record (a saved message), not on meetings."""
+MEETING_NAMES = (NAMESPACE, KEY, SPEC_HASH, TIMEZONE)
+
+
+def graph_id(name: str) -> str:
+    """The Graph id of one marker property."""
+    return f"String {{{PUBLIC_STRINGS_GUID}}} Name {name}"
