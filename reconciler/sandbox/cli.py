@@ -11,7 +11,8 @@ import typer
 from reconciler.sandbox.faults import FaultOptions
 
 app = typer.Typer(
-    help="The embedded EWS sandbox: serve it, inspect mailboxes, answer invitations.", no_args_is_help=True
+    help="The embedded sandbox (EWS and Graph): serve it, inspect mailboxes, answer invitations.",
+    no_args_is_help=True,
 )
 DEFAULT_DB = Path(".reconciler/sandbox.sqlite3")
 FOLDERS = ("inbox", "calendar", "sentitems", "deleteditems", "drafts", "outbox")
@@ -54,9 +55,15 @@ def serve(
     log_requests: bool = typer.Option(
         False, help="One line per request on stderr: time, mailbox, operation, items, status, code, ms."
     ),
-    log_bodies: Path | None = typer.Option(None, help="Also write every SOAP request and answer here."),
+    log_bodies: Path | None = typer.Option(None, help="Also write every request and answer here."),
+    tls: bool = typer.Option(
+        False, help="Serve https with a certificate from a private CA made at start (Graph clients need it)."
+    ),
+    tls_ca: Path | None = typer.Option(
+        None, help="With --tls: write the private CA's PEM here, for clients' ca_bundle."
+    ),
 ) -> None:
-    """Serve the EWS sandbox on loopback until interrupted."""
+    """Serve the sandbox on loopback until interrupted: EWS, Graph v1.0 and the token endpoint, one port."""
     from reconciler.sandbox.directory import Directory
     from reconciler.sandbox.faults import Faults
     from reconciler.sandbox.requestlog import RequestLog
@@ -83,14 +90,27 @@ def serve(
         if log_requests or log_bodies:
             bodies = log_bodies.open("a", encoding="utf-8") if log_bodies else None
             request_log = RequestLog(sys.stderr, bodies)
-        server = SandboxServer(host, port, Store(db), Faults(options), password, directory, request_log)
+        context = None
+        if tls:
+            from reconciler.sandbox.tls import PrivateCA
+
+            ca = PrivateCA()
+            context = ca.server_context()
+            if tls_ca:
+                ca.write_ca(tls_ca)
+        elif tls_ca:
+            raise ValueError("--tls-ca needs --tls")
+        server = SandboxServer(
+            host, port, Store(db), Faults(options), password, directory, request_log, context
+        )
     except (ValueError, OSError) as exc:
         typer.echo(f"cannot serve: {exc}", err=True)
         raise typer.Exit(1) from None
-    bound_host, bound_port = server.server_address[:2]
+    origin = server.origin
     typer.echo(
-        f"EWS sandbox serving http://{bound_host}:{bound_port}/EWS/Exchange.asmx (database {db}); "
-        "Ctrl-C stops it",
+        f"EWS sandbox serving {origin}/EWS/Exchange.asmx (database {db}); Ctrl-C stops it\n"
+        f"Graph v1.0 at {origin}/v1.0, tokens at {origin}/{{tenant}}/oauth2/v2.0/token"
+        + (f"; CA certificate in {tls_ca}" if tls_ca else ""),
         err=False,
     )
     try:
