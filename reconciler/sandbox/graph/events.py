@@ -5,8 +5,8 @@ updates when meeting fields change (subject, body, times, location, attendees, r
 only to added and removed attendees when attendees alone changed; a PATCH of other properties (extended
 properties, categories, reminder) sends nothing. A meeting saved without being sent (created over EWS with
 SendToNone: `isDraft`) is sent by a PATCH of its meeting fields. DELETE by the organizer cancels without a
-comment; `cancel` carries one. `transactionId` makes a repeated create answer the event the first one made. An `If-Match`
-that names an older version is refused with 412.
+comment; `cancel` carries one. `transactionId` makes a repeated create answer the event the first one
+made. An `If-Match` that names an older version is refused with 412.
 """
 
 from __future__ import annotations
