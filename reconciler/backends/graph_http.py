@@ -7,7 +7,7 @@
   and only those are sent again); a dropped connection is retried after a short back-off. All of it within
   `max_wait` seconds. A request that was retried after a dropped connection may have been carried out
   already: its `If-Match` is left off, and a cancel or delete that then finds the item gone counts as done.
-  An endpoint that never answered is not retried: the error says it cannot be reached.
+  An endpoint no connection can be made to is not retried: the error says it cannot be reached.
 - TLS: verification is always on; `ca_bundle` adds a private CA. The bundle is passed with every request,
   because requests lets `REQUESTS_CA_BUNDLE` override a session's own setting.
 """
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import msal
 import requests
+import urllib3
 
 from reconciler.backends.base import BackendError
 
@@ -118,7 +119,6 @@ class GraphClient:
         parts = urlsplit(self.endpoint)
         self.scope = f"{parts.scheme}://{parts.netloc}/.default"
         self.counts = threading.local()
-        self.reached = False
         loopback = (urlsplit(authority).hostname or "") in ("127.0.0.1", "localhost", "::1")
         try:
             self.app = msal.ConfidentialClientApplication(
@@ -157,7 +157,6 @@ class GraphClient:
         headers = {"Authorization": f"Bearer {self.token()}", "Prefer": PREFER_UTC, **call.headers}
         self.counts.n = self.thread_requests() + 1
         response = self.session.request(call.method, url, json=call.body, headers=headers)
-        self.reached = True
         try:
             body = response.json() if response.content else None
         except ValueError:
@@ -220,7 +219,7 @@ class GraphClient:
             try:
                 got = send(todo)
             except requests.RequestException as exc:
-                if not self.reached or isinstance(exc, requests.exceptions.SSLError):
+                if _unreachable(exc):
                     raise BackendError(f"cannot reach {self.endpoint}: {_short(exc)}") from None
                 wait = min(2.0**attempt * 0.5, 8.0)
                 if time.monotonic() - started + wait > self.max_wait:
@@ -264,6 +263,25 @@ class GraphClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _unreachable(exc: requests.RequestException) -> bool:
+    """No connection could be made (refused, unknown host, TLS refused): retrying will not help.
+
+    A connection that was made and then dropped is a different failure: that request is retried.
+    """
+    if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ConnectTimeout)):
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, urllib3.exceptions.NewConnectionError | urllib3.exceptions.NameResolutionError):
+            return True
+        seen = (
+            seen.__cause__
+            or seen.__context__
+            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        )
+    return False
 
 
 def _after_drop(call: Call) -> Call:

@@ -1,0 +1,154 @@
+"""The Graph backend against the sandbox over https: round trips, the read bound, errors users can act on."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reconciler.backends.base import BackendError, Marker, Write
+from reconciler.backends.graph import GraphBackend
+from reconciler.backends.graph_http import GraphClient
+from reconciler.sandbox import Sandbox
+from reconciler.sandbox.faults import FaultOptions
+from reconciler.spec.canonical import spec_hash
+from reconciler.spec.load import load_meetings
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = load_meetings(ROOT / "meetings").meetings
+
+
+def client(sb: Sandbox, secret: str = "s", max_wait: float = 10) -> GraphClient:
+    return GraphClient(
+        sb.graph_endpoint,
+        sb.authority,
+        "t",
+        "app",
+        secret,
+        "$SECRET",
+        ca_bundle=str(sb.ca_path),
+        max_wait=max_wait,
+    )
+
+
+@pytest.fixture
+def backend(graph_sandbox):
+    b = GraphBackend(client(graph_sandbox))
+    yield b
+    b.close()
+
+
+def create(backend: GraphBackend, meeting, namespace: str = "ns"):
+    marker = Marker(namespace, meeting.key, spec_hash(meeting))
+    [result] = backend.apply(meeting.organizer, [Write("create", meeting.key, "all", marker, meeting)])
+    assert result.ok, result.error
+    writes = [
+        Write("skip", meeting.key, "all", marker, meeting, result.item_id, occurrence=d) for d in meeting.skip
+    ]
+    writes += [
+        Write("move", meeting.key, "all", marker, meeting, result.item_id, occurrence=m.date)
+        for m in meeting.moves
+    ]
+    outcomes = backend.apply(meeting.organizer, writes)
+    assert all(r.ok for r in outcomes), [r.error for r in outcomes]
+    return result
+
+
+def test_every_example_round_trips(backend) -> None:
+    for meeting in EXAMPLES:
+        create(backend, meeting)
+    for organizer in {m.organizer for m in EXAMPLES}:
+        observation = backend.observe(organizer, "ns")
+        assert observation.meetings
+        for observed in observation.meetings:
+            want = next(m for m in EXAMPLES if m.key == observed.meeting.key)
+            assert replace(observed.meeting, previous_keys=want.previous_keys, notify=want.notify) == want
+            assert observed.marker.spec_hash == spec_hash(want)
+            assert observed.uid and observed.change_key and not observed.unsent
+
+
+def test_observe_reads_within_its_bound(graph_sandbox, backend) -> None:
+    series = next(m for m in EXAMPLES if m.key == "sprint-planning")
+    single = next(m for m in EXAMPLES if m.recurrence is None)
+    metas = [replace(series, key=f"s{i:02d}") for i in range(25)] + [
+        replace(single, key=f"o{i:02d}", organizer=series.organizer) for i in range(10)
+    ]
+    marker = [Marker("ns", m.key, spec_hash(m)) for m in metas]
+    results = backend.apply(
+        series.organizer, [Write("create", m.key, "all", k, m) for m, k in zip(metas, marker, strict=True)]
+    )
+    assert all(r.ok for r in results)
+    observation = backend.observe(series.organizer, "ns")
+    assert len(observation.meetings) == 35
+    bound = max(1, math.ceil(35 / 1000)) + math.ceil(25 / 20)
+    assert observation.requests == bound == 3
+
+
+def test_a_create_sent_twice_makes_one_event(graph_sandbox, backend) -> None:
+    meeting = next(m for m in EXAMPLES if m.recurrence is None)
+    write = Write("create", meeting.key, "all", Marker("ns", meeting.key, spec_hash(meeting)), meeting)
+    first = backend.apply(meeting.organizer, [write])[0]
+    second = backend.apply(meeting.organizer, [write])[0]
+    assert first.item_id == second.item_id
+    assert len(backend.observe(meeting.organizer, "ns").meetings) == 1
+
+
+def test_throttled_and_dropped_requests_converge(graph_sandbox) -> None:
+    backend = GraphBackend(client(graph_sandbox, max_wait=300))
+    meeting = next(m for m in EXAMPLES if m.key == "sprint-planning")
+    graph_sandbox.set_faults(
+        FaultOptions(busy_rate=0.3, reset_rate=0.2, busy_backoff_ms=10, seed=7, phase="after")
+    )
+    for n in range(6):
+        one = replace(meeting, key=f"f{n}")
+        [result] = backend.apply(
+            one.organizer, [Write("create", one.key, "all", Marker("ns", one.key, "h"), one)]
+        )
+        assert result.ok, result.error
+    graph_sandbox.set_faults(FaultOptions())
+    assert sorted(o.meeting.key for o in backend.observe(meeting.organizer, "ns").meetings) == [
+        f"f{n}" for n in range(6)
+    ]
+    requests = [i for i in graph_sandbox.store.items("alice@example.com", "inbox")]
+    assert len(requests) == 6  # one invitation per meeting, whatever was retried
+
+
+def test_a_wrong_secret_fails_at_once_naming_what_to_check() -> None:
+    with Sandbox(tls=True, password="right") as sb:
+        backend = GraphBackend(client(sb, "wrong", max_wait=60))
+        started = time.monotonic()
+        with pytest.raises(BackendError) as raised:
+            backend.observe("lead@example.com", "ns")
+        assert time.monotonic() - started < 5
+        assert "AADSTS7000215" in str(raised.value) and "$SECRET" in str(raised.value)
+        assert "wrong" not in str(raised.value)
+
+
+def test_a_dead_endpoint_fails_at_once() -> None:
+    with Sandbox(tls=True) as sb:
+        endpoint, ca = sb.graph_endpoint, str(sb.ca_path)
+        authority = sb.authority
+        backend = GraphBackend(client(sb, max_wait=60))
+        backend.observe("lead@example.com", "ns")  # token cached, then the server goes away
+        with open(ca) as f:
+            pem = f.read()
+    Path(ca).parent.mkdir(parents=True, exist_ok=True)
+    Path(ca).write_text(pem)
+    started = time.monotonic()
+    with pytest.raises(BackendError) as raised:
+        backend.observe("lead@example.com", "ns")
+    assert time.monotonic() - started < 5
+    assert endpoint in str(raised.value) or authority in str(raised.value)
+
+
+def test_unknown_mailbox_is_named(graph_sandbox) -> None:
+    from reconciler.sandbox.directory import Directory
+
+    graph_sandbox.server.directory = Directory(frozenset({"lead@example.com"}))
+    backend = GraphBackend(client(graph_sandbox))
+    with pytest.raises(BackendError) as raised:
+        backend.observe("nobody@example.com", "ns")
+    assert "mailbox nobody@example.com does not exist" in str(raised.value)
