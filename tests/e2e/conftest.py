@@ -6,6 +6,7 @@ target; every outcome is read back from the mailboxes through exchangelib.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -210,3 +211,117 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
         server.terminate()
         server.wait(timeout=10)
         exchangelib.close_connections()
+
+
+@dataclass
+class GraphProject(Project):
+    """A project whose target is `kind: graph` on `reconciler sandbox serve --tls` (a separate process):
+    https with the server's private CA, the client-credentials token flow with the served password."""
+
+    db: Path = Path()
+    origin: str = ""
+    ca: Path = Path()
+
+    def use(self, kind: str) -> None:
+        """Point the configuration at the same mailboxes over `graph` or `ews`."""
+        data = yaml.safe_load(self.config.read_text())
+        if kind == "graph":
+            data["target"] = {
+                "kind": "graph",
+                "endpoint": f"{self.origin}/v1.0",
+                "authority": self.origin,
+                "tenant_id_env": "GRAPH_TENANT_ID",
+                "client_id_env": "GRAPH_CLIENT_ID",
+                "client_secret_env": "GRAPH_CLIENT_SECRET",
+                "ca_bundle": str(self.ca),
+                "max_wait_seconds": 60,
+            }
+        else:
+            data["target"] = {
+                "kind": "ews",
+                "endpoint": f"{self.origin}/EWS/Exchange.asmx",
+                "auth": "basic",
+                "username_env": "EWS_USER",
+                "password_env": "EWS_PASSWORD",
+                "ca_bundle": str(self.ca),
+                "max_wait_seconds": 60,
+            }
+        self.config.write_text(yaml.safe_dump(data))
+
+    def store(self):  # type: ignore[no-untyped-def]
+        from reconciler.sandbox.store import Store
+
+        return Store(self.db)
+
+    def inbox(self, address: str) -> list[tuple[str, str]]:  # type: ignore[override]
+        """(message class, request type or subject) of each inbox item, oldest first."""
+        store = self.store()
+        try:
+            items = store.items(address, "inbox")
+            return [
+                (i.get("item:ItemClass"), i.get("meetingRequest:MeetingRequestType") or i.get("item:Subject"))
+                for i in items
+            ]
+        finally:
+            store.close()
+
+    def account(self, address: str) -> Account:
+        from exchangelib import Credentials
+        from exchangelib.protocol import BaseProtocol
+
+        from reconciler.backends.ews_http import adapter_class
+
+        BaseProtocol.HTTP_ADAPTER_CLS = adapter_class(str(self.ca), True)
+        config = Configuration(
+            service_endpoint=f"{self.origin}/EWS/Exchange.asmx",
+            credentials=Credentials("admin", GRAPH_SECRET),
+            version=Version(Build(15, 1)),
+        )
+        return Account(address, config=config, autodiscover=False, access_type=IMPERSONATION)
+
+
+GRAPH_SECRET = "sandbox-secret"
+
+
+@pytest.fixture
+def graph_project(
+    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GraphProject]:
+    """`reconciler sandbox serve --tls` in its own process and a project on it over Graph (extra serve options
+    from `@pytest.mark.serve_args`)."""
+    from exchangelib.protocol import BaseProtocol
+
+    marker = request.node.get_closest_marker("serve_args")
+    extra = list(marker.args) if marker else []
+    db, ca = tmp_path / "server.sqlite3", tmp_path / "ca.pem"
+    server = subprocess.Popen(
+        [*CLI, "sandbox", "serve", "--port", "0", "--db", str(db), "--tls", "--tls-ca", str(ca), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "SANDBOX_PASSWORD": GRAPH_SECRET},
+    )
+    adapter = BaseProtocol.HTTP_ADAPTER_CLS
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        found = re.search(r"(https://127\.0\.0\.1:\d+)/EWS/Exchange\.asmx", line)
+        assert found, line
+        for name, value in {
+            "GRAPH_TENANT_ID": "contoso",
+            "GRAPH_CLIENT_ID": "reconciler-ci",
+            "GRAPH_CLIENT_SECRET": GRAPH_SECRET,
+            "EWS_USER": "svc-reconciler",
+            "EWS_PASSWORD": GRAPH_SECRET,
+        }.items():
+            monkeypatch.setenv(name, value)
+        _config(tmp_path, {"kind": "sandbox"})
+        project = GraphProject(tmp_path, None, CliRunner(), db=db, origin=found.group(1), ca=ca)
+        project.use("graph")
+        project.write("sync.yaml", SYNC)
+        project.write("review.yaml", REVIEW)
+        yield project
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        exchangelib.close_connections()
+        BaseProtocol.HTTP_ADAPTER_CLS = adapter
