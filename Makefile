@@ -30,6 +30,10 @@ demo: $(STAMP)
 	$(BIN)/reconciler sandbox mailbox alice@example.com
 	$(BIN)/reconciler sandbox mailbox room-oak@example.com --folder calendar
 	$(BIN)/reconciler sandbox mailbox lead@example.com --folder sentitems
+	@echo "== the same calendars over Microsoft Graph (https, token flow): nothing to do, nothing re-sent"
+	sed -e 's|^meetings: meetings|meetings: ../meetings|' -e 's|^  path: .reconciler/|  path: |' \
+		-e 's|^  kind: sandbox$$|  kind: sandbox\n  protocol: graph|' reconciler.yaml > .reconciler/graph.yaml
+	$(BIN)/reconciler plan --config .reconciler/graph.yaml --detailed-exitcode
 
 test: $(STAMP)
 	$(BIN)/ruff check .

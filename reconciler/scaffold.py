@@ -38,6 +38,7 @@ TARGET_BLOCKS = {
     "sandbox": """target:
   kind: sandbox                 # the embedded sandbox: try plans and applies without Exchange
   path: .reconciler/sandbox.sqlite3
+  # protocol: graph             # speak to the sandbox as to Exchange Online (default: ews)
   # Exchange Server (on-premises) over EWS:
   # kind: ews
   # endpoint: https://mail.example.com/EWS/Exchange.asmx
@@ -59,7 +60,8 @@ TARGET_BLOCKS = {
   authority: https://login.microsoftonline.com
   tenant_id_env: GRAPH_TENANT_ID        # names of environment variables (repository secrets in CI)
   client_id_env: GRAPH_CLIENT_ID
-  client_secret_env: GRAPH_CLIENT_SECRET""",
+  client_secret_env: GRAPH_CLIENT_SECRET
+  # certificate_path_env: GRAPH_CERTIFICATE   # instead of a secret: a PEM with the certificate and its key""",
 }
 
 SECRETS = {

@@ -121,9 +121,11 @@ def test_init_refuses_bad_options_before_writing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_graph_target_says_it_is_not_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graph_target_names_the_secret_it_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    for name in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
     assert CliRunner().invoke(app, ["init", "--target", "graph"]).exit_code == 0
     result = CliRunner().invoke(app, ["plan"])
     assert result.exit_code == 1
-    assert "target kind graph (Microsoft Graph for Exchange Online) is not built" in result.output
+    assert "environment variable GRAPH_CLIENT_SECRET (client_secret) is not set" in result.output
