@@ -1,7 +1,8 @@
-"""`python -m bench [sandbox|engine|scale|all] [N] [COMPARE]`: run the benchmarks and print their figures.
+"""`python -m bench [sandbox|engine|scale|graph|all] [N] [COMPARE]`: run the benchmarks, print their figures.
 
-`all` (the default, what `make bench` runs) is sandbox, engine and scale; scale takes about 8 minutes
-(10,000 meetings, and the 1,000-meeting comparison with a per-meeting lookup); N and COMPARE resize it.
+`all` (the default, what `make bench` runs) is sandbox, engine, scale and graph; scale takes about 8
+minutes (10,000 meetings, and the 1,000-meeting comparison with a per-meeting lookup), N and COMPARE resize
+it; graph (about a minute) plans 1,000 meetings over EWS and over Graph, N resizes it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ def main(argv: list[str]) -> None:
     if which in ("scale", "all"):
         from bench import scale_bench
 
-        scale_bench.main(*(int(a) for a in argv[1:]))
+        scale_bench.main(*(int(a) for a in argv[1 if which == "scale" else 0 :]))
+    if which in ("graph", "all"):
+        from bench import graph_bench
+
+        graph_bench.main(*(int(a) for a in argv[1 if which == "graph" else 0 :]))
 
 
 if __name__ == "__main__":

@@ -109,12 +109,14 @@ def _single(server: SandboxServer, request: GraphRequest, raw: bytes, inner: boo
         )
     fault = faults.pick(operation, lambda: raw.decode(errors="replace"))
     if fault and faults.options.phase == "before":
-        faults.delay()
+        if not inner:
+            faults.delay()
         return _fault_reply(server, fault, inner)
     if not faults.enter(mailbox, MAILBOX_CONCURRENCY):
         return _fault_reply(server, "busy", inner)
     try:
-        faults.delay()
+        if not inner:  # added latency stands for a network round trip: one per HTTP request
+            faults.delay()
         answer = _resource(server, request, mailbox, parts)
     finally:
         faults.leave(mailbox)
@@ -157,8 +159,8 @@ def _batch(server: SandboxServer, request: GraphRequest, raw: bytes) -> Reply:
         )
     server.requests["graph.$batch"] += 1
     fault = server.faults.pick("graph.$batch", lambda: raw.decode(errors="replace"))
+    server.faults.delay()
     if fault and server.faults.options.phase == "before":
-        server.faults.delay()
         return _fault_reply(server, fault, inner=False)
     responses = []
     for entry in requests:
