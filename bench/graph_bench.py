@@ -124,7 +124,8 @@ def compare(n: int, root: Path) -> list[Measurement]:
 def main(n: int = 1000) -> None:
     with tempfile.TemporaryDirectory(prefix="graph-") as tmp:
         report(
-            f"graph: plan of {n:,} meetings over EWS and over Graph, same mailboxes, {LATENCY_MS} ms a request",
+            f"graph: plan of {n:,} meetings over EWS and over Graph, same mailboxes, "
+            f"{LATENCY_MS} ms a request",
             compare(n, Path(tmp)),
         )
 

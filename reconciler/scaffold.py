@@ -61,7 +61,7 @@ TARGET_BLOCKS = {
   tenant_id_env: GRAPH_TENANT_ID        # names of environment variables (repository secrets in CI)
   client_id_env: GRAPH_CLIENT_ID
   client_secret_env: GRAPH_CLIENT_SECRET
-  # certificate_path_env: GRAPH_CERTIFICATE   # instead of a secret: a PEM with the certificate and its key""",
+  # certificate_path_env: GRAPH_CERTIFICATE  # instead of a secret: a PEM with certificate and key""",
 }
 
 SECRETS = {
