@@ -207,3 +207,48 @@ def test_the_cli_as_a_process(graph_project) -> None:
         env=env,
     )
     assert json.loads(plan.stdout)["changes"] == []
+
+
+def test_sends_over_graph_are_paced_to_the_message_rate(tmp_path, monkeypatch) -> None:
+    """The sandbox in-process (to read its rate window), spoken to over Graph with the real token flow."""
+    import yaml
+
+    from reconciler import run
+    from reconciler.apply import Pacer
+    from reconciler.backends.factory import open_backend
+    from reconciler.sandbox import FaultOptions, Sandbox
+    from tests.e2e.conftest import _config
+    from tests.fakes import FakeClock
+
+    for name, value in {"GRAPH_TENANT_ID": "t", "GRAPH_CLIENT_ID": "c", "GRAPH_CLIENT_SECRET": "s"}.items():
+        monkeypatch.setenv(name, value)
+    with Sandbox(tls=True) as sb:
+        _config(tmp_path, {"kind": "sandbox"})
+        config = tmp_path / "reconciler.yaml"
+        data = yaml.safe_load(config.read_text())
+        data["target"] = {
+            "kind": "graph",
+            "endpoint": sb.graph_endpoint,
+            "authority": sb.authority,
+            "tenant_id_env": "GRAPH_TENANT_ID",
+            "client_id_env": "GRAPH_CLIENT_ID",
+            "client_secret_env": "GRAPH_CLIENT_SECRET",
+            "ca_bundle": str(sb.ca_path),
+        }
+        config.write_text(yaml.safe_dump(data))
+        for i in range(40):
+            path = tmp_path / "meetings" / f"m{i}.yaml"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(REVIEW.replace("key: review", f"key: m{i}"))
+        clock = FakeClock()
+        sb.faults.clock = clock
+        sb.set_faults(FaultOptions(message_rate_per_minute=30))
+        settings = run.settings_for(config)
+        with open_backend(settings) as backend:
+            planned = run.make_plan(settings, backend, run.load_desired(settings))
+            assert planned.plan.messages == 40
+            pacer = Pacer(30, clock=clock, sleep=clock.sleep)
+            assert run.run_apply(settings, backend, planned, lambda line: None, pacers=lambda m: pacer) == 0
+        assert sb.rate_violations() == []
+        assert pacer.waited >= 60  # 40 messages at 30 a minute take more than a minute
+        assert len(sb.store.items("carol@example.com", "inbox")) == 40
