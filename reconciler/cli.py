@@ -294,7 +294,7 @@ def unlock(
 def show(
     key: str = typer.Argument(..., help="The meeting's key."),
     config: Path | None = ConfigOption,
-    raw: bool = typer.Option(False, "--raw", help="Add the calendar item's EWS fields."),
+    raw: bool = typer.Option(False, "--raw", help="Add the calendar item as the target returns it."),
 ) -> None:
     """One meeting side by side: the files, the calendar, their differences, the next occurrences."""
     from reconciler import run
@@ -315,8 +315,8 @@ def show(
                 raise run.RunError(f"no meeting with key {key!r} in the files or the calendars read")
             typer.echo(showing.render(key, meeting, observed))
             if raw and observed is not None:
-                item = backend.account(observed.meeting.organizer).calendar.get(id=observed.item_id)
-                typer.echo("EWS fields:\n" + showing.raw_fields(item))
+                item = backend.raw_item(observed.meeting.organizer, observed.item_id)
+                typer.echo("the calendar item as the target returns it:\n" + showing.raw_fields(item))
     except (run.RunError, BackendError) as exc:
         raise _fail(str(exc)) from None
     except Exception as exc:

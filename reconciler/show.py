@@ -68,11 +68,10 @@ def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None, 
     return "\n".join(lines)
 
 
-def raw_fields(item: Any) -> str:
-    """The EWS item's fields as exchangelib read them, for troubleshooting."""
-    out = []
-    for field in item.FIELDS:
-        value = getattr(item, field.name, None)
-        if value is not None and not (isinstance(value, (list, str)) and not value):
-            out.append(f"  {field.name}: {value!r}"[:300])
-    return "\n".join(out)
+def raw_fields(fields: dict[str, Any]) -> str:
+    """A calendar item's fields as the backend read them (`raw_item`), for troubleshooting."""
+    return "\n".join(
+        f"  {name}: {value!r}"[:300]
+        for name, value in fields.items()
+        if value is not None and not (isinstance(value, (list, str, dict)) and not value)
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from reconciler.spec.model import Meeting
 
@@ -153,6 +153,10 @@ class CalendarBackend(Protocol):
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
         """Replace `item`'s holder if its version is still `item.version`; `LeaseConflict` otherwise."""
+        ...
+
+    def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
+        """One calendar item's fields as the service returns them (`show --raw`, for troubleshooting)."""
         ...
 
     def close(self) -> None:

@@ -121,6 +121,11 @@ class EwsBackend:
         except Exception as exc:
             raise BackendError(self.explain(exc, mailbox)) from exc
 
+    def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
+        with self.speaking_for(organizer):
+            item = self.account(organizer).calendar.get(id=item_id)
+            return {f.name: getattr(item, f.name, None) for f in item.FIELDS}
+
     def close(self) -> None:
         from exchangelib import close_connections
 

@@ -117,6 +117,15 @@ class GraphBackend:
         except Exception as exc:
             raise BackendError(self.explain(exc, mailbox)) from exc
 
+    def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
+        with self.speaking_for(organizer):
+            expand = quote(_expand(), safe=SAFE)
+            url = f"{self._user(organizer)}/events/{quote(item_id, safe='')}?$expand={expand}"
+            reply = self.client.call(Call("GET", url))
+            if not reply.ok:
+                raise GraphFailure(reply, url)
+            return dict(reply.body)
+
     def close(self) -> None:
         self.client.close()
 

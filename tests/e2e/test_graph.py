@@ -104,6 +104,13 @@ def test_switching_between_ews_and_graph_plans_nothing(graph_project) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_show_over_graph(graph_project) -> None:
+    ok(graph_project, "apply", "--auto-approve")
+    shown = ok(graph_project, "show", "review", "--raw")
+    assert "Design review" in shown and "Oak room" in shown
+    assert "the calendar item as the target returns it:" in shown and "reconciler-key" in shown
+
+
 def test_saved_plan_and_cancellation_threshold(graph_project) -> None:
     p = graph_project
     saved = p.root / "plan.json"

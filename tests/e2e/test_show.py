@@ -19,7 +19,8 @@ def test_show_marks_differences(project) -> None:
     assert [line for line in lines if line.startswith("!")] == [location]
     assert lines[-1] == "next occurrences: Wed 2027-01-06 14:00"
     raw = project.cli("show", "review", "--raw")
-    assert "EWS fields:" in raw.output and "reconciler_key: 'review'" in raw.output
+    assert "the calendar item as the target returns it:" in raw.output
+    assert "reconciler_key: 'review'" in raw.output
 
 
 def test_show_unknown_key(project) -> None:
