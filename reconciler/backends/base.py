@@ -6,7 +6,8 @@ The engine never sees exchangelib: it reads an `Observation` per organizer and h
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -121,6 +122,22 @@ class LeaseConflict(Exception):
 
 class BackendError(Exception):
     """The target cannot be reached, configured or used; the message names where, and the likely fix."""
+
+
+class SpeaksFor:
+    """Turns any failure talking to the service for a mailbox into a `BackendError` a user can act on."""
+
+    def explain(self, exc: BaseException, mailbox: str | None) -> str:
+        raise NotImplementedError
+
+    @contextmanager
+    def speaking_for(self, mailbox: str) -> Iterator[None]:
+        try:
+            yield
+        except LeaseConflict:
+            raise
+        except Exception as exc:
+            raise BackendError(self.explain(exc, mailbox)) from exc
 
 
 class CalendarBackend(Protocol):

@@ -9,8 +9,7 @@ nobody.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -35,12 +34,11 @@ from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 
 from reconciler.backends import ews_bulk, ews_lease, ews_marker, ews_read
 from reconciler.backends.base import (
-    BackendError,
-    LeaseConflict,
     LeaseItem,
     Marker,
     Observation,
     ObservedMeeting,
+    SpeaksFor,
     Write,
     WriteResult,
 )
@@ -61,7 +59,7 @@ PAGE = 100
 SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
 
 
-class EwsBackend:
+class EwsBackend(SpeaksFor):
     """A `CalendarBackend` over EWS. One exchangelib `Account` per organizer (impersonation or delegate)."""
 
     def __init__(
@@ -110,16 +108,6 @@ class EwsBackend:
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
         return explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
-
-    @contextmanager
-    def speaking_for(self, mailbox: str) -> Iterator[None]:
-        """Turn any failure talking to Exchange for `mailbox` into a `BackendError` a user can act on."""
-        try:
-            yield
-        except LeaseConflict:
-            raise
-        except Exception as exc:
-            raise BackendError(self.explain(exc, mailbox)) from exc
 
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
         with self.speaking_for(organizer):

@@ -15,8 +15,7 @@ hash: a create retried after a lost answer returns the first event instead of ma
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -25,11 +24,11 @@ from zoneinfo import ZoneInfo
 from reconciler.backends import graph_lease, marker
 from reconciler.backends.base import (
     BackendError,
-    LeaseConflict,
     LeaseItem,
     Marker,
     Observation,
     ObservedMeeting,
+    SpeaksFor,
     Write,
     WriteResult,
 )
@@ -79,7 +78,7 @@ def transaction_id(write: Write) -> str:
     return str(uuid.uuid5(TRANSACTION_NAMESPACE, name))
 
 
-class GraphBackend:
+class GraphBackend(SpeaksFor):
     """A `CalendarBackend` over Microsoft Graph (app-only access to each organizer's calendar)."""
 
     def __init__(self, client: GraphClient, now: datetime | None = None) -> None:
@@ -107,15 +106,6 @@ class GraphBackend:
         if isinstance(exc, GraphFailure):
             return explain_reply(exc.reply, self.endpoint, mailbox, self.client.credential_hint)
         return f"{who} on {self.endpoint}: {type(exc).__name__}: {exc}"
-
-    @contextmanager
-    def speaking_for(self, mailbox: str) -> Iterator[None]:
-        try:
-            yield
-        except LeaseConflict:
-            raise
-        except Exception as exc:
-            raise BackendError(self.explain(exc, mailbox)) from exc
 
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
         with self.speaking_for(organizer):

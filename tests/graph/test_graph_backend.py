@@ -16,6 +16,7 @@ from reconciler.sandbox import Sandbox
 from reconciler.sandbox.faults import FaultOptions
 from reconciler.spec.canonical import spec_hash
 from reconciler.spec.load import load_meetings
+from tests.writes import create
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = load_meetings(ROOT / "meetings").meetings
@@ -41,25 +42,9 @@ def backend(graph_sandbox):
     b.close()
 
 
-def create(backend: GraphBackend, meeting, namespace: str = "ns"):
-    marker = Marker(namespace, meeting.key, spec_hash(meeting))
-    [result] = backend.apply(meeting.organizer, [Write("create", meeting.key, "all", marker, meeting)])
-    assert result.ok, result.error
-    writes = [
-        Write("skip", meeting.key, "all", marker, meeting, result.item_id, occurrence=d) for d in meeting.skip
-    ]
-    writes += [
-        Write("move", meeting.key, "all", marker, meeting, result.item_id, occurrence=m.date)
-        for m in meeting.moves
-    ]
-    outcomes = backend.apply(meeting.organizer, writes)
-    assert all(r.ok for r in outcomes), [r.error for r in outcomes]
-    return result
-
-
 def test_every_example_round_trips(backend) -> None:
     for meeting in EXAMPLES:
-        create(backend, meeting)
+        create(backend, meeting, send="all")
     for organizer in {m.organizer for m in EXAMPLES}:
         observation = backend.observe(organizer, "ns")
         assert observation.meetings

@@ -15,6 +15,7 @@ from reconciler.backends.base import Marker, Write
 from reconciler.backends.ews import EwsBackend
 from reconciler.spec.canonical import spec_hash
 from reconciler.spec.load import load_meetings
+from tests.writes import create
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = load_meetings(ROOT / "meetings").meetings
@@ -25,22 +26,6 @@ def backend(sandbox):
     b = EwsBackend(sandbox.endpoint, auth_type=NOAUTH, pin_version=True, max_wait=10)
     yield b
     b.close()
-
-
-def create(backend: EwsBackend, meeting, namespace: str = "ns", send: str = "none"):
-    marker = Marker(namespace, meeting.key, spec_hash(meeting))
-    [result] = backend.apply(meeting.organizer, [Write("create", meeting.key, send, marker, meeting)])
-    assert result.ok, result.error
-    writes = [
-        Write("skip", meeting.key, "none", marker, meeting, result.item_id, occurrence=d)
-        for d in meeting.skip
-    ]
-    writes += [
-        Write("move", meeting.key, "none", marker, meeting, result.item_id, occurrence=m.date)
-        for m in meeting.moves
-    ]
-    assert all(r.ok for r in backend.apply(meeting.organizer, writes))
-    return result
 
 
 def test_every_example_round_trips(backend) -> None:
