@@ -258,8 +258,10 @@ def diff(
     for key, o in sorted(observed.items()):
         if key not in claimed:
             changes.append(_cancel(o, settings, "removed from the meeting files"))
+    silent = settings.target.speaks == "ews"  # Graph cannot remove a meeting without a cancellation
     for o in duplicates:
-        writes = [Write("cancel", o.marker.key, "none", o.marker, None, o.item_id, o.change_key)]
+        send: Send = "none" if silent else "all"
+        writes = [Write("cancel", o.marker.key, send, o.marker, None, o.item_id, o.change_key)]
         changes.append(
             _change(
                 "duplicate",
@@ -268,7 +270,7 @@ def diff(
                 writes,
                 reason=(
                     "a second item with the same key; removed without notifying (attendees share its UID)"
-                    if settings.target.speaks == "ews"
+                    if silent
                     else "a second item with the same key; removed (Graph sends its attendees a cancellation)"
                 ),
                 organizer=o.meeting.organizer,

@@ -137,3 +137,29 @@ def test_unknown_mailbox_is_named(graph_sandbox) -> None:
     with pytest.raises(BackendError) as raised:
         backend.observe("nobody@example.com", "ns")
     assert "mailbox nobody@example.com does not exist" in str(raised.value)
+
+
+def test_the_lease_is_a_compare_and_swap_shared_with_ews(graph_sandbox, backend) -> None:
+    from exchangelib.transport import NOAUTH
+
+    from reconciler.backends.base import LeaseConflict
+    from reconciler.backends.ews import EwsBackend
+    from reconciler.backends.ews_http import adapter_class
+
+    [free] = backend.lease_items("lead@example.com")
+    assert free.holder == ""
+    taken = backend.write_lease("lead@example.com", free, '{"holder": "graph"}')
+    with pytest.raises(LeaseConflict):
+        backend.write_lease("lead@example.com", free, '{"holder": "late"}')  # the version it read is gone
+    from exchangelib.protocol import BaseProtocol
+
+    saved = BaseProtocol.HTTP_ADAPTER_CLS
+    BaseProtocol.HTTP_ADAPTER_CLS = adapter_class(str(graph_sandbox.ca_path), True)
+    try:
+        ews = EwsBackend(graph_sandbox.endpoint, auth_type=NOAUTH, pin_version=True, max_wait=10)
+        [seen] = ews.lease_items("lead@example.com")  # the same record, read over EWS
+        assert seen.item_id.replace("/", "-").replace("+", "_") == taken.item_id
+        assert seen.holder == '{"holder": "graph"}'
+        ews.close()
+    finally:
+        BaseProtocol.HTTP_ADAPTER_CLS = saved
