@@ -5,18 +5,17 @@ Reads: one paged `GET /users/{organizer}/events` filtered on the marker (`$selec
 20 (v1.0 has no exception list on the master). Request bound per organizer: ⌈managed/1000⌉ (at least 1)
 + ⌈series/20⌉, plus one more page for a series with over 1,000 occurrences in its window.
 
-Writes: creates, PATCHes, cancels and single-occurrence changes go in `$batch`es of 20. Graph always sends
-invitations on create and decides itself whom an update reaches (`events.py` in the sandbox says how, as
-Microsoft documents it), so the `send` of a write is honoured by what the plan allows on a graph target
-rather than by a request option. A create carries a `transactionId` derived from namespace, key and spec
-hash: a create retried after a lost answer returns the first event instead of making a second.
+Writes (`graph_write.py` says which request each is) go in `$batch`es of 20, after one batched `instances`
+lookup for the occurrences that skips and moves address. Graph always sends invitations on create and
+decides itself whom an update reaches (`sandbox/graph/events.py` says how, as Microsoft documents it), so
+the `send` of a write is honoured by what the plan allows on a graph target rather than by a request
+option.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -32,24 +31,20 @@ from reconciler.backends.base import (
     Write,
     WriteResult,
 )
-from reconciler.backends.graph_http import Call, GraphClient, GraphFailure, Reply
+from reconciler.backends.graph_http import Call, GraphClient, GraphFailure, explain_reply
 from reconciler.backends.graph_mapping import (
     INSTANCE_SELECT,
     SELECT,
-    event_json,
-    local_time,
     meeting_from_event,
     series_window,
     utc,
 )
+from reconciler.backends.graph_write import iso, occurrence_lookup, request_for, user_path
 from reconciler.spec.model import Meeting
-from reconciler.spec.recurrence import occurrence_start
 
 PAGE = 1000
 SAFE = "$,()'@:/"
 """Characters left as they are in query strings (OData reads them; Graph accepts them unescaped)."""
-TRANSACTION_NAMESPACE = uuid.UUID("0b6f8a52-3f0e-4f7e-9a4f-6d1c2b7e5a31")
-"""Fixed forever: transaction ids of creates derive from it."""
 
 
 def _expand() -> str:
@@ -57,11 +52,9 @@ def _expand() -> str:
     return f"singleValueExtendedProperties($filter={ids})"
 
 
-def _has(name: str, value: str | None = None) -> str:
-    clause = f"ep/id eq '{marker.graph_id(name)}'"
-    if value is not None:
-        clause += " and ep/value eq '" + value.replace("'", "''") + "'"
-    return f"singleValueExtendedProperties/any(ep: {clause})"
+def _has(name: str) -> str:
+    """Items carrying the marker property `name` (any value: other namespaces are reported too)."""
+    return f"singleValueExtendedProperties/any(ep: ep/id eq '{marker.graph_id(name)}')"
 
 
 def _marker_of(event: dict[str, Any]) -> dict[str, str]:
@@ -71,11 +64,6 @@ def _marker_of(event: dict[str, Any]) -> dict[str, str]:
         for p in event.get("singleValueExtendedProperties") or []
         if p.get("id") in names
     }
-
-
-def transaction_id(write: Write) -> str:
-    name = f"{write.marker.namespace}/{write.key}/{write.marker.spec_hash}"
-    return str(uuid.uuid5(TRANSACTION_NAMESPACE, name))
 
 
 class GraphBackend(SpeaksFor):
@@ -89,15 +77,11 @@ class GraphBackend(SpeaksFor):
 
     # -- helpers ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _user(mailbox: str) -> str:
-        return f"/users/{quote(mailbox, safe='@')}"
-
     def _events(self, mailbox: str, filter_: str | None, top: int = PAGE) -> str:
         params = {"$select": SELECT, "$expand": _expand(), "$top": str(top)}
         if filter_:
             params["$filter"] = filter_
-        return f"{self._user(mailbox)}/events?{urlencode(params, quote_via=quote, safe=SAFE)}"
+        return f"{user_path(mailbox)}/events?{urlencode(params, quote_via=quote, safe=SAFE)}"
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
         who = f"mailbox {mailbox}" if mailbox else self.endpoint
@@ -110,7 +94,7 @@ class GraphBackend(SpeaksFor):
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
         with self.speaking_for(organizer):
             expand = quote(_expand(), safe=SAFE)
-            url = f"{self._user(organizer)}/events/{quote(item_id, safe='')}?$expand={expand}"
+            url = f"{user_path(organizer)}/events/{quote(item_id, safe='')}?$expand={expand}"
             reply = self.client.call(Call("GET", url))
             if not reply.ok:
                 raise GraphFailure(reply, url)
@@ -123,11 +107,11 @@ class GraphBackend(SpeaksFor):
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
         with self.speaking_for(mailbox):
-            return graph_lease.lease_items(self.client, self._user(mailbox))
+            return graph_lease.lease_items(self.client, user_path(mailbox))
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
         with self.speaking_for(mailbox):
-            return graph_lease.write_lease(self.client, self._user(mailbox), item, holder)
+            return graph_lease.write_lease(self.client, user_path(mailbox), item, holder)
 
     # -- observe ------------------------------------------------------------------------------------------
 
@@ -184,11 +168,11 @@ class GraphBackend(SpeaksFor):
         calls = [
             Call(
                 "GET",
-                f"{self._user(organizer)}/events/{quote(i, safe='')}/instances?"
+                f"{user_path(organizer)}/events/{quote(i, safe='')}/instances?"
                 + urlencode(
                     {
-                        "startDateTime": _iso(series[i][0]),
-                        "endDateTime": _iso(series[i][1]),
+                        "startDateTime": iso(series[i][0]),
+                        "endDateTime": iso(series[i][1]),
                         "$select": INSTANCE_SELECT,
                         "$top": str(PAGE),
                     },
@@ -276,7 +260,7 @@ class GraphBackend(SpeaksFor):
         calls: list[Call | str] = []
         for write in writes:
             try:
-                calls.append(self._call(organizer, write, occurrences))
+                calls.append(request_for(organizer, write, occurrences))
             except ValueError as exc:
                 calls.append(str(exc))
         real = [c for c in calls if isinstance(c, Call)]
@@ -308,95 +292,16 @@ class GraphBackend(SpeaksFor):
                 )
         return results
 
-    def _marker_properties(self, write: Write) -> list[dict[str, str]]:
-        meeting = write.meeting
-        values = {
-            marker.NAMESPACE: write.marker.namespace,
-            marker.KEY: write.marker.key,
-            marker.SPEC_HASH: write.marker.spec_hash,
-            marker.TIMEZONE: meeting.timezone if meeting else None,
-        }
-        return [{"id": marker.graph_id(k), "value": v} for k, v in values.items() if v is not None]
-
-    def _call(self, organizer: str, write: Write, occurrences: dict[tuple[str, date], str]) -> Call:
-        events = f"{self._user(organizer)}/events"
-        version = {"If-Match": f'W/"{write.change_key}"'} if write.change_key else {}
-        if write.kind == "create":
-            assert write.meeting is not None
-            body = {
-                **event_json(write.meeting),
-                "singleValueExtendedProperties": self._marker_properties(write),
-                "transactionId": transaction_id(write),
-            }
-            return Call("POST", events, body)
-        item = f"{events}/{quote(write.item_id or '', safe='')}"
-        if write.kind == "cancel":
-            if write.send == "none":
-                return Call("DELETE", item)
-            return Call("POST", f"{item}/cancel", {"Comment": write.message or ""})
-        assert write.meeting is not None
-        if write.kind in ("skip", "move"):
-            assert write.occurrence is not None
-            occurrence = occurrences.get((write.item_id or "", write.occurrence))
-            if occurrence is None:
-                raise ValueError(f"{write.occurrence} is not an occurrence of {write.key} in the calendar")
-            target = f"{events}/{quote(occurrence, safe='')}"
-            if write.kind == "skip":
-                return Call("DELETE", target)
-            return Call("PATCH", target, self._moved(write.meeting, write.occurrence))
-        fields: tuple[str, ...] = write.fields
-        if write.kind == "restore" and "recurrence" not in fields:
-            fields += ("recurrence",)  # re-setting the pattern drops every exception
-        if write.kind == "invite":
-            fields = ("subject", "start", "attendees", "recurrence", "location", "body")
-        body = {
-            **event_json(write.meeting, fields),
-            "singleValueExtendedProperties": self._marker_properties(write),
-        }
-        return Call("PATCH", item, body, version)
-
-    @staticmethod
-    def _moved(meeting: Meeting, day: date) -> dict[str, Any]:
-        override = next((m for m in meeting.moves if m.date == day), None)  # None: move back
-        start = (override.start if override else None) or occurrence_start(meeting, day)
-        assert start is not None
-        duration = (override.duration if override else None) or meeting.duration
-        location = override.location if override and override.location is not None else meeting.location
-        return {
-            "start": local_time(start, meeting.timezone),
-            "end": local_time(start + duration, meeting.timezone),
-            "location": {"displayName": location or ""},
-        }
-
     def _occurrence_ids(self, organizer: str, writes: Sequence[Write]) -> dict[tuple[str, date], str]:
         """The instance id of each occurrence a skip or move addresses (one lookup per date, batched)."""
         wanted = sorted(
             {
-                (w.item_id or "", w.occurrence, w.meeting.timezone)
+                (w.item_id, w.occurrence, w.meeting.timezone)
                 for w in writes
                 if w.kind in ("skip", "move") and w.item_id and w.occurrence and w.meeting
             }
         )
-        calls = []
-        for item_id, day, tz in wanted:
-            zone = ZoneInfo(tz)
-            start = datetime.combine(day - timedelta(days=1), time(), zone)
-            end = datetime.combine(day + timedelta(days=2), time(), zone)
-            calls.append(
-                Call(
-                    "GET",
-                    f"{self._user(organizer)}/events/{quote(item_id, safe='')}/instances?"
-                    + urlencode(
-                        {
-                            "startDateTime": _iso(start),
-                            "endDateTime": _iso(end),
-                            "$select": "originalStart,start",
-                        },
-                        quote_via=quote,
-                        safe="$,:",
-                    ),
-                )
-            )
+        calls = [occurrence_lookup(organizer, item_id, day, tz) for item_id, day, tz in wanted]
         out: dict[tuple[str, date], str] = {}
         for (item_id, day, tz), reply in zip(wanted, self.client.batch(calls), strict=True):
             if not reply.ok:
@@ -406,34 +311,3 @@ class GraphBackend(SpeaksFor):
                 if original == day:
                     out[(item_id, day)] = inst["id"]
         return out
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def explain_reply(reply: Reply, endpoint: str, mailbox: str | None, credentials: str, key: str = "") -> str:
-    """One line: what Graph refused, naming the mailbox or endpoint, and the likely fix. Never a secret."""
-    who = f"mailbox {mailbox}" if mailbox else endpoint
-    what = f"{key}: " if key else ""
-    detail = f"{reply.code}: {reply.message}" if reply.code else f"HTTP {reply.status}"
-    if reply.status == 401:
-        return f"{what}{endpoint} refused the app's token (HTTP 401, {detail}): check {credentials}"
-    if reply.status == 403:
-        return (
-            f"{what}the app may not use {who} (HTTP 403, {detail}): grant it the Calendars.ReadWrite "
-            "application permission, and include the mailbox in its application access policy or RBAC scope"
-        )
-    if reply.status == 404 and reply.code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI"):
-        return (
-            f"{what}{who} does not exist on {endpoint}: check the address under `organizers:` and in the "
-            "meeting files"
-        )
-    if reply.status == 412 or reply.code == "ErrorIrresolvableConflict":
-        return f"{what}the item changed in {who} since it was read (stale plan): plan again"
-    if reply.status in (429, 503):
-        return (
-            f"{what}{endpoint} kept throttling {who} (HTTP {reply.status}); try again later, or raise "
-            "target.max_wait_seconds"
-        )
-    return f"{what}{who} on {endpoint}: {detail}"

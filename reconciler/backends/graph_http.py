@@ -301,3 +301,30 @@ class GraphFailure(Exception):
     def __init__(self, reply: Reply, url: str) -> None:
         super().__init__(f"HTTP {reply.status} {reply.code}: {reply.message} ({url.split('?')[0]})")
         self.reply = reply
+
+
+def explain_reply(reply: Reply, endpoint: str, mailbox: str | None, credentials: str, key: str = "") -> str:
+    """One line: what Graph refused, naming the mailbox or endpoint, and the likely fix. Never a secret."""
+    who = f"mailbox {mailbox}" if mailbox else endpoint
+    what = f"{key}: " if key else ""
+    detail = f"{reply.code}: {reply.message}" if reply.code else f"HTTP {reply.status}"
+    if reply.status == 401:
+        return f"{what}{endpoint} refused the app's token (HTTP 401, {detail}): check {credentials}"
+    if reply.status == 403:
+        return (
+            f"{what}the app may not use {who} (HTTP 403, {detail}): grant it the Calendars.ReadWrite "
+            "application permission, and include the mailbox in its application access policy or RBAC scope"
+        )
+    if reply.status == 404 and reply.code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI"):
+        return (
+            f"{what}{who} does not exist on {endpoint}: check the address under `organizers:` and in the "
+            "meeting files"
+        )
+    if reply.status == 412 or reply.code == "ErrorIrresolvableConflict":
+        return f"{what}the item changed in {who} since it was read (stale plan): plan again"
+    if reply.status in (429, 503):
+        return (
+            f"{what}{endpoint} kept throttling {who} (HTTP {reply.status}); try again later, or raise "
+            "target.max_wait_seconds"
+        )
+    return f"{what}{who} on {endpoint}: {detail}"
