@@ -94,6 +94,7 @@ def _certificate(path: str) -> dict[str, str]:
     """msal's certificate credential from a PEM holding the certificate and its private key."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
         pem = Path(path).read_bytes()
@@ -102,6 +103,10 @@ def _certificate(path: str) -> dict[str, str]:
         raise BackendError(f"cannot read the certificate {path}: {exc}") from None
     if b"PRIVATE KEY" not in pem:
         raise BackendError(f"{path} holds no private key: the PEM needs the certificate and its key")
+    if not isinstance(cert.public_key(), rsa.RSAPublicKey):
+        raise BackendError(
+            f"{path}: the certificate's key must be RSA (the client assertion is signed RS256)"
+        )
     return {"private_key": pem.decode(), "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}
 
 

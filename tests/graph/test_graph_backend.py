@@ -163,3 +163,35 @@ def test_the_lease_is_a_compare_and_swap_shared_with_ews(graph_sandbox, backend)
         ews.close()
     finally:
         BaseProtocol.HTTP_ADAPTER_CLS = saved
+
+
+def test_a_certificate_credential_gets_a_token(graph_sandbox, tmp_path, monkeypatch) -> None:
+    """certificate_path_env: a PEM with certificate and private key; msal signs the client assertion."""
+    import trustme
+
+    from reconciler.backends.factory import open_backend
+    from reconciler.config import Settings, Target
+
+    rsa_ca = trustme.CA(key_type=trustme.KeyType.RSA)
+    issued = rsa_ca.issue_cert("reconciler-ci.example.com", key_type=trustme.KeyType.RSA)
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(issued.cert_chain_pems[0].bytes() + issued.private_key_pem.bytes())
+    for name, value in {"T": "tenant", "C": "client", "CERT": str(pem)}.items():
+        monkeypatch.setenv(name, value)
+    target = Target(
+        kind="graph",
+        endpoint=graph_sandbox.graph_endpoint,
+        authority=graph_sandbox.authority,
+        tenant_id_env="T",
+        client_id_env="C",
+        certificate_path_env="CERT",
+        ca_bundle=str(graph_sandbox.ca_path),
+    )
+    with open_backend(Settings("ns", tmp_path, target=target)) as backend:
+        assert backend.observe("lead@example.com", "ns").meetings == ()
+    pem.write_bytes(issued.cert_chain_pems[0].bytes())  # no private key: named, before any request
+    with (
+        pytest.raises(BackendError, match="holds no private key"),
+        open_backend(Settings("ns", tmp_path, target=target)),
+    ):
+        pass
