@@ -26,7 +26,16 @@ IMPLEMENTED = (
 SOAP fault naming it."""
 
 
-@app.command(epilog=f"Implemented EWS operations: {IMPLEMENTED}. Any other is answered with a SOAP fault.")
+GRAPH_RESOURCES = (
+    "users/{id}/events, events/{id}, events/{id}/cancel, events/{id}/instances, users/{id}/calendarView, "
+    "mailFolders/{folder}/messages, messages/{id}, $batch; tokens at /{tenant}/oauth2/v2.0/token"
+)
+
+
+@app.command(
+    epilog=f"Implemented EWS operations: {IMPLEMENTED}. Any other is answered with a SOAP fault. "
+    f"Graph v1.0 (Graph clients need --tls: msal insists on an https authority): {GRAPH_RESOURCES}."
+)
 def serve(
     host: str = typer.Option("127.0.0.1", help="Loopback address to bind (nothing else is allowed)."),
     port: int = typer.Option(8765, help="TCP port (0 picks a free one)."),
