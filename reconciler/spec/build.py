@@ -255,6 +255,24 @@ class _Builder:
                 out.add(day)
         return tuple(sorted(out))
 
+    def all_day_length(self, doc: dict) -> timedelta | None:
+        """`days: N`, or `duration` of whole days (`2d`, `P2D`) meaning the same; `end` is refused."""
+        if "end" in doc:
+            self.problem(("end",), "an all-day meeting has `days` (or a duration in whole days), not `end`")
+        if "duration" not in doc:
+            return timedelta(days=doc.get("days", 1))
+        if "days" in doc:
+            self.problem(("duration",), "give either `days` or `duration`, not both")
+            return None
+        length = parse_duration(str(doc["duration"]))
+        if length is None or length % timedelta(days=1) or length < timedelta(days=1):
+            self.problem(
+                ("duration",),
+                f"an all-day meeting lasts whole days: use e.g. 2d (or days: 2), not {doc['duration']!r}",
+            )
+            return None
+        return length
+
     # -- whole meeting ----------------------------------------------------------------------------------
 
     def build(self) -> Meeting | None:
@@ -269,10 +287,7 @@ class _Builder:
             return None
         all_day = doc.get("all_day", False)
         if all_day:
-            for extra in ("duration", "end"):
-                if extra in doc:
-                    self.problem((extra,), "an all-day meeting has `days`, not `duration`/`end`")
-            duration: timedelta | None = timedelta(days=doc.get("days", 1))
+            duration: timedelta | None = self.all_day_length(doc)
         else:
             if "days" in doc:
                 self.problem(("days",), "`days` is for all-day meetings (all_day: true); use `duration`")

@@ -307,6 +307,24 @@ case(
     "meetings/a.yaml:5:8: start: an all-day meeting starts on a date; write e.g. 2027-03-11",
 )
 case(
+    "all-day-duration-not-whole-days",
+    {
+        "a.yaml": BASE.replace("2026-12-07T09:30", "2026-12-07").replace(
+            "duration: 15m\n", "all_day: true\nduration: 36h\n"
+        )
+    },
+    "meetings/a.yaml:7:11: duration: an all-day meeting lasts whole days: use e.g. 2d (or days: 2), not '36h'",
+)
+case(
+    "all-day-with-end",
+    {
+        "a.yaml": BASE.replace("2026-12-07T09:30", "2026-12-07").replace(
+            "duration: 15m\n", "all_day: true\nend: 2026-12-08T00:00\n"
+        )
+    },
+    "meetings/a.yaml:7:6: end: an all-day meeting has `days` (or a duration in whole days), not `end`",
+)
+case(
     "bad-date",
     {"a.yaml": BASE.replace("2026-12-07T09:30", "2026-02-30T09:30")},
     "meetings/a.yaml:5:8: start: '2026-02-30T09:30' is not a real date-time",

@@ -93,6 +93,13 @@ def test_all_day_meeting() -> None:
     assert m.all_day and m.start == datetime(2027, 3, 11) and m.duration == timedelta(days=2)
 
 
+@pytest.mark.parametrize("duration", ["2d", "P2D", "48h"])
+def test_all_day_duration_in_whole_days_means_days(duration: str) -> None:
+    assert build(start="2027-03-11", all_day=True, duration=duration) == build(
+        start="2027-03-11", all_day=True, days=2, duration=None
+    )
+
+
 def test_recurrence_model() -> None:
     m = build(
         start="2027-01-29T16:00", repeat={"every": "month", "weekday": "fri", "week": "last", "count": 6}
