@@ -52,7 +52,9 @@ def describe_fields(fields: Sequence[FieldChange], desired: Meeting | None, obse
     if desired and observed:
         added = sorted(set(desired.skip) - set(observed.skip))
         undone = sorted(set(observed.skip) - set(desired.skip))
-        parts += [f"skip {d}" for d in added] + [f"unskip {d}" for d in undone]
+        names = dict(desired.holiday_skips)
+        parts += [f"skip {d}" + (f" ({names[d]})" if d in names else "") for d in added]
+        parts += [f"unskip {d}" for d in undone]
         want = {m.date: m for m in desired.moves}
         have = {m.date: m for m in observed.moves}
         for day in sorted(set(want) | set(have)):
@@ -65,7 +67,8 @@ def describe_fields(fields: Sequence[FieldChange], desired: Meeting | None, obse
     elif desired and not observed:
         parts.append(describe_pattern(desired))
         if desired.skip:
-            parts.append(f"{len(desired.skip)} skipped")
+            holidays = len(desired.holiday_skips)
+            parts.append(f"{len(desired.skip)} skipped" + (f" ({holidays} for holidays)" if holidays else ""))
         if desired.moves:
             parts.append(f"{len(desired.moves)} moved")
     return "; ".join(parts)

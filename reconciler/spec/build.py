@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from reconciler.spec import holiday_calendars
 from reconciler.spec import recurrence as rec
 from reconciler.spec.durations import format_duration, parse_duration
 from reconciler.spec.model import WEEKDAYS, Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
@@ -355,7 +356,38 @@ class _Builder:
             uid=doc.get("uid"),
         )
         meeting = replace(meeting, skip=self.skips(meeting))
-        return replace(meeting, moves=self.moves(meeting))
+        meeting = replace(meeting, moves=self.moves(meeting))
+        return self.holidays(meeting)
+
+    def holidays(self, meeting: Meeting) -> Meeting:
+        """Occurrences the holiday calendars remove, added to `skip` (an occurrence with a move keeps it)."""
+        value = self.doc.get("skip_holidays")
+        if not value:
+            return meeting
+        codes = [value] if isinstance(value, str) else list(value)
+        for i, code in enumerate(codes):
+            wrong = holiday_calendars.problem(code)
+            if wrong:
+                self.problem(("skip_holidays",) if isinstance(value, str) else ("skip_holidays", i), wrong)
+        calendars = tuple(sorted({c.upper() for c in codes}))
+        meeting = replace(meeting, skip_holidays=calendars)
+        if self.problems or meeting.recurrence is None:
+            return meeting  # a single meeting has no occurrence to skip: defaults may still name a calendar
+        r = meeting.recurrence
+        first = meeting.start.date()
+        last = (
+            r.until
+            or (list(rec.pattern_starts(meeting))[-1].date() if r.count else None)
+            or date(first.year + holiday_calendars.ENDLESS_YEARS - 1, 12, 31)
+        )
+        moved = {m.date for m in meeting.moves}
+        removed = tuple(
+            (day, name)
+            for day, name in holiday_calendars.holiday_names(calendars, first, last).items()
+            if day not in moved and day not in meeting.skip and rec.occurrence_start(meeting, day) is not None
+        )
+        skip = tuple(sorted({*meeting.skip, *(day for day, _ in removed)}))
+        return replace(meeting, skip=skip, holiday_skips=removed)
 
 
 def build_meeting(

@@ -1,8 +1,9 @@
 """A meeting as canonical JSON data, and the hash of what it asks of the calendar.
 
 The hash is stamped on every managed item as its last-applied spec: a difference between the calendar and
-the files that the files did not cause (the hash still matches) is drift. `key`, `previous_keys`, `notify`
-and `uid` are left out of the hash: they are not on the calendar, and a rename must not look like a change.
+the files that the files did not cause (the hash still matches) is drift. `key`, `previous_keys`, `notify`,
+`uid` and the holiday calendars are left out of the hash: they are not on the calendar, and a rename must
+not look like a change.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
 
-NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid")
+NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid", "skip_holidays", "holiday_skips")
+"""Left out of the hash (a holiday's date is in `skip`, which is hashed; its calendar's name is not)."""
 
 
 def plain(value: Any) -> Any:
@@ -102,5 +104,7 @@ def meeting_from_canonical(data: dict[str, Any]) -> Meeting:
             "categories": tuple(data.get("categories", [])),
             "reminder": timedelta(seconds=data["reminder"]) if data.get("reminder") is not None else None,
             "previous_keys": tuple(data.get("previous_keys", [])),
+            "skip_holidays": tuple(data.get("skip_holidays", [])),
+            "holiday_skips": tuple((date.fromisoformat(d), n) for d, n in data.get("holiday_skips", [])),
         }
     )

@@ -67,8 +67,11 @@ def to_document(m: Meeting) -> dict[str, Any]:
         doc.update(start=m.start.strftime("%Y-%m-%dT%H:%M"), duration=format_duration(m.duration))
     if m.recurrence:
         doc["repeat"] = _repeat(m)
-    if m.skip:
-        doc["skip"] = [d.isoformat() for d in m.skip]
+    if m.skip_holidays:
+        doc["skip_holidays"] = list(m.skip_holidays)
+    by_holiday = {d for d, _ in m.holiday_skips}
+    if set(m.skip) - by_holiday:
+        doc["skip"] = [d.isoformat() for d in m.skip if d not in by_holiday]
     if m.moves:
         doc["moves"] = []
         for o in m.moves:

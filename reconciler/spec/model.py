@@ -108,6 +108,10 @@ class Meeting:
     notify: Notify | None = None
     uid: str | None = None
     """UID of an existing, unmanaged meeting this one adopts (set by `reconciler import`)."""
+    skip_holidays: tuple[str, ...] = ()
+    """Holiday calendars (`NL`, `DE-BY`) whose dates cancel occurrences; those dates are in `skip`."""
+    holiday_skips: tuple[tuple[date, str], ...] = ()
+    """(date, holiday name) of each occurrence a holiday calendar removed, for `schedule` and the plan."""
 
     @property
     def end(self) -> datetime:

@@ -64,6 +64,10 @@ def render_schedule(meetings: Sequence[Meeting], today: date, days: int) -> str:
             + (f" · {len(meeting.skip)} skipped" if meeting.skip else "")
             + (f" · {len(meeting.moves)} moved" if meeting.moves else "")
         )
+        end = today + timedelta(days=days)
+        for day, name in meeting.holiday_skips:
+            if today <= day < end:
+                lines.append(f"    {day:%a %Y-%m-%d} skipped: {name} ({', '.join(meeting.skip_holidays)})")
         for occ in found[:10]:
             when = f"{occ.start:%a %Y-%m-%d %H:%M}" if not meeting.all_day else f"{occ.start:%a %Y-%m-%d}"
             extra = f" ({format_duration(occ.end - occ.start)})"

@@ -342,3 +342,15 @@ case(
     },
     "meetings/_defaults.yaml:1:11: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Amsterdam",
 )
+case(
+    "unknown-holiday-country",
+    {"a.yaml": WEEKLY + "skip_holidays: [NL, XY]\n"},
+    "meetings/a.yaml:10:21: skip_holidays[1]: 'XY' is not a holiday calendar the holidays library knows; "
+    "did you mean YT, YE, XK?",
+)
+case(
+    "unknown-holiday-subdivision-from-defaults",
+    {"_defaults.yaml": "skip_holidays: DE-XX\n", "a.yaml": WEEKLY},
+    "meetings/_defaults.yaml:1:16: skip_holidays: 'DE-XX': DE has no subdivision XX; it has DE-BB, DE-BE, "
+    "DE-BW, DE-BY, DE-HB, DE-HE, DE-HH, DE-MV…",
+)
