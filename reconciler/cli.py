@@ -96,6 +96,9 @@ def validate(
     path: Path = typer.Argument(Path("meetings"), help="Meetings directory or a single meeting file."),
     fmt: str = typer.Option("text", "--format", help="text | github (GitHub Actions annotations)"),
     config: Path | None = ConfigOption,
+    conflicts: bool = typer.Option(
+        False, "--conflicts", help="Also list double bookings (exit 1 when policy.conflicts is error)."
+    ),
 ) -> None:
     """Check meeting files; report every problem as FILE:LINE:COL: message.
 
@@ -107,7 +110,7 @@ def validate(
     if fmt not in ("text", "github"):
         typer.echo("--format must be text or github", err=True)
         raise typer.Exit(1)
-    raise typer.Exit(run_validate(path, fmt, config))
+    raise typer.Exit(run_validate(path, fmt, config, conflicts))
 
 
 @app.command()
@@ -164,7 +167,7 @@ def plan(
         raise _fail(str(exc)) from None
     except Exception as exc:  # the service failed: say so, without a traceback
         raise _fail(f"cannot plan against the target: {type(exc).__name__}: {exc}") from None
-    typer.echo(run.render(planned.plan, fmt, color=run.stdout_is_tty()), nl=fmt == "text")
+    typer.echo(run.render_planned(planned, fmt, color=run.stdout_is_tty()), nl=fmt == "text")
     for line in run.refusal_text(planned.refusals, force=False):
         typer.echo(line, err=True)
     if out:
@@ -214,8 +217,10 @@ def apply(
             desired = planned.desired
             if saved is not None:
                 run.check_saved_plan(saved, planned.plan, desired)
-                planned = run.Planned(saved, safety.check(saved, settings), desired)
-            typer.echo(run.render(planned.plan, "text", color=run.stdout_is_tty()))
+                refusals = safety.check(saved, settings)
+                refusals += safety.conflict_refusals(planned.conflicts, settings)
+                planned = run.Planned(saved, refusals, desired, planned.conflicts)
+            typer.echo(run.render_planned(planned, "text", color=run.stdout_is_tty()))
             if not planned.plan.active:
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(0)

@@ -50,6 +50,8 @@ class Policy:
     recipients_per_day: int = 10_000
     cancellation_message: str = "This meeting was removed from the team calendar repository."
     lease_ttl_seconds: float = 120
+    conflicts: str = "warn"
+    conflict_horizon_weeks: int = 26
 
 
 @dataclass(frozen=True)

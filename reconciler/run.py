@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
@@ -19,6 +20,7 @@ from reconciler.backends.base import BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Settings, load_config
 from reconciler.plan import safety
 from reconciler.plan.changes import Plan, desired_checksum
+from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.spec.load import LoadResult, has_meeting_files, load_meetings
@@ -40,6 +42,7 @@ class Planned:
     plan: Plan
     refusals: list[safety.Refusal]
     desired: LoadResult
+    conflicts: tuple[Conflict, ...] = ()
 
 
 def settings_for(config: Path | None) -> Settings:
@@ -162,7 +165,10 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     finally:
         pool.shutdown(cancel_futures=True)
     plan = diff(desired.meetings, observations, settings, backend.target)
-    return Planned(plan, safety.check(plan, settings), desired)
+    found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC))
+    return Planned(
+        plan, safety.check(plan, settings) + safety.conflict_refusals(found, settings), desired, found
+    )
 
 
 def render(plan: Plan, fmt: str, color: bool) -> str:
@@ -171,6 +177,20 @@ def render(plan: Plan, fmt: str, color: bool) -> str:
     if fmt == "json":
         return render_json(plan)
     return render_text(plan, color=color)
+
+
+def render_planned(planned: Planned, fmt: str, color: bool) -> str:
+    """The plan with its double-booking warnings under it (in JSON: a `conflicts` list beside the plan)."""
+    sources = planned.desired.sources
+    if fmt == "json":
+        import json
+
+        data = json.loads(render_json(planned.plan))
+        data["conflicts"] = [c.to_data(sources) for c in planned.conflicts]
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = render(planned.plan, fmt, color)
+    warnings = conflict_text(planned.conflicts, sources, markdown=fmt == "markdown")
+    return f"{text}\n{warnings}" if warnings else text
 
 
 def refusal_text(refusals: list[safety.Refusal], force: bool) -> list[str]:

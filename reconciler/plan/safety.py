@@ -6,11 +6,13 @@ the thresholds (cancellations, share of meetings changed, daily recipients) yiel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 
 from reconciler.config import Settings
 from reconciler.plan.changes import Plan
+from reconciler.plan.conflicts import Conflict
 
 MIN_MANAGED_FOR_PERCENT = 10
 
@@ -29,6 +31,13 @@ def organizer_refusals(organizers: set[str], settings: Settings) -> list[Refusal
         for o in sorted(organizers)
         if not any(fnmatch(o.lower(), p) for p in patterns)
     ]
+
+
+def conflict_refusals(found: Sequence[Conflict], settings: Settings) -> list[Refusal]:
+    """With `policy.conflicts: error`, double bookings stop plan and apply (not forceable)."""
+    if not found or settings.policy.conflicts != "error":
+        return []
+    return [Refusal(f"{len(found)} double booking(s) and policy.conflicts is error; see the warnings", False)]
 
 
 def check(plan: Plan, settings: Settings) -> list[Refusal]:

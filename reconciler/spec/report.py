@@ -43,20 +43,29 @@ def summary(result: LoadResult, now: datetime) -> str:
     )
 
 
-def run_validate(path: Path, fmt: str = "text", config: Path | None = None) -> int:
-    from reconciler.config import ConfigError, config_path, load_config
+def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conflicts: bool = False) -> int:
+    """Exit 1 on a problem; `conflicts` lists double bookings too (exit 1 under `conflicts: error`)."""
+    from reconciler.config import ConfigError, Policy, config_path, load_config
 
-    organizers = None
+    settings = None
     if config is not None or config_path(None).is_file():
         try:
-            organizers = load_config(config).organizers
+            settings = load_config(config)
         except ConfigError as exc:
             return _problems(LoadResult((), tuple(exc.problems)), fmt)
-    result = load_meetings(path, organizers)
+    result = load_meetings(path, settings.organizers if settings else None)
     if not result.ok:
         return _problems(result, fmt)
     typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
-    return 0
+    if not conflicts:
+        return 0
+    from reconciler.plan.conflicts import conflict_text, conflicts_of
+
+    policy = settings.policy if settings else Policy()
+    found = conflicts_of(result.meetings, policy, datetime.now(UTC))
+    if found:
+        typer.echo(conflict_text(found, result.sources))
+    return 1 if found and policy.conflicts == "error" else 0
 
 
 def run_schedule(path: Path, days: int) -> int:

@@ -1,0 +1,120 @@
+"""Double bookings among the desired meetings: a person or a resource in two places at once. Pure.
+
+Every meeting's occurrences in the horizon are expanded (skips and moves applied; time shown as free books
+nobody); each mailbox's bookings (attendees, resources and the organizer) are sorted by start and swept
+once, so the work grows with the number of occurrences, not with the number of pairs. Two meetings that
+overlap are one conflict: its first overlap, how many more occurrences overlap, and every mailbox booked
+twice. Conflicts that double-book a resource come first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from reconciler.config import Policy
+from reconciler.spec.model import Meeting
+from reconciler.spec.recurrence import occurrences
+
+
+@dataclass(frozen=True)
+class Booking:
+    key: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Conflict:
+    first: Booking
+    second: Booking
+    resources: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    overlaps: frozenset[datetime] = frozenset()
+    """Start of the earlier booking of each overlap (the first one included)."""
+
+    def text(self, sources: Mapping[str, object] | None = None) -> str:
+        a, b = self.first, self.second
+        sources = sources or {}
+
+        def where(key: str) -> str:
+            return f" ({sources[key]})" if key in sources else ""
+
+        end = min(a.end, b.end).astimezone(a.start.tzinfo)
+        when = f"{max(a.start, b.start):%a %Y-%m-%d %H:%M}–{end:%H:%M}"
+        more = len(self.overlaps) - 1
+        who = [f"resource {r}" for r in self.resources] + list(self.people)
+        return (
+            f"{', '.join(who)} booked twice: {a.key}{where(a.key)} and {b.key}{where(b.key)} overlap on "
+            f"{when}" + (f" (and {more} more time{'s' * (more != 1)})" if more else "")
+        )
+
+    def to_data(self, sources: Mapping[str, object] | None = None) -> dict[str, object]:
+        sources = sources or {}
+        return {
+            "meetings": [
+                {"key": b.key, "file": str(sources.get(b.key, "")), "start": b.start.isoformat()}
+                for b in (self.first, self.second)
+            ],
+            "resources": list(self.resources),
+            "people": list(self.people),
+            "overlaps": len(self.overlaps),
+            "text": self.text(sources),
+        }
+
+
+def find_conflicts(meetings: Sequence[Meeting], start: datetime, end: datetime) -> list[Conflict]:
+    """Conflicts between different meetings within [start, end), one per pair of meetings."""
+    bookings: dict[str, list[Booking]] = {}
+    resources: set[str] = set()
+    for meeting in meetings:
+        if meeting.show_as == "free":  # time shown as free books nobody
+            continue
+        mailboxes = {meeting.organizer, *(a.address for a in meeting.attendees.all())}
+        resources.update(a.address for a in meeting.attendees.resources)
+        for occ in occurrences(meeting, start, end):
+            booking = Booking(meeting.key, occ.start, occ.end)
+            for mailbox in mailboxes:
+                bookings.setdefault(mailbox, []).append(booking)
+    found: dict[tuple[str, str], Conflict] = {}
+    for mailbox, entries in bookings.items():
+        entries.sort(key=lambda b: (b.start, b.key))
+        active: list[Booking] = []
+        for booking in entries:
+            active = [a for a in active if a.end > booking.start]
+            for other in active:
+                if other.key != booking.key:
+                    _record(found, mailbox, mailbox in resources, other, booking)
+            active.append(booking)
+    return sorted(found.values(), key=lambda c: (not c.resources, c.first.start, c.first.key, c.second.key))
+
+
+def _record(found: dict, mailbox: str, resource: bool, earlier: Booking, later: Booking) -> None:
+    pair = tuple(sorted((earlier.key, later.key)))
+    seen = found.get(pair) or Conflict(earlier, later)
+    if (earlier.start, later.start) < (seen.first.start, seen.second.start):
+        seen = replace(seen, first=earlier, second=later)
+    kind = "resources" if resource else "people"
+    names = tuple(sorted({*getattr(seen, kind), mailbox}))
+    found[pair] = replace(seen, overlaps=seen.overlaps | {earlier.start}, **{kind: names})
+
+
+def conflicts_of(meetings: Sequence[Meeting], policy: Policy, now: datetime) -> tuple[Conflict, ...]:
+    """Double bookings from `now` to the policy's horizon (none looked for with `conflicts: ignore`)."""
+    if policy.conflicts == "ignore":
+        return ()
+    return tuple(find_conflicts(meetings, now, now + timedelta(weeks=policy.conflict_horizon_weeks)))
+
+
+def conflict_text(found: Sequence[Conflict], sources: Mapping[str, object], markdown: bool = False) -> str:
+    """The warnings shown under a plan: one line each, or a markdown section (meeting text escaped)."""
+    if not found:
+        return ""
+    if markdown:
+        from reconciler.plan.render import md_escape
+
+        lines = ["", f"**Warnings: {len(found)} double booking(s)**", ""]
+        lines += [f"- ⚠ {md_escape(c.text(sources))}" for c in found]
+        return "\n".join(lines) + "\n"
+    return "\n".join(f"warning: {c.text(sources)}" for c in found)
