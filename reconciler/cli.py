@@ -300,12 +300,17 @@ def show(
     key: str = typer.Argument(..., help="The meeting's key."),
     config: Path | None = ConfigOption,
     raw: bool = typer.Option(False, "--raw", help="Add the calendar item as the target returns it."),
+    fmt: str = typer.Option("text", "--format", help="text (tables on a terminal) | json"),
 ) -> None:
-    """One meeting side by side: the files, the calendar, their differences, the next occurrences."""
+    """One meeting: the files, the calendar, their differences, the next occurrences, who answered what."""
+    import json
+
     from reconciler import run
     from reconciler import show as showing
     from reconciler.backends.factory import BackendError, open_backend
 
+    if fmt not in ("text", "json"):
+        raise _fail("--format must be text or json")
     try:
         settings = run.settings_for(config)
         desired = run.load_desired(settings)
@@ -318,7 +323,13 @@ def show(
                 observed = next((o for o in observation.meetings if o.marker.key == key), None) or observed
             if meeting is None and observed is None:
                 raise run.RunError(f"no meeting with key {key!r} in the files or the calendars read")
-            typer.echo(showing.render(key, meeting, observed))
+            if fmt == "json":
+                typer.echo(json.dumps(showing.to_data(key, meeting, observed), indent=2, ensure_ascii=False))
+                return
+            if run.stdout_is_tty():
+                showing.print_rich(key, meeting, observed)
+            else:
+                typer.echo(showing.render(key, meeting, observed))
             if raw and observed is not None:
                 item = backend.raw_item(observed.meeting.organizer, observed.item_id)
                 typer.echo("the calendar item as the target returns it:\n" + showing.raw_fields(item))
@@ -326,6 +337,50 @@ def show(
         raise _fail(str(exc)) from None
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+
+
+@app.command()
+def responses(
+    keys: list[str] = typer.Argument(None, help="Meeting keys (default: every managed meeting)."),
+    config: Path | None = ConfigOption,
+    fmt: str = typer.Option("text", "--format", help="text | markdown (a CI job summary) | json"),
+) -> None:
+    """Who accepted, who is tentative, who declined and who has not answered, per managed meeting.
+
+    Read with the same batched requests as a plan (the organizers' calendars, no request per meeting).
+    """
+    import json
+
+    from reconciler import responses as answers
+    from reconciler import run
+    from reconciler.backends.factory import BackendError, open_backend
+
+    if fmt not in ("text", "markdown", "json"):
+        raise _fail("--format must be text, markdown or json")
+    try:
+        settings = run.settings_for(config)
+        with open_backend(settings) as backend:
+            found = [
+                o
+                for organizer in sorted(settings.organizers)
+                for o in backend.observe(organizer, settings.namespace).meetings
+            ]
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:
+        raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+    if keys:
+        missing = sorted(set(keys) - {o.marker.key for o in found})
+        if missing:
+            raise _fail(f"no managed meeting with key {', '.join(missing)} in the calendars read")
+        found = [o for o in found if o.marker.key in keys]
+    found.sort(key=lambda o: o.marker.key)
+    if fmt == "json":
+        typer.echo(json.dumps(answers.to_data(found), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        typer.echo(answers.render_markdown(found), nl=False)
+    else:
+        typer.echo(answers.render_text(found))
 
 
 @app.command("import")

@@ -1,4 +1,10 @@
-"""`reconciler show KEY`: one meeting as the files say it and as the calendar holds it, side by side."""
+"""`reconciler show KEY`: one meeting for people: as the files say it, as the calendar holds it, the
+differences, the next occurrences, and each attendee's answer with its time.
+
+Values are written as a person reads them ("every 2 weeks on Tue 10:00–12:00", "30m", dates), never as
+Python objects. On a terminal the fields and answers are rich tables; elsewhere plain text with the same
+content; `--format json` gives tools the same content as data.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +13,155 @@ from typing import Any
 
 from reconciler.backends.base import ObservedMeeting
 from reconciler.plan.diff import MASTER_FIELDS
-from reconciler.spec.canonical import to_canonical
+from reconciler.responses import attendee_lines
+from reconciler.spec.canonical import plain
+from reconciler.spec.durations import format_duration
 from reconciler.spec.model import Meeting
 from reconciler.spec.recurrence import occurrences
+from reconciler.spec.schedule import describe_pattern
 
 FIELDS = (*MASTER_FIELDS, "skip", "moves")
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, dict) and {"required", "optional", "resources"} <= set(value):
-        return (
-            "; ".join(f"{k}: {', '.join(a['address'] for a in v)}" for k, v in value.items() if v) or "none"
-        )
-    if value in (None, [], {}):
-        return "none"
-    text = " ".join(str(value).split())
+def _short(text: str) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= 60 else text[:59] + "…"
+
+
+def human(meeting: Meeting, field: str) -> str:
+    """One field of a meeting as a person reads it."""
+    value = getattr(meeting, field)
+    if field == "start":
+        return f"{value:%Y-%m-%d}" if meeting.all_day else f"{value:%Y-%m-%d %H:%M}"
+    if field in ("duration", "reminder"):
+        return format_duration(value) if value else "none"
+    if field == "recurrence":
+        return describe_pattern(meeting) if value else "once"
+    if field == "attendees":
+        parts = [
+            f"{kind}: {', '.join(a.address for a in getattr(value, kind))}"
+            for kind in ("required", "optional", "resources")
+            if getattr(value, kind)
+        ]
+        return "; ".join(parts) or "none"
+    if field == "skip":
+        names = dict(meeting.holiday_skips)
+        dates = ", ".join(f"{d}" + (f" ({names[d]})" if d in names else "") for d in value)
+        return f"{len(value)}: {dates}" if len(value) > 3 else dates or "none"
+    if field == "moves":
+        return (
+            ", ".join(
+                f"{m.date} → "
+                + ", ".join(
+                    p
+                    for p in (
+                        f"{m.start:%Y-%m-%d %H:%M}" if m.start else "",
+                        format_duration(m.duration) if m.duration else "",
+                        m.location or "",
+                    )
+                    if p
+                )
+                for m in value
+            )
+            or "none"
+        )
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    return "none" if value is None else _short(str(value))
 
 
 def side_by_side(
     desired: Meeting | None, observed: ObservedMeeting | None
 ) -> list[tuple[str, str, str, bool]]:
     """(field, in the files, in the calendar, differs) for every compared field."""
-    want = to_canonical(desired) if desired else {}
-    have = to_canonical(observed.meeting) if observed else {}
+    have = observed.meeting if observed else None
     return [
         (
             f,
-            _cell(want.get(f)) if desired else "-",
-            _cell(have.get(f)) if observed else "-",
-            bool(desired and observed and want.get(f) != have.get(f)),
+            human(desired, f) if desired else "-",
+            human(have, f) if have else "-",
+            bool(desired and have and plain(getattr(desired, f)) != plain(getattr(have, f))),
         )
         for f in FIELDS
     ]
 
 
-def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None, upcoming: int = 5) -> str:
-    lines = [
-        f"{key}: "
-        + ("in the files" if desired else "not in the files")
-        + " · "
-        + (
-            f"in {observed.meeting.organizer}'s calendar (item {observed.item_id[:16]}…, "
-            f"last-applied hash {observed.marker.spec_hash[:12]})"
-            if observed
-            else "not in any calendar read"
-        )
-    ]
-    rows = side_by_side(desired, observed)
+def upcoming(desired: Meeting | None, count: int = 5) -> list[str]:
+    if desired is None:
+        return []
+    now = datetime.now(UTC)
+    fmt = "%a %Y-%m-%d" if desired.all_day else "%a %Y-%m-%d %H:%M"
+    return [f"{o.start:{fmt}}" for o in occurrences(desired, now, now + timedelta(days=400))[:count]]
+
+
+def heading(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> str:
+    where = (
+        f"in {observed.meeting.organizer}'s calendar (item {observed.item_id[:16]}…, "
+        f"last-applied hash {observed.marker.spec_hash[:12]})"
+        if observed
+        else "not in any calendar read"
+    )
+    return f"{key}: {'in the files' if desired else 'not in the files'} · {where}"
+
+
+def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> str:
+    """Plain text (what a pipe or a log gets)."""
+    lines = [heading(key, desired, observed)]
+    rows = [(f, _short(a), _short(b), d) for f, a, b, d in side_by_side(desired, observed)]
     width = max(len(r[1]) for r in rows)
     lines.append(f"  {'field':<24} {'files':<{width}}  calendar")
     for field, files, calendar, differs in rows:
         lines.append(f"{'!' if differs else ' '} {field:<24} {files:<{width}}  {calendar}")
+    if observed:
+        lines.append("attendees' answers:")
+        lines += attendee_lines(observed)
     if desired:
-        now = datetime.now(UTC)
-        found = occurrences(desired, now, now + timedelta(days=400))[:upcoming]
-        lines.append(
-            "next occurrences: " + (", ".join(f"{o.start:%a %Y-%m-%d %H:%M}" for o in found) or "none")
-        )
+        lines.append("next occurrences: " + (", ".join(upcoming(desired)) or "none"))
     return "\n".join(lines)
+
+
+def to_data(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> dict[str, Any]:
+    from reconciler import responses
+
+    rows = side_by_side(desired, observed)
+    return {
+        "key": key,
+        "files": plain(desired) if desired else None,
+        "calendar": plain(observed.meeting) if observed else None,
+        "item_id": observed.item_id if observed else None,
+        "differences": [field for field, _, _, differs in rows if differs],
+        "next_occurrences": upcoming(desired),
+        "responses": responses.to_data([observed])[0]["responses"] if observed else [],
+    }
+
+
+def print_rich(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> None:
+    """The same content as `render`, as tables on a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{heading(key, desired, observed)}[/bold]")
+    fields = Table(show_header=True, header_style="bold")
+    for column in ("", "field", "files", "calendar"):
+        fields.add_column(column)
+    for field, files, calendar, differs in side_by_side(desired, observed):
+        style = "yellow" if differs else None
+        fields.add_row("!" if differs else "", field, files, calendar, style=style)
+    console.print(fields)
+    if observed and observed.responses:
+        answers = Table(title="attendees' answers", show_header=True, header_style="bold")
+        for column in ("attendee", "kind", "answer", "when"):
+            answers.add_column(column)
+        colour = {"accepted": "green", "tentative": "yellow", "declined": "red"}
+        for r in observed.responses:
+            answer = f"[{colour[r.answer]}]{r.answer}[/]" if r.answer in colour else r.answer
+            answers.add_row(r.address, r.kind, answer, f"{r.at:%Y-%m-%d %H:%M} UTC" if r.at else "")
+        console.print(answers)
+    if desired:
+        console.print("next occurrences: " + (", ".join(upcoming(desired)) or "none"))
 
 
 def raw_fields(fields: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from reconciler.spec.model import Meeting
@@ -42,6 +42,19 @@ class Marker:
     spec_hash: str
 
 
+Answer = Literal["accepted", "tentative", "declined", "none"]
+
+
+@dataclass(frozen=True)
+class Response:
+    """One attendee's answer as the organizer's item records it."""
+
+    address: str
+    kind: Literal["required", "optional", "resource"]
+    answer: Answer
+    at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class ObservedMeeting:
     """A managed item as the calendar holds it, mapped back to the model."""
@@ -54,6 +67,8 @@ class ObservedMeeting:
     unsent: bool = False
     """It has attendees but was never sent (created silently by an apply that stopped before its invitation:
     Exchange's MeetingRequestWasSent is false); the invitation is still owed."""
+    responses: tuple[Response, ...] = ()
+    """Each attendee's answer, read with the item (no extra request)."""
 
 
 @dataclass(frozen=True)

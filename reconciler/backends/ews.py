@@ -49,6 +49,7 @@ from reconciler.backends.ews_mapping import (
     item_fields,
     local_to_ews,
     meeting_from_item,
+    responses_of,
 )
 from reconciler.spec.recurrence import occurrence_index, occurrence_start
 
@@ -151,6 +152,7 @@ class EwsBackend(SpeaksFor):
                 item.changekey,
                 item.uid,
                 unsent=bool(meeting.attendees.all()) and not item.request_was_sent,
+                responses=responses_of(item),
             )
             if key in mine:
                 duplicates.append(observed)

@@ -29,6 +29,7 @@ from exchangelib.recurrence import (
     WeeklyPattern,
 )
 
+from reconciler.backends.base import Response
 from reconciler.backends.ews_read import Person, ReadItem
 from reconciler.spec import model
 from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride
@@ -323,4 +324,17 @@ def meeting_from_item(
         importance=(item.importance or "Normal").lower(),  # type: ignore[arg-type]
         response_requested=item.response_requested is not False,
         allow_new_time_proposal=item.allow_new_time_proposal is not False,
+    )
+
+
+EWS_ANSWERS = {"Accept": "accepted", "Tentative": "tentative", "Decline": "declined"}
+
+
+def responses_of(item: ReadItem) -> tuple[Response, ...]:
+    """Each attendee's answer on the organizer's item (Unknown and NoResponseReceived: none)."""
+    kinds = (("required", item.required), ("optional", item.optional), ("resource", item.resources))
+    return tuple(
+        Response(p.address.lower(), kind, EWS_ANSWERS.get(p.response or "", "none"), p.last_response)  # type: ignore[arg-type]
+        for kind, people in kinds
+        for p in people
     )

@@ -34,6 +34,7 @@ class Person:
     address: str
     name: str | None
     response: str | None = None
+    last_response: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,13 @@ def _people(elem: Any) -> tuple[Person, ...]:
     for attendee in elem.iterfind(f"{T}Attendee"):
         address = attendee.findtext(f"{T}Mailbox/{T}EmailAddress")
         if address:
+            when = attendee.findtext(f"{T}LastResponseTime")
             out.append(
                 Person(
-                    address, attendee.findtext(f"{T}Mailbox/{T}Name"), attendee.findtext(f"{T}ResponseType")
+                    address,
+                    attendee.findtext(f"{T}Mailbox/{T}Name"),
+                    attendee.findtext(f"{T}ResponseType"),
+                    datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None,
                 )
             )
     return tuple(out)

@@ -36,6 +36,7 @@ from reconciler.backends.graph_mapping import (
     INSTANCE_SELECT,
     SELECT,
     meeting_from_event,
+    responses_of,
     series_window,
     utc,
 )
@@ -139,6 +140,7 @@ class GraphBackend(SpeaksFor):
                 event.get("changeKey") or "",
                 event.get("iCalUId"),
                 unsent=bool(event.get("isDraft")) and bool(meeting.attendees.all()),
+                responses=responses_of(event),
             )
             if key in mine:
                 duplicates.append(observed)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 
+from reconciler.backends.base import Response
 from reconciler.spec import model
 from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride
 from reconciler.spec.recurrence import rule
@@ -323,3 +324,22 @@ def meeting_from_event(
         response_requested=event.get("responseRequested") is not False,
         allow_new_time_proposal=event.get("allowNewTimeProposals") is not False,
     )
+
+
+GRAPH_ANSWERS = {"accepted": "accepted", "tentativelyAccepted": "tentative", "declined": "declined"}
+
+
+def responses_of(event: dict[str, Any]) -> tuple[Response, ...]:
+    """Each attendee's answer on the organizer's event (none and notResponded: none)."""
+    out = []
+    for a in event.get("attendees") or []:
+        status = a.get("status") or {}
+        when = status.get("time")
+        at = utc(when) if when and not when.startswith("0001-") else None
+        address = ((a.get("emailAddress") or {}).get("address") or "").lower()
+        out.append(
+            Response(
+                address, a.get("type") or "required", GRAPH_ANSWERS.get(status.get("response"), "none"), at
+            )
+        )
+    return tuple(out)
