@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +24,6 @@ from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.spec.load import LoadResult, has_meeting_files, load_meetings
-from reconciler.spec.model import Meeting
 
 Echo = Callable[[str], None]
 READERS = 4
@@ -117,17 +116,6 @@ def _refuse_organizers(organizers: list[str], settings: Settings) -> None:
         raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
 
 
-def _refuse_silent(meetings: Sequence[Meeting], settings: Settings) -> None:
-    """A graph target cannot save a change without notifying: `notify: none` in a meeting is refused."""
-    silent = sorted(m.key for m in meetings if m.notify == "none")
-    if silent and settings.target.speaks == "graph":
-        raise RunError(
-            f"{', '.join(silent)}: `notify: none` cannot be honoured on a graph target (Microsoft Graph "
-            "sends invitations, updates and cancellations itself); remove it or use an ews target\n"
-            "nothing was planned."
-        )
-
-
 def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading) -> Planned:
     """Observe every listed organizer and diff against the files.
 
@@ -156,7 +144,9 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
             desired = desired.result()
         to_read = sorted(set(listed) | {m.organizer for m in desired.meetings})
         _refuse_organizers(to_read, settings)
-        _refuse_silent(desired.meetings, settings)
+        refused = safety.target_refusals(desired.meetings, desired.sources, settings.target)
+        if refused:
+            raise RunError("\n".join(refused) + "\nnothing was planned.")
         adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
         reads = [
             early[o] if o in early and not adopt[o] else pool.submit(observe, o, adopt[o]) for o in to_read

@@ -114,6 +114,8 @@ def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None) 
     lines.append(f"  {'field':<24} {'files':<{width}}  calendar")
     for field, files, calendar, differs in rows:
         lines.append(f"{'!' if differs else ' '} {field:<24} {files:<{width}}  {calendar}")
+    if observed and observed.join_url:
+        lines.append(f"join online: {observed.join_url}")
     if observed:
         lines.append("attendees' answers:")
         lines += attendee_lines(observed)
@@ -131,6 +133,7 @@ def to_data(key: str, desired: Meeting | None, observed: ObservedMeeting | None)
         "files": plain(desired) if desired else None,
         "calendar": plain(observed.meeting) if observed else None,
         "item_id": observed.item_id if observed else None,
+        "join_url": observed.join_url if observed else None,
         "differences": [field for field, _, _, differs in rows if differs],
         "next_occurrences": upcoming(desired),
         "responses": responses.to_data([observed])[0]["responses"] if observed else [],
@@ -151,6 +154,8 @@ def print_rich(key: str, desired: Meeting | None, observed: ObservedMeeting | No
         style = "yellow" if differs else None
         fields.add_row("!" if differs else "", field, files, calendar, style=style)
     console.print(fields)
+    if observed and observed.join_url:
+        console.print(f"join online: {observed.join_url}")
     if observed and observed.responses:
         answers = Table(title="attendees' answers", show_header=True, header_style="bold")
         for column in ("attendee", "kind", "answer", "when"):

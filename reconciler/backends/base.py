@@ -69,6 +69,8 @@ class ObservedMeeting:
     Exchange's MeetingRequestWasSent is false); the invitation is still owed."""
     responses: tuple[Response, ...] = ()
     """Each attendee's answer, read with the item (no extra request)."""
+    join_url: str | None = None
+    """The online meeting's join link (Teams, over Graph)."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from reconciler.backends.graph_http import Call, GraphClient, GraphFailure, expl
 from reconciler.backends.graph_mapping import (
     INSTANCE_SELECT,
     SELECT,
+    join_url,
     meeting_from_event,
     responses_of,
     series_window,
@@ -141,6 +142,7 @@ class GraphBackend(SpeaksFor):
                 event.get("iCalUId"),
                 unsent=bool(event.get("isDraft")) and bool(meeting.attendees.all()),
                 responses=responses_of(event),
+                join_url=join_url(event),
             )
             if key in mine:
                 duplicates.append(observed)

@@ -40,7 +40,8 @@ DAY_NAMES = dict(
 SELECT = (
     "subject,body,start,end,originalStartTimeZone,isAllDay,location,categories,isReminderOn,"
     "reminderMinutesBeforeStart,showAs,sensitivity,importance,responseRequested,allowNewTimeProposals,"
-    "attendees,recurrence,type,iCalUId,organizer,isOrganizer,isCancelled,isDraft,changeKey"
+    "attendees,recurrence,type,iCalUId,organizer,isOrganizer,isCancelled,isDraft,changeKey,isOnlineMeeting,"
+    "onlineMeetingProvider,onlineMeeting"
 )
 """The properties observe reads (`$select`): what the model needs, and no more."""
 INSTANCE_SELECT = "type,start,end,originalStart,location"
@@ -66,7 +67,9 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
     "timezone": ("start", "end"),
     "all_day": ("isAllDay", "start", "end"),
     "recurrence": ("recurrence",),
+    "online_meeting": ("isOnlineMeeting", "onlineMeetingProvider"),
 }
+TEAMS = "teamsForBusiness"
 
 
 def local_time(moment: datetime, tz: str) -> dict[str, str]:
@@ -139,6 +142,8 @@ def event_json(meeting: Meeting, fields: Iterable[str] | None = None) -> dict[st
         + _people("optional", a.optional)
         + _people("resource", a.resources),
         "recurrence": recurrence_json(meeting),
+        "isOnlineMeeting": meeting.online_meeting == "teams",
+        **({"onlineMeetingProvider": TEAMS} if meeting.online_meeting == "teams" else {}),
     }
     if fields is None:
         return everything
@@ -312,6 +317,9 @@ def meeting_from_event(
         skip=skip,
         moves=tuple(sorted(moves)),
         location=location,
+        online_meeting="teams"
+        if event.get("isOnlineMeeting") and event.get("onlineMeetingProvider") == TEAMS
+        else None,
         body=content if not html else None,
         body_html=content if html else None,
         categories=tuple(sorted(event.get("categories") or ())),
@@ -343,3 +351,7 @@ def responses_of(event: dict[str, Any]) -> tuple[Response, ...]:
             )
         )
     return tuple(out)
+
+
+def join_url(event: dict[str, Any]) -> str | None:
+    return (event.get("onlineMeeting") or {}).get("joinUrl") if event.get("isOnlineMeeting") else None

@@ -12,8 +12,9 @@ from reconciler.spec.schedule import describe_pattern
 
 
 def _short(value: Any, limit: int = 40) -> str:
-    text = "none" if value is None else str(value)
-    text = " ".join(text.split())
+    if value is None:
+        return "none"
+    text = " ".join(str(value).split())
     return f'"{text[: limit - 1]}…"' if len(text) > limit else f'"{text}"'
 
 

@@ -29,6 +29,7 @@ MASTER_FIELDS = (
     "recurrence",
     "attendees",
     "location",
+    "online_meeting",
     "body",
     "body_html",
     "categories",

@@ -6,13 +6,14 @@ the thresholds (cancellations, share of meetings changed, daily recipients) yiel
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 
-from reconciler.config import Settings
+from reconciler.config import Settings, Target
 from reconciler.plan.changes import Plan
 from reconciler.plan.conflicts import Conflict
+from reconciler.spec.model import Meeting
 
 MIN_MANAGED_FOR_PERCENT = 10
 
@@ -31,6 +32,29 @@ def organizer_refusals(organizers: set[str], settings: Settings) -> list[Refusal
         for o in sorted(organizers)
         if not any(fnmatch(o.lower(), p) for p in patterns)
     ]
+
+
+def target_refusals(meetings: Sequence[Meeting], sources: Mapping[str, object], target: Target) -> list[str]:
+    """What the meeting files ask that the target cannot do, each naming the file and the fix.
+
+    Graph sends invitations, updates and cancellations itself (no `notify: none`); EWS cannot create Teams
+    meetings (no `online_meeting`).
+    """
+    out = []
+    for m in sorted(meetings, key=lambda m: m.key):
+        where = f"{sources[m.key]}: " if m.key in sources else ""
+        if target.speaks == "graph" and m.notify == "none":
+            out.append(
+                f"{where}{m.key}: `notify: none` cannot be honoured on a graph target (Microsoft Graph sends "
+                "invitations, updates and cancellations itself); remove it or use an ews target"
+            )
+        if target.speaks == "ews" and m.online_meeting:
+            out.append(
+                f"{where}{m.key}: `online_meeting: {m.online_meeting}` needs a graph target: EWS cannot "
+                "create Teams meetings; use kind: graph (Exchange Online), or put a standing join link in "
+                "`location` or `body`"
+            )
+    return out
 
 
 def conflict_refusals(found: Sequence[Conflict], settings: Settings) -> list[Refusal]:

@@ -342,6 +342,7 @@ class _Builder:
             all_day=all_day,
             recurrence=recurrence,
             location=doc.get("location"),
+            online_meeting=doc.get("online_meeting"),
             body=doc.get("body"),
             body_html=doc.get("body_html"),
             categories=tuple(sorted(set(doc.get("categories", ())))),

@@ -57,8 +57,17 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+HASHED_WHEN_SET = ("online_meeting",)
+"""Fields added after meetings were first stamped: left out of the hash while unset, so adding a field to
+the model never changes the hash (and re-stamps) every managed meeting."""
+
+
 def spec_hash(meeting: Meeting) -> str:
-    data = {k: v for k, v in to_canonical(meeting).items() if k not in NOT_ON_CALENDAR}
+    data = {
+        k: v
+        for k, v in to_canonical(meeting).items()
+        if k not in NOT_ON_CALENDAR and not (k in HASHED_WHEN_SET and v is None)
+    }
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:32]
 
 

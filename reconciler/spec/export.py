@@ -83,7 +83,7 @@ def to_document(m: Meeting) -> dict[str, Any]:
             if o.location is not None:
                 move["location"] = o.location
             doc["moves"].append(move)
-    for name in ("location", "body", "body_html"):
+    for name in ("location", "online_meeting", "body", "body_html"):
         if getattr(m, name) is not None:
             doc[name] = getattr(m, name)
     if m.categories:

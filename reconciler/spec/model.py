@@ -19,6 +19,7 @@ ShowAs = Literal["free", "tentative", "busy", "oof", "working_elsewhere"]
 Sensitivity = Literal["normal", "personal", "private", "confidential"]
 Importance = Literal["low", "normal", "high"]
 Notify = Literal["all", "changed", "none"]
+OnlineMeeting = Literal["teams"]
 
 
 @dataclass(frozen=True, order=True)
@@ -95,6 +96,8 @@ class Meeting:
     skip: tuple[date, ...] = ()
     moves: tuple[OccurrenceOverride, ...] = ()
     location: str | None = None
+    online_meeting: OnlineMeeting | None = None
+    """`teams`: a Microsoft Teams join link with the meeting (graph targets only)."""
     body: str | None = None
     body_html: str | None = None
     categories: tuple[str, ...] = ()

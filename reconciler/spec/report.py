@@ -56,6 +56,15 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
     result = load_meetings(path, settings.organizers if settings else None)
     if not result.ok:
         return _problems(result, fmt)
+    if settings is not None:
+        from reconciler.plan.safety import target_refusals
+
+        refused = target_refusals(result.meetings, result.sources, settings.target)
+        if refused:
+            for line in refused:
+                typer.echo(line)
+            typer.echo(f"{len(refused)} problem{'s' * (len(refused) != 1)} found; nothing was changed.")
+            return 1
     typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
     if not conflicts:
         return 0

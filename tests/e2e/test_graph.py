@@ -259,3 +259,39 @@ def test_sends_over_graph_are_paced_to_the_message_rate(tmp_path, monkeypatch) -
         assert sb.rate_violations() == []
         assert pacer.waited >= 60  # 40 messages at 30 a minute take more than a minute
         assert len(sb.store.items("carol@example.com", "inbox")) == 40
+
+
+def test_online_meeting_teams_over_graph(graph_project) -> None:
+    p = graph_project
+    p.write("review.yaml", REVIEW + "online_meeting: teams\n")
+    ok(p, "apply", "--auto-approve")
+    assert p.cli("plan", "--detailed-exitcode").exit_code == 0  # the calendar holds what the file says
+    shown = json.loads(ok(p, "show", "review", "--format", "json"))
+    assert shown["join_url"].startswith("https://teams.microsoft.com/l/meetup-join/19%3ameeting_")
+    assert f"join online: {shown['join_url']}" in ok(p, "show", "review")
+    p.write("review.yaml", REVIEW)
+    plan = p.plan_json()
+    assert [(c["action"], c["summary"]) for c in plan["changes"]] == [
+        ("update", 'online meeting "teams" → none')
+    ]
+    ok(p, "apply", "--auto-approve")
+    assert json.loads(ok(p, "show", "review", "--format", "json"))["join_url"] is None
+
+
+def test_online_meeting_is_refused_on_an_ews_target(graph_project) -> None:
+    from reconciler.cli import app
+
+    p = graph_project
+    p.use("ews")
+    p.write("review.yaml", REVIEW + "online_meeting: teams\n")
+    planned = p.cli("plan")
+    assert planned.exit_code == 1
+    assert (
+        "review: `online_meeting: teams` needs a graph target: EWS cannot create Teams meetings"
+        in planned.output
+    )
+    checked = p.runner.invoke(app, ["validate", str(p.root / "meetings"), "--config", str(p.config)])
+    assert (
+        checked.exit_code == 1
+        and "meetings/review.yaml:1:1: review: `online_meeting: teams`" in checked.output
+    )

@@ -261,3 +261,23 @@ def test_a_meeting_made_over_ews_is_read_and_cancelled_over_graph(http, graph_sa
         ("IPM.Schedule.Meeting.Request", "NewMeetingRequest"),
         ("IPM.Schedule.Meeting.Canceled", None),
     ]
+
+
+def test_an_online_meeting_gets_a_teams_join_url_and_keeps_it(http) -> None:
+    created = http.post(
+        f"{USER}/events", json=event(isOnlineMeeting=True, onlineMeetingProvider="teamsForBusiness")
+    ).json()
+    assert created["isOnlineMeeting"] and created["onlineMeetingProvider"] == "teamsForBusiness"
+    url = created["onlineMeeting"]["joinUrl"]
+    assert (
+        url.startswith("https://teams.microsoft.com/l/meetup-join/19%3ameeting_")
+        and "%40thread.v2/0?context=" in url
+    )
+    patched = http.patch(f"{USER}/events/{created['id']}", json={"subject": "Renamed"}).json()
+    assert patched["onlineMeeting"]["joinUrl"] == url
+    off = http.patch(f"{USER}/events/{created['id']}", json={"isOnlineMeeting": False}).json()
+    assert off["isOnlineMeeting"] is False and off["onlineMeeting"] is None
+    other = http.post(
+        f"{USER}/events", json=event(isOnlineMeeting=True, onlineMeetingProvider="skypeForConsumer")
+    )
+    assert other.status_code == 400

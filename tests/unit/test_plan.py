@@ -50,7 +50,7 @@ def test_create_update_cancel_and_nothing() -> None:
         [observed(meeting("b", location="X"), hash_of=meeting("b", location="X")), observed(meeting("c"))],
     )
     assert [(c.action, c.key) for c in plan.changes] == [("create", "a"), ("update", "b"), ("cancel", "c")]
-    assert plan.changes[1].summary == 'location "X" → "none"'
+    assert plan.changes[1].summary == 'location "X" → none'
     assert plan_for([a], [observed(a)]).changes == ()
 
 

@@ -70,7 +70,7 @@ def create_event(ctx: Context, request: GraphRequest) -> Answer:
         for item in _calendar(ctx):
             if item.get("$transactionId") == transaction:  # a retried create: the event it made
                 return Answer(201, event_json(request, Target(item)))
-    fields = wire.to_fields(body)
+    fields = wire.with_join_url(wire.to_fields(body), {})
     if "calendar:Start" not in fields or "calendar:End" not in fields:
         raise invalid("An event needs start and end.")
     extra = {"$transactionId": transaction} if transaction else None
@@ -94,7 +94,7 @@ def update_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
     check_version(request, target.item)
     if target.index is not None and "recurrence" in body:
         raise invalid("The recurrence of an occurrence cannot be set; change the series master.")
-    given = wire.to_fields(body)
+    given = wire.with_join_url(wire.to_fields(body), target.item.fields)
     base = occurrence_fields(target.item, target.index) if target.index is not None else target.item.fields
     changed = {k: v for k, v in {**base, **given}.items() if v is not None}
     differs = {k for k in given if base.get(k) != changed.get(k)}

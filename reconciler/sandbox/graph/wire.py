@@ -8,8 +8,10 @@ as `{"dateTime": "2027-01-04T09:00:00.0000000", "timeZone": ...}`.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,9 @@ from reconciler.sandbox.graph.errors import GraphError, invalid
 from reconciler.sandbox.soap import T as NS_T
 
 PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
+TEAMS = "teamsForBusiness"
+ONLINE = "$onlineMeeting"
+"""Bookkeeping field of an online meeting: {"provider", "joinUrl"} (EWS clients do not see it)."""
 """The PublicStrings property set: `String {GUID} Name x` over Graph is `ext:PublicStrings:x:String` here."""
 
 SHOW_AS = {
@@ -279,7 +284,26 @@ def to_fields(event: dict[str, Any]) -> dict[str, Any]:
         out["calendar:Recurrence"] = recurrence_xml(event["recurrence"]) if event["recurrence"] else None
     for prop in event.get("singleValueExtendedProperties") or []:
         out[property_key(str(prop.get("id", "")))] = prop.get("value")
+    if "isOnlineMeeting" in event or "onlineMeetingProvider" in event:
+        provider = event.get("onlineMeetingProvider") or TEAMS
+        if provider != TEAMS:
+            raise invalid(f"onlineMeetingProvider {provider!r}: the sandbox makes {TEAMS} meetings only.")
+        out[ONLINE] = {"provider": TEAMS} if event.get("isOnlineMeeting", True) else None
     return out
+
+
+def with_join_url(fields: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """An online meeting keeps its join link; a new one gets a link of the shape Teams gives."""
+    online = fields.get(ONLINE)
+    if not online or online.get("joinUrl"):
+        return fields
+    kept = (before.get(ONLINE) or {}).get("joinUrl")
+    thread = uuid.uuid4().hex
+    context = '{"Tid":"%s","Oid":"%s"}' % (uuid.uuid4(), uuid.uuid4())  # noqa: UP031
+    url = kept or (
+        f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{thread}%40thread.v2/0?context={quote(context)}"
+    )
+    return {**fields, ONLINE: {**online, "joinUrl": url}}
 
 
 # -- fields → event JSON ------------------------------------------------------------------------------------
@@ -365,9 +389,9 @@ def to_event(
                 "address": organizer.get("email", ""),
             }
         },
-        "isOnlineMeeting": False,
-        "onlineMeetingProvider": "unknown",
-        "onlineMeeting": None,
+        "isOnlineMeeting": bool(fields.get(ONLINE)),
+        "onlineMeetingProvider": (fields.get(ONLINE) or {}).get("provider", "unknown"),
+        "onlineMeeting": {"joinUrl": fields[ONLINE]["joinUrl"]} if fields.get(ONLINE) else None,
     }
     if kind in ("Occurrence", "Exception"):
         event["originalStart"] = format_instant(fields["calendar:OriginalStart"])
