@@ -21,6 +21,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+export_app = typer.Typer(
+    help="The desired schedule in other formats (read-only previews).", no_args_is_help=True
+)
+app.add_typer(export_app, name="export")
 
 
 def version_line() -> str:
@@ -415,6 +419,47 @@ def import_(
     if not check.ok:
         raise _fail("\n".join(str(p) for p in check.problems))
     typer.echo(f"{len(result.written)} meeting(s) imported; `reconciler plan` shows them as adopt")
+
+
+@export_app.command("ics")
+def export_ics(
+    keys: list[str] = typer.Argument(None, help="Meeting keys (default: every meeting in the files)."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="A FILE.ics for one calendar, or a folder for one FILE per meeting (default: stdout).",
+    ),
+    config: Path | None = ConfigOption,
+) -> None:
+    """The desired schedule as iCalendar: a read-only preview to import or subscribe to.
+
+    It is never sent to anyone and is no way to invite: no organizer or attendee properties, and UIDs of its
+    own, so importing it cannot touch the real invitations.
+    """
+    from reconciler import run
+    from reconciler.spec.ical_export import to_ical
+
+    try:
+        settings = run.settings_for(config)
+        meetings = list(run.load_desired(settings).meetings)
+    except run.RunError as exc:
+        raise _fail(str(exc)) from None
+    if keys:
+        missing = sorted(set(keys) - {m.key for m in meetings})
+        if missing:
+            raise _fail(f"no meeting with key {', '.join(missing)} in the files")
+        meetings = [m for m in meetings if m.key in keys]
+    if out is None:
+        typer.echo(to_ical(meetings, settings.namespace).decode(), nl=False)
+    elif out.suffix.lower() == ".ics":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(to_ical(meetings, settings.namespace))
+        typer.echo(f"{len(meetings)} meeting(s) written to {out}", err=True)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        for m in meetings:
+            (out / f"{m.key}.ics").write_bytes(to_ical([m], settings.namespace, m.subject))
+        typer.echo(f"{len(meetings)} file(s) written to {out}", err=True)
 
 
 def main() -> None:
