@@ -154,8 +154,9 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
         observations = [read.result() for read in reads]
     finally:
         pool.shutdown(cancel_futures=True)
-    plan = diff(desired.meetings, observations, settings, backend.target)
-    found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC))
+    now = datetime.now(UTC)
+    plan = diff(desired.meetings, observations, settings, backend.target, now)
+    found = conflicts_of(desired.meetings, settings.policy, now)
     return Planned(
         plan, safety.check(plan, settings) + safety.conflict_refusals(found, settings), desired, found
     )

@@ -47,6 +47,10 @@ class Change:
     """Messages times their recipients: what counts against a daily recipient budget."""
     item_id: str | None = None
     change_key: str | None = None
+    before: tuple[str, ...] = ()
+    """The next occurrences as the calendar holds them (what reviewers compare; empty for a create)."""
+    after: tuple[str, ...] = ()
+    """The next occurrences once applied (empty for a cancel)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ def _change_data(c: Change) -> dict[str, Any]:
     data["fields"] = [asdict(f) for f in c.fields]
     data["writes"] = [_write_data(w) for w in c.writes]
     data["recipients"] = list(c.recipients)
+    data["before"], data["after"] = list(c.before), list(c.after)
     return data
 
 
@@ -199,5 +204,7 @@ def _change_from(d: dict[str, Any]) -> Change:
             "fields": tuple(FieldChange(**f) for f in d["fields"]),
             "writes": tuple(_write_from(w) for w in d["writes"]),
             "recipients": tuple(d["recipients"]),
+            "before": tuple(d.get("before", ())),
+            "after": tuple(d.get("after", ())),
         }
     )

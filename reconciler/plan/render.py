@@ -102,7 +102,7 @@ def render_markdown(plan: Plan) -> str:
             f"{md_escape(_consequence(c))} |"
         )
     out += ["", f"**{md_escape(summary_line(plan))}**", ""]
-    detailed = [c for c in plan.changes if c.fields or c.recipients]
+    detailed = [c for c in plan.changes if c.fields or c.recipients or c.before or c.after]
     if detailed:
         out += ["<details><summary>Details</summary>", ""]
         for c in detailed:
@@ -115,6 +115,11 @@ def render_markdown(plan: Plan) -> str:
             )
             if c.recipients:
                 out.append(f"  - recipients: {md_escape(', '.join(c.recipients))}")
+            if c.before != c.after:
+                out.append(f"  - next occurrences before: {md_escape(', '.join(c.before) or 'none')}")
+                out.append(f"  - next occurrences after: {md_escape(', '.join(c.after) or 'none')}")
+            elif c.after:
+                out.append(f"  - next occurrences (unchanged): {md_escape(', '.join(c.after))}")
         out += ["", "</details>"]
     return "\n".join(out) + "\n"
 

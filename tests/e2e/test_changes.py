@@ -149,3 +149,22 @@ def _day(y: int, m: int, d: int):
     from exchangelib import EWSDateTime
 
     return EWSDateTime(y, m, d, tzinfo=AMS)
+
+
+def test_markdown_plan_shows_next_occurrences_before_and_after(project) -> None:
+    from tests.e2e.conftest import SYNC
+
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    project.write("sync.yaml", SYNC.replace("10:00", "11:00") + "skip: [2027-01-11]\n")
+    markdown = project.cli("plan", "--format", "markdown").output
+    before = next(line for line in markdown.splitlines() if "next occurrences before" in line)
+    after = next(line for line in markdown.splitlines() if "next occurrences after" in line)
+    before, after = (
+        before.replace("\\", "").replace("&#58;", ":"),
+        after.replace("\\", "").replace("&#58;", ":"),
+    )
+    assert "Mon 2027-01-04 10:00, Mon 2027-01-11 10:00" in before  # markdown-escaped in the output
+    assert "Mon 2027-01-04 11:00, Mon 2027-01-18 11:00" in after and "2027-01-11" not in after
+    data = project.plan_json()
+    [change] = data["changes"]
+    assert change["before"][0] == "Mon 2027-01-04 10:00" and change["after"][1] == "Mon 2027-01-18 11:00"
