@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	@echo "== validate the meeting files"
 	$(BIN)/reconciler validate meetings/
-	@echo "== plan against the embedded EWS sandbox (.reconciler/sandbox.sqlite3)"
+	@echo "== plan against the embedded sandbox over EWS (.reconciler/sandbox.sqlite3); note the double-booking warning"
 	$(BIN)/reconciler plan
 	@echo "== apply it"
 	$(BIN)/reconciler apply --auto-approve
@@ -30,6 +30,11 @@ demo: $(STAMP)
 	$(BIN)/reconciler sandbox mailbox alice@example.com
 	$(BIN)/reconciler sandbox mailbox room-oak@example.com --folder calendar
 	$(BIN)/reconciler sandbox mailbox lead@example.com --folder sentitems
+	@echo "== attendees answer the stand-up; who accepted and who declined"
+	$(BIN)/reconciler sandbox respond alice@example.com accept --subject "Platform stand-up"
+	$(BIN)/reconciler sandbox respond bob@example.com decline --subject "Platform stand-up"
+	$(BIN)/reconciler responses
+	$(BIN)/reconciler show platform-standup
 	@echo "== the same calendars over Microsoft Graph (https, token flow): nothing to do, nothing re-sent"
 	sed -e 's|^meetings: meetings|meetings: ../meetings|' -e 's|^  path: .reconciler/|  path: |' \
 		-e 's|^  kind: sandbox$$|  kind: sandbox\n  protocol: graph|' reconciler.yaml > .reconciler/graph.yaml
