@@ -33,6 +33,17 @@ for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.yaml")):
 """
 
 
+CONFLICTS = """
+import pathlib, sys
+from datetime import UTC, datetime, timedelta
+from reconciler.plan.conflicts import find_conflicts
+from reconciler.spec.load import load_meetings
+meetings = load_meetings(pathlib.Path(sys.argv[1])).meetings
+start = datetime(2026, 12, 1, tzinfo=UTC)
+print(len(find_conflicts(meetings, start, start + timedelta(weeks=26))))
+"""
+
+
 def run_cli(
     name: str, args: list[str], cwd: Path, proxy: LatencyProxy | None, expect: int = 0
 ) -> Measurement:
@@ -83,6 +94,14 @@ def scale(n: int, workdir: Path) -> list[Measurement]:
             )
         )
         rows.append(run_cli("validate", [reconciler, "validate", "meetings"], workdir, None))
+        rows.append(
+            run_cli(
+                "double-booking check (find_conflicts, 26 weeks)",
+                [sys.executable, "-c", CONFLICTS, "meetings"],
+                workdir,
+                None,
+            )
+        )
         proxy.delay = 0
         rows.append(
             run_cli(f"apply {n} creates (no delay)", [reconciler, "apply", "--auto-approve"], workdir, proxy)
@@ -94,7 +113,7 @@ def scale(n: int, workdir: Path) -> list[Measurement]:
         rows.append(run_cli("plan after editing one file (50 ms/request)", plan, workdir, proxy, expect=2))
     rows[1].extra["× floor"] = rows[1].seconds / rows[0].seconds
     bound = sum(2 + 2 * math.ceil(c / 100) for c in _per_organizer(n, len(ORGANIZERS)))
-    for row in rows[3:]:
+    for row in rows[4:]:
         row.extra["× latency floor"] = row.seconds / (row.requests * DELAY)
         row.extra["request bound"] = bound
     return rows

@@ -9,8 +9,9 @@ twice. Conflicts that double-book a resource come first.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.config import Policy
@@ -77,27 +78,63 @@ def find_conflicts(meetings: Sequence[Meeting], start: datetime, end: datetime) 
             booking = Booking(meeting.key, occ.start, occ.end)
             for mailbox in mailboxes:
                 bookings.setdefault(mailbox, []).append(booking)
-    found: dict[tuple[str, str], Conflict] = {}
+    pairs: dict[tuple[str, str], _Pair] = {}
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small objects and no cycles: collection passes would only cost time
+    try:
+        _sweep(bookings, resources, pairs)
+    finally:
+        if collecting:
+            gc.enable()
+    found = [p.conflict() for p in pairs.values()]
+    return sorted(found, key=lambda c: (not c.resources, c.first.start, c.first.key, c.second.key))
+
+
+def _sweep(
+    bookings: dict[str, list[Booking]], resources: set[str], pairs: dict[tuple[str, str], _Pair]
+) -> None:
+    """Each mailbox's bookings by start; every booking meets the ones still running when it begins."""
     for mailbox, entries in bookings.items():
         entries.sort(key=lambda b: (b.start, b.key))
+        resource = mailbox in resources
         active: list[Booking] = []
         for booking in entries:
             active = [a for a in active if a.end > booking.start]
             for other in active:
                 if other.key != booking.key:
-                    _record(found, mailbox, mailbox in resources, other, booking)
+                    key = (other.key, booking.key) if other.key < booking.key else (booking.key, other.key)
+                    pair = pairs.get(key)
+                    if pair is None:
+                        pair = pairs[key] = _Pair(other, booking)
+                    pair.add(mailbox, resource, other, booking)
             active.append(booking)
-    return sorted(found.values(), key=lambda c: (not c.resources, c.first.start, c.first.key, c.second.key))
 
 
-def _record(found: dict, mailbox: str, resource: bool, earlier: Booking, later: Booking) -> None:
-    pair = tuple(sorted((earlier.key, later.key)))
-    seen = found.get(pair) or Conflict(earlier, later)
-    if (earlier.start, later.start) < (seen.first.start, seen.second.start):
-        seen = replace(seen, first=earlier, second=later)
-    kind = "resources" if resource else "people"
-    names = tuple(sorted({*getattr(seen, kind), mailbox}))
-    found[pair] = replace(seen, overlaps=seen.overlaps | {earlier.start}, **{kind: names})
+class _Pair:
+    """What the sweep learns about two meetings (mutable while sweeping; `conflict()` freezes it)."""
+
+    __slots__ = ("first", "overlaps", "people", "resources", "second")
+
+    def __init__(self, earlier: Booking, later: Booking) -> None:
+        self.first, self.second = earlier, later
+        self.resources: set[str] = set()
+        self.people: set[str] = set()
+        self.overlaps: set[datetime] = set()
+
+    def add(self, mailbox: str, resource: bool, earlier: Booking, later: Booking) -> None:
+        if (earlier.start, later.start) < (self.first.start, self.second.start):
+            self.first, self.second = earlier, later
+        (self.resources if resource else self.people).add(mailbox)
+        self.overlaps.add(earlier.start)
+
+    def conflict(self) -> Conflict:
+        return Conflict(
+            self.first,
+            self.second,
+            tuple(sorted(self.resources)),
+            tuple(sorted(self.people)),
+            frozenset(self.overlaps),
+        )
 
 
 def conflicts_of(meetings: Sequence[Meeting], policy: Policy, now: datetime) -> tuple[Conflict, ...]:
@@ -107,14 +144,29 @@ def conflicts_of(meetings: Sequence[Meeting], policy: Policy, now: datetime) -> 
     return tuple(find_conflicts(meetings, now, now + timedelta(weeks=policy.conflict_horizon_weeks)))
 
 
-def conflict_text(found: Sequence[Conflict], sources: Mapping[str, object], markdown: bool = False) -> str:
+SHOWN = 20
+"""Warnings shown under a plan; the rest are counted (`validate --conflicts` and JSON list them all)."""
+
+
+def conflict_text(
+    found: Sequence[Conflict],
+    sources: Mapping[str, object],
+    markdown: bool = False,
+    limit: int | None = SHOWN,
+) -> str:
     """The warnings shown under a plan: one line each, or a markdown section (meeting text escaped)."""
     if not found:
         return ""
+    shown = list(found if limit is None else found[:limit])
+    rest = len(found) - len(shown)
+    more = f"… and {rest} more double booking(s): `reconciler validate --conflicts` lists them all"
     if markdown:
         from reconciler.plan.render import md_escape
 
         lines = ["", f"**Warnings: {len(found)} double booking(s)**", ""]
-        lines += [f"- ⚠ {md_escape(c.text(sources))}" for c in found]
+        lines += [f"- ⚠ {md_escape(c.text(sources))}" for c in shown]
+        lines += [f"- {md_escape(more)}"] if rest else []
         return "\n".join(lines) + "\n"
-    return "\n".join(f"warning: {c.text(sources)}" for c in found)
+    return "\n".join(
+        [*(f"warning: {c.text(sources)}" for c in shown), *([f"warning: {more}"] if rest else [])]
+    )

@@ -73,7 +73,7 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
     policy = settings.policy if settings else Policy()
     found = conflicts_of(result.meetings, policy, datetime.now(UTC))
     if found:
-        typer.echo(conflict_text(found, result.sources))
+        typer.echo(conflict_text(found, result.sources, limit=None))
     return 1 if found and policy.conflicts == "error" else 0
 
 
