@@ -50,7 +50,16 @@ def test_every_example_round_trips(backend) -> None:
         assert observation.meetings
         for observed in observation.meetings:
             want = next(m for m in EXAMPLES if m.key == observed.meeting.key)
-            assert replace(observed.meeting, previous_keys=want.previous_keys, notify=want.notify) == want
+            assert (
+                replace(
+                    observed.meeting,
+                    previous_keys=want.previous_keys,
+                    notify=want.notify,
+                    skip_holidays=want.skip_holidays,
+                    holiday_skips=want.holiday_skips,
+                )
+                == want
+            )
             assert observed.marker.spec_hash == spec_hash(want)
             assert observed.uid and observed.change_key and not observed.unsent
 
