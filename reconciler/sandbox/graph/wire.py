@@ -9,7 +9,7 @@ as `{"dateTime": "2027-01-04T09:00:00.0000000", "timeZone": ...}`.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -19,6 +19,7 @@ from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 
 from reconciler.sandbox import recurrence
 from reconciler.sandbox.graph.errors import GraphError, invalid
+from reconciler.sandbox.graph.recurrence_json import patterned, recurrence_xml
 from reconciler.sandbox.soap import T as NS_T
 
 PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
@@ -54,18 +55,6 @@ ATTENDEE_TYPES = {
     "optional": "calendar:OptionalAttendees",
     "resource": "calendar:Resources",
 }
-_PATTERNS = {
-    "daily": "DailyRecurrence",
-    "weekly": "WeeklyRecurrence",
-    "absoluteMonthly": "AbsoluteMonthlyRecurrence",
-    "relativeMonthly": "RelativeMonthlyRecurrence",
-    "absoluteYearly": "AbsoluteYearlyRecurrence",
-    "relativeYearly": "RelativeYearlyRecurrence",
-}
-_INDEXES = ("first", "second", "third", "fourth", "last")
-_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 # -- ids ----------------------------------------------------------------------------------------------------
 
 
@@ -127,84 +116,6 @@ def format_time(moment: datetime, tz: ZoneInfo, tz_name: str) -> dict[str, str]:
 
 def format_instant(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# -- recurrence ---------------------------------------------------------------------------------------------
-
-
-def recurrence_xml(value: dict[str, Any]) -> str:
-    """A Graph `patternedRecurrence` as EWS `t:Recurrence` XML (yearly every n years: every 12·n months)."""
-    pattern, rng = value.get("pattern") or {}, value.get("range") or {}
-    kind = pattern.get("type")
-    interval = int(pattern.get("interval") or 1)
-    if kind not in _PATTERNS:
-        raise invalid(f"recurrence.pattern.type {kind!r} is not one of {', '.join(_PATTERNS)}.")
-    if kind.endswith("Yearly") and interval > 1:
-        kind, interval = kind.replace("Yearly", "Monthly"), 12 * interval
-    days = " ".join(d.capitalize() for d in pattern.get("daysOfWeek") or [])
-    parts = []
-    if not kind.endswith("Yearly"):
-        parts.append(f"<t:Interval>{interval}</t:Interval>")
-    if kind in ("weekly", "relativeMonthly", "relativeYearly") and days:
-        parts.append(f"<t:DaysOfWeek>{days}</t:DaysOfWeek>")
-    if kind.startswith("relative"):
-        parts.append(f"<t:DayOfWeekIndex>{(pattern.get('index') or 'first').capitalize()}</t:DayOfWeekIndex>")
-    if kind.startswith("absolute"):
-        parts.append(f"<t:DayOfMonth>{int(pattern.get('dayOfMonth') or 1)}</t:DayOfMonth>")
-    if kind.endswith("Yearly"):
-        parts.append(f"<t:Month>{recurrence.MONTH_NAMES[int(pattern.get('month') or 1) - 1]}</t:Month>")
-    if kind == "weekly":
-        parts.append(
-            f"<t:FirstDayOfWeek>{(pattern.get('firstDayOfWeek') or 'sunday').capitalize()}</t:FirstDayOfWeek>"
-        )
-    start = rng.get("startDate")
-    if not start:
-        raise invalid("recurrence.range.startDate is required.")
-    range_kind = rng.get("type") or "noEnd"
-    if range_kind == "endDate":
-        boundary = (
-            f"<t:EndDateRecurrence><t:StartDate>{start}</t:StartDate>"
-            f"<t:EndDate>{rng.get('endDate')}</t:EndDate></t:EndDateRecurrence>"
-        )
-    elif range_kind == "numbered":
-        boundary = (
-            f"<t:NumberedRecurrence><t:StartDate>{start}</t:StartDate><t:NumberOfOccurrences>"
-            f"{int(rng.get('numberOfOccurrences') or 1)}</t:NumberOfOccurrences></t:NumberedRecurrence>"
-        )
-    else:
-        boundary = f"<t:NoEndRecurrence><t:StartDate>{start}</t:StartDate></t:NoEndRecurrence>"
-    xml = (
-        f'<t:Recurrence xmlns:t="{NS_T}"><t:{_PATTERNS[kind]}>{"".join(parts)}</t:{_PATTERNS[kind]}>'
-        f"{boundary}</t:Recurrence>"
-    )
-    try:
-        recurrence.parse(xml)
-    except (recurrence.RecurrenceError, ValueError) as exc:
-        raise invalid(f"The recurrence is not valid: {exc}.") from None
-    return xml
-
-
-def recurrence_json(xml: str, start_zone: ZoneInfo) -> dict[str, Any]:
-    rule = recurrence.parse(xml)
-    kind = next(k for k, v in _PATTERNS.items() if v == rule.pattern)
-    pattern: dict[str, Any] = {
-        "type": kind,
-        "interval": rule.interval if not kind.endswith("Yearly") else 1,
-        "month": rule.month or 0,
-        "dayOfMonth": rule.day_of_month or 0,
-        "firstDayOfWeek": rule.first_day_of_week.lower(),
-        "index": (rule.index or "first").lower(),
-    }
-    if rule.days:
-        pattern["daysOfWeek"] = [d.lower() for d in rule.days]
-    rng: dict[str, Any] = {
-        "type": "endDate" if rule.end_date else "numbered" if rule.count else "noEnd",
-        "startDate": rule.start_date.isoformat(),
-        "endDate": (rule.end_date or date(1, 1, 1)).isoformat(),
-        "recurrenceTimeZone": windows_id(start_zone),
-        "numberOfOccurrences": rule.count or 0,
-    }
-    return {"pattern": pattern, "range": rng}
 
 
 # -- event JSON → fields ------------------------------------------------------------------------------------
@@ -379,7 +290,7 @@ def to_event(
         "start": format_time(fields["calendar:Start"], out_zone, tz_name),
         "end": format_time(fields["calendar:End"], out_zone, tz_name),
         "location": {"displayName": fields.get("calendar:Location") or "", "locationType": "default"},
-        "recurrence": recurrence_json(fields["calendar:Recurrence"], start_zone)
+        "recurrence": patterned(fields["calendar:Recurrence"], windows_id(start_zone))
         if kind == "RecurringMaster" and fields.get("calendar:Recurrence")
         else None,
         "attendees": _attendees(fields),
