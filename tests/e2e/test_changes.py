@@ -168,3 +168,34 @@ def test_markdown_plan_shows_next_occurrences_before_and_after(project) -> None:
     data = project.plan_json()
     [change] = data["changes"]
     assert change["before"][0] == "Mon 2027-01-04 10:00" and change["after"][1] == "Mon 2027-01-18 11:00"
+
+
+def test_holidays_reach_the_calendar_and_a_moved_holiday_keeps_its_move(project) -> None:
+    import json
+
+    project.remove("sync.yaml")
+    project.write(
+        "holiday.yaml",
+        """\
+        key: planning
+        subject: Planning
+        organizer: lead@example.com
+        timezone: Europe/Amsterdam
+        attendees:
+          required: [alice@example.com]
+        start: 2027-04-26T10:00
+        duration: 30m
+        repeat: {every: week, days: [mon, tue, thu], count: 9}
+        skip_holidays: NL
+        moves: [{date: 2027-04-27, start: 2027-04-27T15:00}]
+        """,
+    )
+    plan = project.plan_json()
+    create = next(c for c in plan["changes"] if c["key"] == "planning")
+    assert "1 skipped (1 for holidays)" in create["summary"]
+    assert project.cli("apply", "--auto-approve").exit_code == 0
+    assert project.cli("plan", "--detailed-exitcode").exit_code == 0
+    shown = json.loads(project.cli("show", "planning", "--format", "json").output)
+    assert shown["calendar"]["skip"] == ["2027-05-06"]  # Ascension Day; King's Day was moved, so it stays
+    assert [m["date"] for m in shown["calendar"]["moves"]] == ["2027-04-27"]
+    assert project.inbox("alice@example.com") == [("MeetingRequest", "NewMeetingRequest")]  # one invitation
