@@ -124,15 +124,12 @@ class GraphBackend(SpeaksFor):
     def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         before = self.client.thread_requests()
         events = self.client.pages(self._events(organizer, _has(marker.KEY)))
-        meetings = self._meetings(organizer, events)
+        ours = [e for e in events if _marker_of(e).get(marker.NAMESPACE) == namespace]
+        others = {_marker_of(e).get(marker.NAMESPACE) or "" for e in events} - {namespace}
         mine: dict[str, ObservedMeeting] = {}
         duplicates: list[ObservedMeeting] = []
-        others: set[str] = set()
-        for event, meeting in meetings:
+        for event, meeting in self._meetings(organizer, ours):  # other namespaces' series are not expanded
             found = _marker_of(event)
-            if found.get(marker.NAMESPACE) != namespace:
-                others.add(found.get(marker.NAMESPACE) or "")
-                continue
             key = found.get(marker.KEY, "")
             observed = ObservedMeeting(
                 meeting,

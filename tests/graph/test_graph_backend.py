@@ -204,3 +204,13 @@ def test_a_certificate_credential_gets_a_token(graph_sandbox, tmp_path, monkeypa
         open_backend(Settings("ns", tmp_path, target=target)),
     ):
         pass
+
+
+def test_other_namespaces_are_reported_and_not_read_further(graph_sandbox, backend) -> None:
+    series = next(m for m in EXAMPLES if m.key == "sprint-planning")
+    create(backend, series, namespace="other-team", send="all")
+    create(backend, replace(series, key="ours"), send="all")
+    observation = backend.observe(series.organizer, "ns")
+    assert [o.marker.key for o in observation.meetings] == ["ours"]
+    assert observation.other_namespaces == ("other-team",)
+    assert observation.requests == 2  # one page, one batch with our one series' instances
