@@ -141,32 +141,37 @@ def to_data(key: str, desired: Meeting | None, observed: ObservedMeeting | None)
 
 
 def print_rich(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> None:
-    """The same content as `render`, as tables on a terminal."""
+    """The same content as `render`, as tables on a terminal. Meeting text is never read as rich markup."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
-    console.print(f"[bold]{heading(key, desired, observed)}[/bold]")
+    console = Console(highlight=False)
+    console.print(Text(heading(key, desired, observed), style="bold"))
     fields = Table(show_header=True, header_style="bold")
     for column in ("", "field", "files", "calendar"):
         fields.add_column(column)
     for field, files, calendar, differs in side_by_side(desired, observed):
-        style = "yellow" if differs else None
-        fields.add_row("!" if differs else "", field, files, calendar, style=style)
+        style = "yellow" if differs else ""
+        fields.add_row(
+            *(Text(cell, style=style) for cell in ("!" if differs else "", field, files, calendar))
+        )
     console.print(fields)
     if observed and observed.join_url:
-        console.print(f"join online: {observed.join_url}")
+        console.print(Text(f"join online: {observed.join_url}"))
     if observed and observed.responses:
         answers = Table(title="attendees' answers", show_header=True, header_style="bold")
         for column in ("attendee", "kind", "answer", "when"):
             answers.add_column(column)
         colour = {"accepted": "green", "tentative": "yellow", "declined": "red"}
         for r in observed.responses:
-            answer = f"[{colour[r.answer]}]{r.answer}[/]" if r.answer in colour else r.answer
-            answers.add_row(r.address, r.kind, answer, f"{r.at:%Y-%m-%d %H:%M} UTC" if r.at else "")
+            when = f"{r.at:%Y-%m-%d %H:%M} UTC" if r.at else ""
+            answers.add_row(
+                Text(r.address), Text(r.kind), Text(r.answer, style=colour.get(r.answer, "")), Text(when)
+            )
         console.print(answers)
     if desired:
-        console.print("next occurrences: " + (", ".join(upcoming(desired)) or "none"))
+        console.print(Text("next occurrences: " + (", ".join(upcoming(desired)) or "none")))
 
 
 def raw_fields(fields: dict[str, Any]) -> str:
