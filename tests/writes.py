@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from reconciler.backends.base import CalendarBackend, Marker, Write, WriteResult
-from reconciler.spec.canonical import spec_hash
+from reconciler.spec.canonical import NOT_ON_CALENDAR, spec_hash
 from reconciler.spec.model import Meeting
 
 
@@ -24,3 +27,19 @@ def create(
     outcomes = backend.apply(meeting.organizer, writes)
     assert all(r.ok for r in outcomes), [r.error for r in outcomes]
     return result
+
+
+def assert_round_trips(backend: CalendarBackend, meetings: Sequence[Meeting], send: str = "none") -> None:
+    """Every meeting put in the calendar reads back as itself (what the calendar can hold of it)."""
+    for meeting in meetings:
+        create(backend, meeting, send=send)
+    for organizer in {m.organizer for m in meetings}:
+        observation = backend.observe(organizer, "ns")
+        assert observation.meetings
+        for observed in observation.meetings:
+            want = next(m for m in meetings if m.key == observed.meeting.key)
+            not_on_calendar = {name: getattr(want, name) for name in NOT_ON_CALENDAR if name != "key"}
+            assert replace(observed.meeting, **not_on_calendar) == want
+            assert observed.marker.spec_hash == spec_hash(want)
+            assert observed.uid and observed.change_key
+            assert observed.unsent == (send == "none" and bool(want.attendees.all()))

@@ -16,7 +16,7 @@ from reconciler.sandbox import Sandbox
 from reconciler.sandbox.faults import FaultOptions
 from reconciler.spec.canonical import spec_hash
 from reconciler.spec.load import load_meetings
-from tests.writes import create
+from tests.writes import assert_round_trips, create
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = load_meetings(ROOT / "meetings").meetings
@@ -43,25 +43,7 @@ def backend(graph_sandbox):
 
 
 def test_every_example_round_trips(backend) -> None:
-    for meeting in EXAMPLES:
-        create(backend, meeting, send="all")
-    for organizer in {m.organizer for m in EXAMPLES}:
-        observation = backend.observe(organizer, "ns")
-        assert observation.meetings
-        for observed in observation.meetings:
-            want = next(m for m in EXAMPLES if m.key == observed.meeting.key)
-            assert (
-                replace(
-                    observed.meeting,
-                    previous_keys=want.previous_keys,
-                    notify=want.notify,
-                    skip_holidays=want.skip_holidays,
-                    holiday_skips=want.holiday_skips,
-                )
-                == want
-            )
-            assert observed.marker.spec_hash == spec_hash(want)
-            assert observed.uid and observed.change_key and not observed.unsent
+    assert_round_trips(backend, EXAMPLES, send="all")
 
 
 def test_observe_reads_within_its_bound(graph_sandbox, backend) -> None:
