@@ -40,8 +40,9 @@ from reconciler.backends.graph_mapping import (
     responses_of,
     series_window,
     utc,
+    with_exceptions,
 )
-from reconciler.backends.graph_write import iso, occurrence_lookup, request_for, user_path
+from reconciler.backends.graph_write import instances_call, occurrence_lookup, request_for, user_path
 from reconciler.spec.model import Meeting
 
 PAGE = 1000
@@ -131,16 +132,7 @@ class GraphBackend(SpeaksFor):
         for event, meeting in self._meetings(organizer, ours):  # other namespaces' series are not expanded
             found = _marker_of(event)
             key = found.get(marker.KEY, "")
-            observed = ObservedMeeting(
-                meeting,
-                Marker(namespace, key, found.get(marker.SPEC_HASH, "")),
-                event["id"],
-                event.get("changeKey") or "",
-                event.get("iCalUId"),
-                unsent=bool(event.get("isDraft")) and bool(meeting.attendees.all()),
-                responses=responses_of(event),
-                join_url=join_url(event),
-            )
+            observed = self._observed(event, meeting, Marker(namespace, key, found.get(marker.SPEC_HASH, "")))
             if key in mine:
                 duplicates.append(observed)
             else:
@@ -159,52 +151,44 @@ class GraphBackend(SpeaksFor):
     def _meetings(self, organizer: str, events: list[dict[str, Any]]) -> list[tuple[dict, Meeting]]:
         """Each event with its model, skips and moves read from the instances of series (batched)."""
         now = self.now or datetime.now(UTC)
-        series = {}
+        out = []
         for event in events:
-            if event.get("type") == "seriesMaster" and event.get("recurrence"):
-                zone = _marker_of(event).get(marker.TIMEZONE)
-                bare = meeting_from_event(event, "", organizer, zone)
-                series[event["id"]] = series_window(bare, now)
-        ids = list(series)
-        calls = [
-            Call(
-                "GET",
-                f"{user_path(organizer)}/events/{quote(i, safe='')}/instances?"
-                + urlencode(
-                    {
-                        "startDateTime": iso(series[i][0]),
-                        "endDateTime": iso(series[i][1]),
-                        "$select": INSTANCE_SELECT,
-                        "$top": str(PAGE),
-                    },
-                    quote_via=quote,
-                    safe="$,:",
-                ),
+            found = _marker_of(event)
+            out.append(
+                (
+                    event,
+                    meeting_from_event(
+                        event, found.get(marker.KEY, ""), organizer, found.get(marker.TIMEZONE)
+                    ),
+                )
             )
-            for i in ids
+        series = {e["id"]: (i, series_window(m, now)) for i, (e, m) in enumerate(out) if m.recurrence}
+        calls = [
+            instances_call(organizer, event_id, start, end, select=INSTANCE_SELECT, top=str(PAGE))
+            for event_id, (_, (start, end)) in series.items()
         ]
-        instances: dict[str, list[dict]] = {}
-        for event_id, reply in zip(ids, self.client.batch(calls), strict=True):
+        for (i, (_, end)), reply in zip(series.values(), self.client.batch(calls), strict=True):
             if not reply.ok:
                 raise GraphFailure(reply, "instances")
             values = list(reply.body.get("value", []))
             if reply.body.get("@odata.nextLink"):
                 values += self.client.pages(reply.body["@odata.nextLink"])
-            instances[event_id] = values
-        out = []
-        for event in events:
-            found = _marker_of(event)
-            window = series.get(event["id"])
-            meeting = meeting_from_event(
-                event,
-                found.get(marker.KEY, ""),
-                organizer,
-                found.get(marker.TIMEZONE),
-                instances.get(event["id"]),
-                window[1] if window else None,
-            )
-            out.append((event, meeting))
+            event, bare = out[i]
+            out[i] = (event, with_exceptions(bare, values, end))
         return out
+
+    @staticmethod
+    def _observed(event: dict[str, Any], meeting: Meeting, found: Marker) -> ObservedMeeting:
+        return ObservedMeeting(
+            meeting,
+            found,
+            event["id"],
+            event.get("changeKey") or "",
+            event.get("iCalUId"),
+            unsent=bool(event.get("isDraft")) and bool(meeting.attendees.all()),
+            responses=responses_of(event),
+            join_url=join_url(event),
+        )
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
         with self.speaking_for(organizer):
@@ -217,13 +201,7 @@ class GraphBackend(SpeaksFor):
                 and (not subject_contains or subject_contains.lower() in (e.get("subject") or "").lower())
             ]
             return tuple(
-                ObservedMeeting(
-                    meeting,
-                    Marker("", "", ""),
-                    event["id"],
-                    event.get("changeKey") or "",
-                    event.get("iCalUId"),
-                )
+                self._observed(event, meeting, Marker("", "", ""))
                 for event, meeting in self._meetings(organizer, events)
             )
 
@@ -241,13 +219,7 @@ class GraphBackend(SpeaksFor):
                 raise GraphFailure(reply, "events")
             events += [e for e in reply.body.get("value", []) if marker.KEY not in _marker_of(e)]
         return tuple(
-            ObservedMeeting(
-                meeting,
-                Marker(namespace, "", ""),
-                event["id"],
-                event.get("changeKey") or "",
-                event.get("iCalUId"),
-            )
+            self._observed(event, meeting, Marker(namespace, "", ""))
             for event, meeting in self._meetings(organizer, events)
         )
 

@@ -12,6 +12,7 @@ a pattern date with no instance is skipped; an `exception` whose times or locati
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -243,52 +244,52 @@ def series_window(series: Meeting, now: datetime) -> tuple[datetime, datetime]:
     return first - timedelta(days=1), last + timedelta(days=1)
 
 
-def meeting_from_event(
-    event: dict[str, Any],
-    key: str,
-    organizer: str,
-    applied_zone: str | None,
-    instances: list[dict[str, Any]] | None = None,
-    window_end: datetime | None = None,
-) -> Meeting:
-    """The model of what the calendar holds (the reverse of `event_json`)."""
+def _wall(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Naive wall-clock time in `tz`."""
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def with_exceptions(series: Meeting, instances: list[dict[str, Any]], window_end: datetime) -> Meeting:
+    """The series with the skips and moves its instances in [start, `window_end`) show: a pattern date with
+    no instance is skipped; an `exception` whose times or location differ is moved."""
+    tz = ZoneInfo(series.timezone)
+    assert series.recurrence is not None
+    seen: set[date] = set()
+    moves = []
+    for inst in instances:
+        original = _wall(utc(inst.get("originalStart") or inst["start"]), tz)
+        seen.add(original.date())
+        if inst.get("type") != "exception":
+            continue
+        new_start = _wall(utc(inst["start"]), tz)
+        new_duration = _wall(utc(inst["end"]), tz) - new_start
+        where = (inst.get("location") or {}).get("displayName") or None
+        override = OccurrenceOverride(
+            date=original.date(),
+            start=new_start if new_start != original else None,
+            duration=new_duration if new_duration != series.duration else None,
+            location=where if where != series.location else None,
+        )
+        if override.start or override.duration or override.location is not None:
+            moves.append(override)
+    limit = _wall(window_end, tz)
+    expected = set()
+    for s in rule(series.recurrence, series.start):
+        if s >= limit:
+            break
+        expected.add(s.date())
+    return replace(series, skip=tuple(sorted(expected - seen)), moves=tuple(sorted(moves)))
+
+
+def meeting_from_event(event: dict[str, Any], key: str, organizer: str, applied_zone: str | None) -> Meeting:
+    """The model of what the calendar holds (the reverse of `event_json`); a series' skips and moves are
+    added from its instances by `with_exceptions`."""
     tz_name = event_zone(event, applied_zone)
     tz = ZoneInfo(tz_name)
-
-    def wall(moment: datetime) -> datetime:
-        return moment.astimezone(tz).replace(tzinfo=None)
-
-    start = wall(utc(event["start"]))
-    duration = wall(utc(event["end"])) - start
+    start = _wall(utc(event["start"]), tz)
+    duration = _wall(utc(event["end"]), tz) - start
     recurrence = recurrence_from_json(event.get("recurrence"))
     location = (event.get("location") or {}).get("displayName") or None
-    skip: tuple[date, ...] = ()
-    moves: list[OccurrenceOverride] = []
-    if recurrence is not None and instances is not None:
-        seen: set[date] = set()
-        for inst in instances:
-            original = wall(utc(inst.get("originalStart") or inst["start"]))
-            seen.add(original.date())
-            if inst.get("type") != "exception":
-                continue
-            new_start = wall(utc(inst["start"]))
-            new_duration = wall(utc(inst["end"])) - new_start
-            where = (inst.get("location") or {}).get("displayName") or None
-            override = OccurrenceOverride(
-                date=original.date(),
-                start=new_start if new_start != original else None,
-                duration=new_duration if new_duration != duration else None,
-                location=where if where != location else None,
-            )
-            if override.start or override.duration or override.location is not None:
-                moves.append(override)
-        limit = wall(window_end) if window_end else None
-        expected = []
-        for s in rule(recurrence, start):
-            if limit and s >= limit:
-                break
-            expected.append(s.date())
-        skip = tuple(sorted(set(expected) - seen))
 
     def people(kind: str) -> tuple[Attendee, ...]:
         out = []
@@ -314,8 +315,6 @@ def meeting_from_event(
         all_day=bool(event.get("isAllDay")),
         attendees=Attendees(people("required"), people("optional"), people("resource")),
         recurrence=recurrence,
-        skip=skip,
-        moves=tuple(sorted(moves)),
         location=location,
         online_meeting="teams"
         if event.get("isOnlineMeeting") and event.get("onlineMeetingProvider") == TEAMS

@@ -67,16 +67,23 @@ def moved(meeting: Meeting, day: date) -> dict[str, Any]:
     }
 
 
-def occurrence_lookup(organizer: str, item_id: str, day: date, tz: str) -> Call:
-    """The instances of a series around `day` (the occurrence's id is the one whose original date it is)."""
-    zone = ZoneInfo(tz)
+def instances_call(organizer: str, item_id: str, start: datetime, end: datetime, **options: str) -> Call:
+    """`GET .../events/{id}/instances` of a series in [start, end); `options`: `$select`, `$top`."""
     window = {
-        "startDateTime": iso(datetime.combine(day - timedelta(days=1), time(), zone)),
-        "endDateTime": iso(datetime.combine(day + timedelta(days=2), time(), zone)),
-        "$select": "originalStart,start",
+        "startDateTime": iso(start),
+        "endDateTime": iso(end),
+        **{f"${k}": v for k, v in options.items()},
     }
     query = urlencode(window, quote_via=quote, safe="$,:")
     return Call("GET", f"{user_path(organizer)}/events/{quote(item_id, safe='')}/instances?{query}")
+
+
+def occurrence_lookup(organizer: str, item_id: str, day: date, tz: str) -> Call:
+    """The instances of a series around `day` (the occurrence's id is the one whose original date it is)."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day - timedelta(days=1), time(), zone)
+    end = datetime.combine(day + timedelta(days=2), time(), zone)
+    return instances_call(organizer, item_id, start, end, select="originalStart,start")
 
 
 def request_for(organizer: str, write: Write, occurrences: dict[tuple[str, date], str]) -> Call:
