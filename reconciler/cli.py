@@ -6,12 +6,16 @@ Heavy imports (exchangelib, jsonschema) happen inside the commands so that `--he
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
 from reconciler.sandbox.cli import app as sandbox_app
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="reconciler",
@@ -143,6 +147,16 @@ def schedule(
     raise typer.Exit(run_schedule(path, days=days))
 
 
+def _only(keys: list[str] | None, items: list[T], key_of: Callable[[T], str], missing: str) -> list[T]:
+    """The items with one of `keys` (all without keys); a key none has fails, `missing` naming it."""
+    if not keys:
+        return items
+    unknown = sorted(set(keys) - {key_of(i) for i in items})
+    if unknown:
+        raise _fail(missing.format(", ".join(unknown)))
+    return [i for i in items if key_of(i) in keys]
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(1)
@@ -221,8 +235,7 @@ def apply(
             desired = planned.desired
             if saved is not None:
                 run.check_saved_plan(saved, planned.plan, desired)
-                refusals = safety.check(saved, settings)
-                refusals += safety.conflict_refusals(planned.conflicts, settings)
+                refusals = safety.check(saved, settings, planned.conflicts)
                 planned = run.Planned(saved, refusals, desired, planned.conflicts)
             typer.echo(run.render_planned(planned, "text", color=run.stdout_is_tty()))
             if not planned.plan.active:
@@ -373,11 +386,7 @@ def responses(
         raise _fail(str(exc)) from None
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
-    if keys:
-        missing = sorted(set(keys) - {o.marker.key for o in found})
-        if missing:
-            raise _fail(f"no managed meeting with key {', '.join(missing)} in the calendars read")
-        found = [o for o in found if o.marker.key in keys]
+    found = _only(keys, found, lambda o: o.marker.key, "no managed meeting with key {} in the calendars read")
     found.sort(key=lambda o: o.marker.key)
     if fmt == "json":
         typer.echo(json.dumps(answers.to_data(found), indent=2, ensure_ascii=False))
@@ -444,11 +453,7 @@ def export_ics(
         meetings = list(run.load_desired(settings).meetings)
     except run.RunError as exc:
         raise _fail(str(exc)) from None
-    if keys:
-        missing = sorted(set(keys) - {m.key for m in meetings})
-        if missing:
-            raise _fail(f"no meeting with key {', '.join(missing)} in the files")
-        meetings = [m for m in meetings if m.key in keys]
+    meetings = _only(keys, meetings, lambda m: m.key, "no meeting with key {} in the files")
     if out is None:
         typer.echo(to_ical(meetings, settings.namespace).decode(), nl=False)
     elif out.suffix.lower() == ".ics":

@@ -25,8 +25,12 @@ def declined(responses: Sequence[Response]) -> list[str]:
     return [r.address for r in responses if r.answer == "declined"]
 
 
-def _when(response: Response) -> str | None:
-    return response.at.isoformat() if response.at else None
+def answers_data(responses: Sequence[Response]) -> list[dict[str, Any]]:
+    """Each attendee's answer as JSON data."""
+    return [
+        {"address": r.address, "kind": r.kind, "answer": r.answer, "at": r.at.isoformat() if r.at else None}
+        for r in responses
+    ]
 
 
 def to_data(meetings: Sequence[ObservedMeeting]) -> list[dict[str, Any]]:
@@ -37,10 +41,7 @@ def to_data(meetings: Sequence[ObservedMeeting]) -> list[dict[str, Any]]:
             "organizer": o.meeting.organizer,
             "counts": counts(o.responses),
             "declined": declined(o.responses),
-            "responses": [
-                {"address": r.address, "kind": r.kind, "answer": r.answer, "at": _when(r)}
-                for r in o.responses
-            ],
+            "responses": answers_data(o.responses),
         }
         for o in meetings
     ]

@@ -157,9 +157,7 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     now = datetime.now(UTC)
     plan = diff(desired.meetings, observations, settings, backend.target, now)
     found = conflicts_of(desired.meetings, settings.policy, now)
-    return Planned(
-        plan, safety.check(plan, settings) + safety.conflict_refusals(found, settings), desired, found
-    )
+    return Planned(plan, safety.check(plan, settings, found), desired, found)
 
 
 def render(plan: Plan, fmt: str, color: bool) -> str:

@@ -8,17 +8,16 @@ content; `--format json` gives tools the same content as data.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.backends.base import ObservedMeeting
 from reconciler.plan.diff import MASTER_FIELDS
-from reconciler.responses import attendee_lines
+from reconciler.responses import answers_data, attendee_lines
 from reconciler.spec.canonical import plain
 from reconciler.spec.durations import format_duration
 from reconciler.spec.model import Meeting
-from reconciler.spec.recurrence import occurrences
-from reconciler.spec.schedule import describe_pattern
+from reconciler.spec.schedule import describe_pattern, next_occurrences
 
 FIELDS = (*MASTER_FIELDS, "skip", "moves")
 
@@ -88,12 +87,8 @@ def side_by_side(
     ]
 
 
-def upcoming(desired: Meeting | None, count: int = 5) -> list[str]:
-    if desired is None:
-        return []
-    now = datetime.now(UTC)
-    fmt = "%a %Y-%m-%d" if desired.all_day else "%a %Y-%m-%d %H:%M"
-    return [f"{o.start:{fmt}}" for o in occurrences(desired, now, now + timedelta(days=400))[:count]]
+def upcoming(desired: Meeting | None) -> tuple[str, ...]:
+    return next_occurrences(desired, datetime.now(UTC))
 
 
 def heading(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> str:
@@ -125,8 +120,6 @@ def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None) 
 
 
 def to_data(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> dict[str, Any]:
-    from reconciler import responses
-
     rows = side_by_side(desired, observed)
     return {
         "key": key,
@@ -136,7 +129,7 @@ def to_data(key: str, desired: Meeting | None, observed: ObservedMeeting | None)
         "join_url": observed.join_url if observed else None,
         "differences": [field for field, _, _, differs in rows if differs],
         "next_occurrences": upcoming(desired),
-        "responses": responses.to_data([observed])[0]["responses"] if observed else [],
+        "responses": answers_data(observed.responses) if observed else [],
     }
 
 

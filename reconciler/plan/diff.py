@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
 from reconciler.config import Settings
@@ -19,7 +19,7 @@ from reconciler.plan.changes import Change, FieldChange, Plan, desired_checksum
 from reconciler.plan.describe import describe_fields
 from reconciler.spec.canonical import plain, spec_hash
 from reconciler.spec.model import Meeting
-from reconciler.spec.recurrence import occurrences
+from reconciler.spec.schedule import next_occurrences
 
 # Fields compared on the series master; occurrence-level ones (skip, moves) are diffed separately.
 MASTER_FIELDS = (
@@ -221,26 +221,13 @@ def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> 
     return _change(action, desired, observed, writes, fields, reason)
 
 
-UPCOMING = 5
-"""How many next occurrences a change shows before and after."""
-
-
-def upcoming(meeting: Meeting | None, now: datetime) -> tuple[str, ...]:
-    """The meeting's next occurrences as a reviewer reads them, in its own zone."""
-    if meeting is None:
-        return ()
-    fmt = "%a %Y-%m-%d" if meeting.all_day else "%a %Y-%m-%d %H:%M"
-    found = occurrences(meeting, now, now + timedelta(days=800))[:UPCOMING]
-    return tuple(f"{o.start:{fmt}}" + (f" @ {o.location}" if o.moved and o.location else "") for o in found)
-
-
 def _with_upcoming(
     change: Change, desired: dict[str, Meeting], held: dict[str, Meeting], now: datetime
 ) -> Change:
     if change.action not in ("create", "update", "drift", "cancel", "adopt"):
         return change
-    before = upcoming(held.get(change.item_id or ""), now)
-    after = () if change.action == "cancel" else upcoming(desired.get(change.key), now)
+    before = next_occurrences(held.get(change.item_id or ""), now)
+    after = () if change.action == "cancel" else next_occurrences(desired.get(change.key), now)
     return replace(change, before=before, after=after)
 
 

@@ -57,16 +57,16 @@ def target_refusals(meetings: Sequence[Meeting], sources: Mapping[str, object], 
     return out
 
 
-def conflict_refusals(found: Sequence[Conflict], settings: Settings) -> list[Refusal]:
-    """With `policy.conflicts: error`, double bookings stop plan and apply (not forceable)."""
-    if not found or settings.policy.conflicts != "error":
-        return []
-    return [Refusal(f"{len(found)} double booking(s) and policy.conflicts is error; see the warnings", False)]
-
-
-def check(plan: Plan, settings: Settings) -> list[Refusal]:
+def check(plan: Plan, settings: Settings, conflicts: Sequence[Conflict] = ()) -> list[Refusal]:
+    """Everything that stops `plan` from being applied (`conflicts`: the double bookings found with it)."""
     policy = settings.policy
     out = organizer_refusals({c.organizer for c in plan.changes}, settings)
+    if conflicts and policy.conflicts == "error":  # double bookings stop plan and apply (not forceable)
+        out.append(
+            Refusal(
+                f"{len(conflicts)} double booking(s) and policy.conflicts is error; see the warnings", False
+            )
+        )
     cancels = sum(1 for c in plan.changes if c.action == "cancel")
     if plan.desired == 0 and cancels:
         out.append(

@@ -50,6 +50,19 @@ def describe_pattern(meeting: Meeting) -> str:
     return f"{what} {_times(meeting)}{until}"
 
 
+UPCOMING = 5
+"""How many next occurrences `show` and a plan's changes list."""
+
+
+def next_occurrences(meeting: Meeting | None, now: datetime, count: int = UPCOMING) -> tuple[str, ...]:
+    """The meeting's next occurrences as a person reads them, in its own zone (a moved one with its place)."""
+    if meeting is None:
+        return ()
+    fmt = "%a %Y-%m-%d" if meeting.all_day else "%a %Y-%m-%d %H:%M"
+    found = occurrences(meeting, now, now + timedelta(days=800))[:count]
+    return tuple(f"{o.start:{fmt}}" + (f" @ {o.location}" if o.moved and o.location else "") for o in found)
+
+
 def render_schedule(meetings: Sequence[Meeting], today: date, days: int) -> str:
     """Each meeting with its pattern and its occurrences in [today, today + days)."""
     lines = []
