@@ -56,11 +56,8 @@ def _target(ctx: Context, event_id: str) -> Target:
 
 
 def list_events(ctx: Context, request: GraphRequest) -> Answer:
-    query = request.query()
     rows = [wire.to_event(i.id, i.change_key, i.fields, request.zone()) for i in _calendar(ctx)]
-    if query.filter:
-        rows = [r for r in rows if query.filter(r)]
-    return page(request, query, rows, f"users('{ctx.mailbox}')/events")
+    return page(request, rows, f"users('{ctx.mailbox}')/events")
 
 
 def create_event(ctx: Context, request: GraphRequest) -> Answer:
@@ -145,8 +142,7 @@ def cancel_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
 
 
 def window(request: GraphRequest) -> tuple[datetime, datetime]:
-    query = request.query()
-    params = {k.lower(): v for k, v in (query.params or {}).items()}
+    params = {k.lower(): v for k, v in (request.query().params or {}).items()}
     try:
         start = _instant(params["startdatetime"])
         end = _instant(params["enddatetime"])
@@ -176,12 +172,7 @@ def instances(ctx: Context, request: GraphRequest, target: Target) -> Answer:
         for item_id, change_key, fields, master in in_range([target.item], start, end)
         if master is not None
     ]
-    query = request.query()
-    if query.filter:
-        rows = [r for r in rows if query.filter(r)]
-    return page(
-        request, query, rows, f"users('{ctx.mailbox}')/events('{wire.rest_id(target.item.id)}')/instances"
-    )
+    return page(request, rows, f"users('{ctx.mailbox}')/events('{wire.rest_id(target.item.id)}')/instances")
 
 
 def calendar_view(ctx: Context, request: GraphRequest) -> Answer:
@@ -190,10 +181,7 @@ def calendar_view(ctx: Context, request: GraphRequest) -> Answer:
         wire.to_event(item_id, change_key, fields, request.zone(), master)
         for item_id, change_key, fields, master in in_range(_calendar(ctx), start, end)
     ]
-    query = request.query()
-    if query.filter:
-        rows = [r for r in rows if query.filter(r)]
-    return page(request, query, rows, f"users('{ctx.mailbox}')/calendarView")
+    return page(request, rows, f"users('{ctx.mailbox}')/calendarView")
 
 
 def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:

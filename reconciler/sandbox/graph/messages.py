@@ -18,7 +18,6 @@ from reconciler.sandbox.store import DISTINGUISHED, Item
 
 
 def message_json(item: Item) -> dict[str, Any]:
-    body = item.get("item:Body") or {"type": "Text", "text": ""}
     created = item.get("item:DateTimeCreated")
     return {
         "@odata.etag": f'W/"{item.change_key}"',
@@ -26,16 +25,9 @@ def message_json(item: Item) -> dict[str, Any]:
         "changeKey": item.change_key,
         "createdDateTime": wire.format_instant(created) if created else None,
         "subject": item.get("item:Subject") or "",
-        "body": {
-            "contentType": "html" if body.get("type") == "HTML" else "text",
-            "content": body.get("text"),
-        },
+        "body": wire.body_json(item.fields),
         "isDraft": True,
-        "singleValueExtendedProperties": [
-            {"id": pid, "value": value}
-            for key, value in item.fields.items()
-            if (pid := wire.property_id(key)) is not None and value is not None
-        ],
+        "singleValueExtendedProperties": wire.extended_properties(item.fields),
     }
 
 
@@ -64,15 +56,12 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
                 404, "ErrorFolderNotFound", f"The folder {parts[1]!r} is not a well-known folder."
             )
         if method == "GET":
-            query = request.query()
             rows = [
                 message_json(i)
                 for i in ctx.store.items(ctx.mailbox, folder)
                 if i.get("item:ItemClass") == "IPM.Note"
             ]
-            if query.filter:
-                rows = [r for r in rows if query.filter(r)]
-            return page(request, query, rows, f"users('{ctx.mailbox}')/mailFolders('{folder}')/messages")
+            return page(request, rows, f"users('{ctx.mailbox}')/mailFolders('{folder}')/messages")
         if method == "POST":
             fields = {
                 "item:ItemClass": "IPM.Note",

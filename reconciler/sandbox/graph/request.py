@@ -46,8 +46,12 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def page(request: GraphRequest, query: Query, rows: list[dict[str, Any]], context: str) -> Answer:
-    """One page of a collection, `$skip`/`$top` as Graph's next links for Outlook resources carry them."""
+def page(request: GraphRequest, rows: list[dict[str, Any]], context: str) -> Answer:
+    """One page of a collection: `$filter`ed, then `$skip`/`$top` as Graph's next links for Outlook resources
+    carry them, each row `$select`ed and `$expand`ed."""
+    query = request.query()
+    if query.filter:
+        rows = [r for r in rows if query.filter(r)]
     chosen = rows[query.skip : query.skip + query.top]
     body: dict[str, Any] = {
         "@odata.context": f"{request.base}/$metadata#{context}",

@@ -283,10 +283,7 @@ def to_event(
         "showAs": SHOW_AS.get(fields.get("calendar:LegacyFreeBusyStatus") or "Busy", "unknown"),
         "type": TYPE.get(kind, "singleInstance"),
         "responseStatus": {"response": RESPONSE.get(my_response, "none"), "time": "0001-01-01T00:00:00Z"},
-        "body": {
-            "contentType": "html" if body.get("type") == "HTML" else "text",
-            "content": body.get("text"),
-        },
+        "body": body_json(fields),
         "start": format_time(fields["calendar:Start"], out_zone, tz_name),
         "end": format_time(fields["calendar:End"], out_zone, tz_name),
         "location": {"displayName": fields.get("calendar:Location") or "", "locationType": "default"},
@@ -306,9 +303,20 @@ def to_event(
     }
     if kind in ("Occurrence", "Exception"):
         event["originalStart"] = format_instant(fields["calendar:OriginalStart"])
-    event["singleValueExtendedProperties"] = [
+    event["singleValueExtendedProperties"] = extended_properties(fields)
+    return event
+
+
+def extended_properties(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item's PublicStrings properties as `singleValueExtendedProperties` (unset ones left out)."""
+    return [
         {"id": pid, "value": value}
         for key, value in fields.items()
         if (pid := property_id(key)) is not None and value is not None
     ]
-    return event
+
+
+def body_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """The item's body as Graph's `itemBody`."""
+    body = fields.get("item:Body") or {"type": "Text", "text": ""}
+    return {"contentType": "html" if body.get("type") == "HTML" else "text", "content": body.get("text")}
