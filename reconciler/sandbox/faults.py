@@ -13,7 +13,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,36 @@ class Faults:
     def leave(self, mailbox: str) -> None:
         with self.lock:
             self.in_flight[mailbox] -= 1
+
+    def around(
+        self,
+        operation: str,
+        mailbox: str,
+        text: Callable[[], str],
+        work: Callable[[], T],
+        limit: int | None = None,
+        delay: bool = True,
+    ) -> tuple[str | None, T | None]:
+        """Serve one request as a faulty server would: (the fault to answer, or None; `work`'s result).
+
+        A fault "before" answers without doing the work; past the mailbox's concurrency `limit` the answer is
+        "busy"; otherwise the work runs inside a concurrency slot (after the added latency, unless `delay` is
+        off: a request inside a batch shares its batch's round trip), and a fault "after" is still answered.
+        """
+        fault = self.pick(operation, text)
+        if fault and self.options.phase == "before":
+            if delay:
+                self.delay()
+            return fault, None
+        if not self.enter(mailbox, limit):
+            return "busy", None
+        try:
+            if delay:
+                self.delay()  # inside the concurrency slot, like a slow server
+            result = work()
+        finally:
+            self.leave(mailbox)
+        return fault, result
 
     def record_messages(self, senders: list[str]) -> None:
         limit = self.options.message_rate_per_minute

@@ -246,49 +246,42 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def _serve(self, request: soap.Request, mailbox: str) -> None:
-        faults = self.server.faults
-        fault = faults.pick(request.name, lambda: etree.tostring(request.operation, encoding="unicode"))
-        if fault and faults.options.phase == "before":
-            faults.delay()
-            self._fault(fault)
-            return
-        if not faults.enter(mailbox):
-            self._fault("busy")
-            return
+        def text() -> str:
+            return etree.tostring(request.operation, encoding="unicode")
+
         try:
-            faults.delay()  # inside the concurrency slot, like a slow server
-            handler = OPERATIONS.get(request.name)
-            if handler is None:
-                self._send(
-                    500,
-                    soap.fault(
-                        "ErrorInvalidRequest",
-                        f"The operation {request.name} is not supported by the sandbox.",
-                    ),
-                )
-                return
-            store = self.server.store
-            zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
-            with store.transaction():
-                store.ensure_mailbox(mailbox)
-                ctx = Context(store, request, mailbox)
-                if zone is not None:
-                    ctx.zone = zone
-                messages = handler(ctx)
-            faults.record_messages(ctx.messages_sent)
-            answer = soap.response(request.name, messages)
+            fault, answer = self.server.faults.around(
+                request.name, mailbox, text, lambda: self._answer(request, mailbox)
+            )
         except Exception as exc:  # never a stack trace on the wire
             log.exception("sandbox failed on %s", request.name)
             self._send(
                 500, soap.fault("ErrorInternalServerError", f"The sandbox failed: {type(exc).__name__}")
             )
             return
-        finally:
-            faults.leave(mailbox)
-        if fault:  # phase "after": the effect happened, the client does not hear about it
+        unsupported = answer is not None and answer[0] == 500  # answered as such, whatever the dice say
+        if fault and not unsupported:  # before: nothing happened; after: it happened, the client never hears
             self._fault(fault)
             return
-        self._send(200, answer)
+        assert answer is not None
+        self._send(*answer)
+
+    def _answer(self, request: soap.Request, mailbox: str) -> tuple[int, bytes]:
+        """(status, SOAP body) of one operation, run in one store transaction."""
+        handler = OPERATIONS.get(request.name)
+        if handler is None:
+            message = f"The operation {request.name} is not supported by the sandbox."
+            return 500, soap.fault("ErrorInvalidRequest", message)
+        store = self.server.store
+        zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
+        with store.transaction():
+            store.ensure_mailbox(mailbox)
+            ctx = Context(store, request, mailbox)
+            if zone is not None:
+                ctx.zone = zone
+            messages = handler(ctx)
+        self.server.faults.record_messages(ctx.messages_sent)
+        return 200, soap.response(request.name, messages)
 
     def _fault(self, fault: str) -> None:
         if fault == "reset":

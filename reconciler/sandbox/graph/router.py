@@ -107,21 +107,17 @@ def _single(server: SandboxServer, request: GraphRequest, raw: bytes, inner: boo
             mailbox=mailbox,
             operation=operation,
         )
-    fault = faults.pick(operation, lambda: raw.decode(errors="replace"))
-    if fault and faults.options.phase == "before":
-        if not inner:
-            faults.delay()
+    fault, answer = faults.around(
+        operation,
+        mailbox,
+        lambda: raw.decode(errors="replace"),
+        lambda: _resource(server, request, mailbox, parts),
+        limit=MAILBOX_CONCURRENCY,
+        delay=not inner,  # added latency stands for a network round trip: one per HTTP request
+    )
+    if fault:  # before: nothing happened; after: done, but the client does not hear about it
         return _fault_reply(server, fault, inner)
-    if not faults.enter(mailbox, MAILBOX_CONCURRENCY):
-        return _fault_reply(server, "busy", inner)
-    try:
-        if not inner:  # added latency stands for a network round trip: one per HTTP request
-            faults.delay()
-        answer = _resource(server, request, mailbox, parts)
-    finally:
-        faults.leave(mailbox)
-    if fault:  # phase "after": done, but the client does not hear about it
-        return _fault_reply(server, fault, inner)
+    assert answer is not None
     return Reply(answer.status, answer.body, answer.headers, mailbox=mailbox, operation=operation)
 
 
