@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from reconciler.backends import graph_lease, marker
@@ -42,22 +42,19 @@ from reconciler.backends.graph_mapping import (
     utc,
     with_exceptions,
 )
-from reconciler.backends.graph_write import instances_call, occurrence_lookup, request_for, user_path
+from reconciler.backends.graph_write import (
+    carrying,
+    expanding,
+    instances_call,
+    occurrence_lookup,
+    query_string,
+    request_for,
+    user_path,
+)
 from reconciler.spec.model import Meeting
 
 PAGE = 1000
-SAFE = "$,()'@:/"
-"""Characters left as they are in query strings (OData reads them; Graph accepts them unescaped)."""
-
-
-def _expand() -> str:
-    ids = " or ".join(f"id eq '{marker.graph_id(n)}'" for n in marker.MEETING_NAMES)
-    return f"singleValueExtendedProperties($filter={ids})"
-
-
-def _has(name: str) -> str:
-    """Items carrying the marker property `name` (any value: other namespaces are reported too)."""
-    return f"singleValueExtendedProperties/any(ep: ep/id eq '{marker.graph_id(name)}')"
+MARKER = expanding(*marker.MEETING_NAMES)
 
 
 def _marker_of(event: dict[str, Any]) -> dict[str, str]:
@@ -81,10 +78,10 @@ class GraphBackend(SpeaksFor):
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _events(self, mailbox: str, filter_: str | None, top: int = PAGE) -> str:
-        params = {"$select": SELECT, "$expand": _expand(), "$top": str(top)}
+        params = {"$select": SELECT, "$expand": MARKER, "$top": str(top)}
         if filter_:
             params["$filter"] = filter_
-        return f"{user_path(mailbox)}/events?{urlencode(params, quote_via=quote, safe=SAFE)}"
+        return f"{user_path(mailbox)}/events?{query_string(params)}"
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
         who = f"mailbox {mailbox}" if mailbox else self.endpoint
@@ -96,8 +93,9 @@ class GraphBackend(SpeaksFor):
 
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
         with self.speaking_for(organizer):
-            expand = quote(_expand(), safe=SAFE)
-            url = f"{user_path(organizer)}/events/{quote(item_id, safe='')}?$expand={expand}"
+            url = (
+                f"{user_path(organizer)}/events/{quote(item_id, safe='')}?{query_string({'$expand': MARKER})}"
+            )
             reply = self.client.call(Call("GET", url))
             if not reply.ok:
                 raise GraphFailure(reply, url)
@@ -124,7 +122,7 @@ class GraphBackend(SpeaksFor):
 
     def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         before = self.client.thread_requests()
-        events = self.client.pages(self._events(organizer, _has(marker.KEY)))
+        events = self.client.pages(self._events(organizer, carrying(marker.KEY)))
         ours = [e for e in events if _marker_of(e).get(marker.NAMESPACE) == namespace]
         others = {_marker_of(e).get(marker.NAMESPACE) or "" for e in events} - {namespace}
         mine: dict[str, ObservedMeeting] = {}

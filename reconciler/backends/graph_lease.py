@@ -9,12 +9,13 @@ makes the write atomic. One lease serves both backends, so an EWS apply and a Gr
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from reconciler.backends import marker
 from reconciler.backends.base import LeaseConflict, LeaseItem
 from reconciler.backends.ews_lease import BODY, SUBJECT
 from reconciler.backends.graph_http import Call, GraphClient, GraphFailure
+from reconciler.backends.graph_write import carrying, expanding, query_string
 
 PROPERTY = marker.graph_id(marker.LEASE)
 
@@ -35,14 +36,12 @@ def _item(message: dict[str, Any]) -> LeaseItem:
 
 def lease_items(client: GraphClient, user: str) -> list[LeaseItem]:
     folder = f"{user}/mailFolders/msgfolderroot/messages"
-    query = urlencode(
+    query = query_string(
         {
-            "$filter": f"singleValueExtendedProperties/any(ep: ep/id eq '{PROPERTY}')",
+            "$filter": carrying(marker.LEASE),
             "$select": "id,changeKey,createdDateTime",
-            "$expand": f"singleValueExtendedProperties($filter=id eq '{PROPERTY}')",
-        },
-        quote_via=quote,
-        safe="$,()'@:/",
+            "$expand": expanding(marker.LEASE),
+        }
     )
     found = client.pages(f"{folder}?{query}")
     if not found:

@@ -29,6 +29,25 @@ INVITE_FIELDS = ("subject", "start", "attendees", "recurrence", "location", "bod
 """What an invitation of a meeting saved unsent PATCHes: its meeting fields, which make Exchange send it."""
 
 
+SAFE = "$,()'@:/"
+"""Characters left as they are in query strings (OData reads them; Graph accepts them unescaped)."""
+
+
+def query_string(params: dict[str, str]) -> str:
+    return urlencode(params, quote_via=quote, safe=SAFE)
+
+
+def carrying(name: str) -> str:
+    """`$filter` for items carrying the marker property `name`, whatever its value."""
+    return f"singleValueExtendedProperties/any(ep: ep/id eq '{marker.graph_id(name)}')"
+
+
+def expanding(*names: str) -> str:
+    """`$expand` of the marker properties `names`."""
+    ids = " or ".join(f"id eq '{marker.graph_id(n)}'" for n in names)
+    return f"singleValueExtendedProperties($filter={ids})"
+
+
 def user_path(mailbox: str) -> str:
     return f"/users/{quote(mailbox, safe='@')}"
 
@@ -74,8 +93,9 @@ def instances_call(organizer: str, item_id: str, start: datetime, end: datetime,
         "endDateTime": iso(end),
         **{f"${k}": v for k, v in options.items()},
     }
-    query = urlencode(window, quote_via=quote, safe="$,:")
-    return Call("GET", f"{user_path(organizer)}/events/{quote(item_id, safe='')}/instances?{query}")
+    return Call(
+        "GET", f"{user_path(organizer)}/events/{quote(item_id, safe='')}/instances?{query_string(window)}"
+    )
 
 
 def occurrence_lookup(organizer: str, item_id: str, day: date, tz: str) -> Call:
