@@ -24,12 +24,16 @@ def github_annotation(problem: Problem) -> str:
     return f"::error {where}::{esc(what)}"
 
 
-def _problems(result: LoadResult, fmt: str = "text") -> int:
-    for problem in result.problems:
-        typer.echo(github_annotation(problem) if fmt == "github" else str(problem))
-    count = len(result.problems)
-    typer.echo(f"{count} problem{'s' * (count != 1)} found; nothing was changed.")
+def _failed(lines: list[str]) -> int:
+    """Print each problem and their count; the exit code of a failed check."""
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"{len(lines)} problem{'s' * (len(lines) != 1)} found; nothing was changed.")
     return 1
+
+
+def _problems(result: LoadResult, fmt: str = "text") -> int:
+    return _failed([github_annotation(p) if fmt == "github" else str(p) for p in result.problems])
 
 
 def summary(result: LoadResult, now: datetime) -> str:
@@ -61,10 +65,7 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
 
         refused = target_refusals(result.meetings, result.sources, settings.target)
         if refused:
-            for line in refused:
-                typer.echo(line)
-            typer.echo(f"{len(refused)} problem{'s' * (len(refused) != 1)} found; nothing was changed.")
-            return 1
+            return _failed(refused)
     typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
     if not conflicts:
         return 0
