@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from exchangelib import IMPERSONATION, Account, Configuration, Version
 from exchangelib.protocol import FaultTolerance
@@ -68,3 +73,31 @@ def report(title: str, rows: list[Measurement], out: Callable[[str], None] = pri
     out(f"\n## {title}")
     for row in rows:
         out("  " + row.line())
+
+
+@contextmanager
+def serve_sandbox(db: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`reconciler sandbox serve` on `db` in its own process (with `options`); yields its origin."""
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "reconciler"),
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(db),
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        assert process.stdout is not None
+        found = re.search(r"(https?://127\.0\.0\.1:\d+)/", process.stdout.readline())
+        assert found, "the sandbox did not start"
+        yield found.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import yaml
 
-from bench.common import Measurement, report
+from bench.common import Measurement, report, serve_sandbox
 from bench.scale_project import write_project
 
 BIN = Path(sys.executable).parent
@@ -31,36 +29,10 @@ LATENCY_MS = 50
 ORGANIZER = ("lead@example.com",)
 
 
-@contextmanager
-def served(db: Path, ca: Path, latency_ms: int) -> Iterator[str]:
-    """`reconciler sandbox serve --tls` on `db`; yields its https origin."""
-    process = subprocess.Popen(
-        [
-            str(BIN / "reconciler"),
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-            "--tls",
-            "--tls-ca",
-            str(ca),
-            "--latency-ms",
-            str(latency_ms),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SANDBOX_PASSWORD": SECRET},
-    )
-    try:
-        assert process.stdout is not None
-        found = re.search(r"(https://127\.0\.0\.1:\d+)/", process.stdout.readline())
-        assert found, "the sandbox did not start"
-        yield found.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def served(db: Path, ca: Path, latency_ms: int) -> AbstractContextManager[str]:
+    """`reconciler sandbox serve --tls` on `db`; its https origin."""
+    options = ("--tls", "--tls-ca", str(ca), "--latency-ms", str(latency_ms))
+    return serve_sandbox(db, *options, env={"SANDBOX_PASSWORD": SECRET})
 
 
 def target(kind: str, origin: str, ca: Path) -> dict:

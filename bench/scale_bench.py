@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import Measurement, report
+from bench.common import Measurement, report, serve_sandbox
 from bench.latency_proxy import LatencyProxy
 from bench.scale_project import ORGANIZERS, edit_one, write_project
 
@@ -65,19 +64,9 @@ def run_cli(
 @contextmanager
 def sandbox(db: Path) -> Iterator[tuple[str, int]]:
     """`reconciler sandbox serve` in its own process; yields the (host, port) it serves."""
-    process = subprocess.Popen(
-        [str(BIN / "reconciler"), "sandbox", "serve", "--port", "0", "--db", str(db)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        found = re.search(r"http://(127\.0\.0\.1):(\d+)/", process.stdout.readline())
-        assert found, "the sandbox did not start"
-        yield found.group(1), int(found.group(2))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serve_sandbox(db) as origin:
+        host, port = origin.removeprefix("http://").split(":")
+        yield host, int(port)
 
 
 def scale(n: int, workdir: Path) -> list[Measurement]:
