@@ -15,12 +15,12 @@ from exchangelib.transport import NOAUTH
 
 from bench.common import Measurement, measure, report
 from reconciler.apply import MailboxPacers, Pacer, apply_plan
-from reconciler.backends.ews import EwsBackend
-from reconciler.backends.ews_mapping import READ_FIELDS
+from reconciler.backends.ews.backend import EwsBackend
+from reconciler.backends.ews.mapping import READ_FIELDS
 from reconciler.config import Policy, Settings
+from reconciler.desired.model import Attendee, Attendees, Meeting, Recurrence
 from reconciler.plan.diff import diff
 from reconciler.sandbox import Sandbox
-from reconciler.spec.model import Attendee, Attendees, Meeting, Recurrence
 
 ORGANIZER = "lead@example.com"
 

@@ -36,7 +36,7 @@ CONFLICTS = """
 import pathlib, sys
 from datetime import UTC, datetime, timedelta
 from reconciler.plan.conflicts import find_conflicts
-from reconciler.spec.load import load_meetings
+from reconciler.desired.load import load_meetings
 meetings = load_meetings(pathlib.Path(sys.argv[1])).meetings
 start = datetime(2026, 12, 1, tzinfo=UTC)
 print(len(find_conflicts(meetings, start, start + timedelta(weeks=26))))
@@ -117,7 +117,7 @@ def batched_vs_lookup(n: int, workdir: Path) -> list[Measurement]:
     import exchangelib
 
     from bench.common import account
-    from reconciler.backends.ews_mapping import READ_FIELDS
+    from reconciler.backends.ews.mapping import READ_FIELDS
 
     organizer = ORGANIZERS[:1]
     rows: list[Measurement] = []
@@ -140,7 +140,7 @@ def batched_vs_lookup(n: int, workdir: Path) -> list[Measurement]:
 
 
 def _lookup_each(account: object, n: int, fields: tuple[str, ...]) -> None:
-    from reconciler.backends import ews_marker
+    from reconciler.backends.ews import marker as ews_marker
 
     ews_marker.register()
     found = 0

@@ -113,7 +113,7 @@ def validate(
     When the configuration exists (./reconciler.yaml, --config or $RECONCILER_CONFIG), it is checked too,
     and every meeting's organizer must be listed under its `organizers:`.
     """
-    from reconciler.spec.report import run_validate
+    from reconciler.desired.report import run_validate
 
     if fmt not in ("text", "github"):
         typer.echo("--format must be text or github", err=True)
@@ -126,7 +126,7 @@ def schema(
     name: str = typer.Argument("meeting", help="meeting | config"),
 ) -> None:
     """Print a JSON Schema (for editors and other tools)."""
-    from reconciler.spec.schemas import schema_text
+    from reconciler.desired.schemas import schema_text
 
     try:
         text = schema_text(name)
@@ -142,7 +142,7 @@ def schedule(
     days: int = typer.Option(14, help="How many days ahead to list occurrences."),
 ) -> None:
     """Print the desired schedule: each meeting and its next occurrences."""
-    from reconciler.spec.report import run_schedule
+    from reconciler.desired.report import run_schedule
 
     raise typer.Exit(run_schedule(path, days=days))
 
@@ -406,8 +406,8 @@ def import_(
     """Write an organizer's existing, unmanaged meetings as meeting files; the next apply adopts them."""
     from reconciler import run
     from reconciler.backends.factory import BackendError, open_backend
+    from reconciler.desired.load import load_meetings
     from reconciler.importer import import_meetings
-    from reconciler.spec.load import load_meetings
 
     try:
         settings = run.settings_for(config)
@@ -446,7 +446,7 @@ def export_ics(
     own, so importing it cannot touch the real invitations.
     """
     from reconciler import run
-    from reconciler.spec.ical_export import to_ical
+    from reconciler.desired.ical_export import to_ical
 
     try:
         settings = run.settings_for(config)

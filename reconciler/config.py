@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from reconciler.spec.problems import Problem
-from reconciler.spec.validate import KeyProblem, schema_problems
-from reconciler.spec.yamlsource import read_documents
+from reconciler.desired.problems import Problem
+from reconciler.desired.validate import KeyProblem, schema_problems
+from reconciler.desired.yamlsource import read_documents
 
 DEFAULT_FILE = "reconciler.yaml"
 GRAPH_ENDPOINT = "https://graph.microsoft.com/v1.0"

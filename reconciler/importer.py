@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 
 from reconciler.backends.base import ObservedMeeting
-from reconciler.spec.export import to_document
-from reconciler.spec.model import Meeting
+from reconciler.desired.export import to_document
+from reconciler.desired.model import Meeting
 
 MAX_KEY = 64
 

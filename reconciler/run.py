@@ -1,7 +1,7 @@
 """`reconciler plan` and `reconciler apply`: the imperative shell around the pure pipeline.
 
-load → validate → model (spec) · observe (backend) · diff → plan · safety · render · apply. Exit codes follow
-Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes present (plan only, when asked).
+load → validate → model (desired) · observe (backend) · diff → plan · safety · render · apply. Exit codes
+follow Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes present (plan only, when asked).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pathlib import Path
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Settings, load_config
+from reconciler.desired.load import LoadResult, has_meeting_files, load_meetings
 from reconciler.plan import safety
 from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
-from reconciler.spec.load import LoadResult, has_meeting_files, load_meetings
 
 Echo = Callable[[str], None]
 READERS = 4

@@ -82,8 +82,8 @@ def option_problems(namespace: str, organizer: str, target: str, timezone: str) 
     """What is wrong with `init`'s options, checked before anything is written."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from reconciler.spec.build import ADDRESS
-    from reconciler.spec.schemas import load_schema
+    from reconciler.desired.build import ADDRESS
+    from reconciler.desired.schemas import load_schema
 
     problems = []
     if target not in TARGETS:

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.backends.base import ObservedMeeting
+from reconciler.desired.canonical import plain
+from reconciler.desired.durations import format_duration
+from reconciler.desired.model import Meeting
+from reconciler.desired.schedule import describe_pattern, next_occurrences
 from reconciler.plan.diff import MASTER_FIELDS
 from reconciler.responses import answers_data, attendee_lines
-from reconciler.spec.canonical import plain
-from reconciler.spec.durations import format_duration
-from reconciler.spec.model import Meeting
-from reconciler.spec.schedule import describe_pattern, next_occurrences
 
 FIELDS = (*MASTER_FIELDS, "skip", "moves")
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from reconciler.backends.base import CalendarBackend, Marker, Write, WriteResult
-from reconciler.spec.canonical import NOT_ON_CALENDAR, spec_hash
-from reconciler.spec.model import Meeting
+from reconciler.desired.canonical import NOT_ON_CALENDAR, spec_hash
+from reconciler.desired.model import Meeting
 
 
 def create(

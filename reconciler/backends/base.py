@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
-from reconciler.spec.model import Meeting
+from reconciler.desired.model import Meeting
 
 Send = Literal["none", "all", "changed"]
 """Who is notified by a write: nobody (save only), every attendee, or only added/removed attendees.

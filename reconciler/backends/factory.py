@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from reconciler.backends.base import BackendError, CalendarBackend
-from reconciler.backends.ews import EwsBackend
+from reconciler.backends.ews.backend import EwsBackend
 from reconciler.config import Settings, is_loopback
 
 __all__ = ["BackendError", "open_backend"]
@@ -64,8 +64,8 @@ def open_backend(settings: Settings) -> Iterator[CalendarBackend]:
 
 def _sandbox_graph(settings: Settings) -> Iterator[CalendarBackend]:
     """The embedded sandbox over https with a private CA, through the real token flow (any secret works)."""
-    from reconciler.backends.graph import GraphBackend
-    from reconciler.backends.graph_http import GraphClient
+    from reconciler.backends.graph.backend import GraphBackend
+    from reconciler.backends.graph.http import GraphClient
     from reconciler.sandbox import Sandbox
 
     target = settings.target
@@ -111,8 +111,8 @@ def _certificate(path: str) -> dict[str, str]:
 
 
 def _graph(settings: Settings) -> Iterator[CalendarBackend]:
-    from reconciler.backends.graph import GraphBackend
-    from reconciler.backends.graph_http import GraphClient
+    from reconciler.backends.graph.backend import GraphBackend
+    from reconciler.backends.graph.http import GraphClient
 
     target = settings.target
     assert target.endpoint is not None
@@ -146,7 +146,7 @@ def _ews(settings: Settings) -> Iterator[EwsBackend]:
     from exchangelib.protocol import BaseProtocol
     from exchangelib.transport import NOAUTH
 
-    from reconciler.backends.ews_http import adapter_class
+    from reconciler.backends.ews.http import adapter_class
 
     target = settings.target
     assert target.endpoint is not None

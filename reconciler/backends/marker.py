@@ -15,6 +15,11 @@ TIMEZONE = "reconciler-timezone"
 """The IANA zone applied (Exchange keeps a Windows zone, which names several IANA zones)."""
 LEASE = "reconciler-lease"
 """On the apply lease record (a saved message), not on meetings."""
+LEASE_SUBJECT = "reconciler apply lease"
+LEASE_BODY = (
+    "This item lets one `reconciler apply` at a time change this mailbox's managed meetings. "
+    "It is harmless; delete it only while no apply runs (`reconciler unlock` frees it instead)."
+)
 MEETING_NAMES = (NAMESPACE, KEY, SPEC_HASH, TIMEZONE)
 
 

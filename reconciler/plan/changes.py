@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Literal
 
 from reconciler.backends.base import Marker, Write
-from reconciler.spec.canonical import canonical_json, meeting_from_canonical, to_canonical
+from reconciler.desired.canonical import canonical_json, meeting_from_canonical, to_canonical
 
 Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate"]
 FORMAT_VERSION = 1

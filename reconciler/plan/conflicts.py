@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.config import Policy
-from reconciler.spec.model import Meeting
-from reconciler.spec.recurrence import occurrences
+from reconciler.desired.model import Meeting
+from reconciler.desired.recurrence import occurrences
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from reconciler.desired.durations import format_duration
+from reconciler.desired.model import Meeting
+from reconciler.desired.schedule import describe_pattern
 from reconciler.plan.changes import FieldChange
-from reconciler.spec.durations import format_duration
-from reconciler.spec.model import Meeting
-from reconciler.spec.schedule import describe_pattern
 
 
 def _short(value: Any, limit: int = 40) -> str:

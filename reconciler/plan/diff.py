@@ -15,11 +15,11 @@ from datetime import datetime
 
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
 from reconciler.config import Settings
+from reconciler.desired.canonical import plain, spec_hash
+from reconciler.desired.model import Meeting
+from reconciler.desired.schedule import next_occurrences
 from reconciler.plan.changes import Change, FieldChange, Plan, desired_checksum
 from reconciler.plan.describe import describe_fields
-from reconciler.spec.canonical import plain, spec_hash
-from reconciler.spec.model import Meeting
-from reconciler.spec.schedule import next_occurrences
 
 # Fields compared on the series master; occurrence-level ones (skip, moves) are diffed separately.
 MASTER_FIELDS = (

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 
 from reconciler.config import Settings, Target
+from reconciler.desired.model import Meeting
 from reconciler.plan.changes import Plan
 from reconciler.plan.conflicts import Conflict
-from reconciler.spec.model import Meeting
 
 MIN_MANAGED_FOR_PERCENT = 10
 

@@ -269,7 +269,7 @@ class GraphProject(Project):
         from exchangelib import Credentials
         from exchangelib.protocol import BaseProtocol
 
-        from reconciler.backends.ews_http import adapter_class
+        from reconciler.backends.ews.http import adapter_class
 
         BaseProtocol.HTTP_ADAPTER_CLS = adapter_class(str(self.ca), True)
         config = Configuration(

@@ -69,7 +69,7 @@ def test_three_applies_at_once_send_every_invitation_once(served: Served) -> Non
     from exchangelib.transport import NOAUTH
 
     from reconciler import lease
-    from reconciler.backends.ews import EwsBackend
+    from reconciler.backends.ews.backend import EwsBackend
 
     for i in range(MEETINGS):
         served.write(f"m{i:02d}.yaml", meeting(i, skip=i % 3 == 0))

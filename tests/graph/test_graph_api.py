@@ -230,7 +230,7 @@ def test_a_meeting_made_over_ews_is_read_and_cancelled_over_graph(http, graph_sa
     from exchangelib.protocol import BaseProtocol
     from exchangelib.transport import NOAUTH
 
-    from reconciler.backends.ews_http import adapter_class
+    from reconciler.backends.ews.http import adapter_class
 
     saved = BaseProtocol.HTTP_ADAPTER_CLS
     BaseProtocol.HTTP_ADAPTER_CLS = adapter_class(str(graph_sandbox.ca_path), True)

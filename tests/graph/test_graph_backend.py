@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from reconciler.backends.base import BackendError, Marker, Write
-from reconciler.backends.graph import GraphBackend
-from reconciler.backends.graph_http import GraphClient
+from reconciler.backends.graph.backend import GraphBackend
+from reconciler.backends.graph.http import GraphClient
+from reconciler.desired.canonical import spec_hash
+from reconciler.desired.load import load_meetings
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.faults import FaultOptions
-from reconciler.spec.canonical import spec_hash
-from reconciler.spec.load import load_meetings
 from tests.writes import assert_round_trips, create
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,8 +134,8 @@ def test_the_lease_is_a_compare_and_swap_shared_with_ews(graph_sandbox, backend)
     from exchangelib.transport import NOAUTH
 
     from reconciler.backends.base import LeaseConflict
-    from reconciler.backends.ews import EwsBackend
-    from reconciler.backends.ews_http import adapter_class
+    from reconciler.backends.ews.backend import EwsBackend
+    from reconciler.backends.ews.http import adapter_class
 
     [free] = backend.lease_items("lead@example.com")
     assert free.holder == ""

@@ -12,9 +12,9 @@ from exchangelib import CalendarItem, EWSDateTime, EWSTimeZone
 from exchangelib.transport import NOAUTH
 
 from reconciler.backends.base import Marker, Write
-from reconciler.backends.ews import EwsBackend
-from reconciler.spec.canonical import spec_hash
-from reconciler.spec.load import load_meetings
+from reconciler.backends.ews.backend import EwsBackend
+from reconciler.desired.canonical import spec_hash
+from reconciler.desired.load import load_meetings
 from tests.writes import assert_round_trips, create
 
 ROOT = Path(__file__).resolve().parents[2]

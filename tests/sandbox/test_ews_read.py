@@ -1,4 +1,5 @@
-"""`ews_read` reads GetItem answers as exchangelib does: every example meeting's answer, read both ways."""
+"""`backends/ews/read.py` reads GetItem answers as exchangelib does: every example meeting's answer, read
+both ways."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from exchangelib.services import GetItem
 from exchangelib.transport import NOAUTH
 from lxml import etree
 
-from reconciler.backends import ews_marker
-from reconciler.backends.ews import EwsBackend
-from reconciler.backends.ews_mapping import READ_FIELDS
-from reconciler.backends.ews_read import T, read_item
-from reconciler.spec.load import load_meetings
+from reconciler.backends.ews import marker as ews_marker
+from reconciler.backends.ews.backend import EwsBackend
+from reconciler.backends.ews.mapping import READ_FIELDS
+from reconciler.backends.ews.read import T, read_item
+from reconciler.desired.load import load_meetings
 from tests.sandbox.test_ews_backend import create
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,7 +190,7 @@ def test_answers_are_handed_to_the_parser_in_blocks(sandbox) -> None:
     """requests' iter_content() defaults to one-byte chunks; exchangelib parses answers through it."""
     import requests
 
-    from reconciler.backends.ews_http import BLOCK, BlockReadingAdapter
+    from reconciler.backends.ews.http import BLOCK, BlockReadingAdapter
 
     session = requests.Session()
     session.mount("http://", BlockReadingAdapter())

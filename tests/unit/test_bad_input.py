@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.spec.load import load_meetings
+from reconciler.desired.load import load_meetings
 from tests.unit.bad_inputs import CASES
 
 

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from reconciler.spec.build import build_meeting
-from reconciler.spec.model import Attendee, Recurrence
+from reconciler.desired.build import build_meeting
+from reconciler.desired.model import Attendee, Recurrence
 
 BASE = {
     "key": "standup",
@@ -135,7 +135,7 @@ def test_problems_are_all_reported_at_once() -> None:
 
 
 def test_day_31_falls_on_last_day_of_short_months() -> None:
-    from reconciler.spec.recurrence import pattern_starts
+    from reconciler.desired.recurrence import pattern_starts
 
     m = build(start="2027-01-31T10:00", repeat={"every": "month", "count": 4})
     assert [d.date() for d in pattern_starts(m)] == [

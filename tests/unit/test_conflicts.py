@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from reconciler.cli import app
+from reconciler.desired.build import build_meeting
 from reconciler.plan.conflicts import find_conflicts
-from reconciler.spec.build import build_meeting
 
 START = datetime(2027, 1, 1, tzinfo=UTC)
 END = datetime(2027, 7, 1, tzinfo=UTC)

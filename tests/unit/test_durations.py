@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from reconciler.spec.durations import format_duration, parse_duration
+from reconciler.desired.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec.build import build_meeting
-from reconciler.spec.export import to_document
-from reconciler.spec.load import load_meetings
+from reconciler.desired.build import build_meeting
+from reconciler.desired.export import to_document
+from reconciler.desired.load import load_meetings
 
 EXAMPLES = load_meetings(Path(__file__).resolve().parents[2] / "meetings").meetings
 

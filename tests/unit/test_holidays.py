@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from reconciler.desired.build import build_meeting
+from reconciler.desired.canonical import spec_hash
+from reconciler.desired.load import load_meetings
 from reconciler.plan.describe import describe_fields
-from reconciler.spec.build import build_meeting
-from reconciler.spec.canonical import spec_hash
-from reconciler.spec.load import load_meetings
 
 WEEKDAYS = {
     "key": "standup",

@@ -12,9 +12,9 @@ from dateutil import rrule as rr
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.spec.ical_export import to_ical
-from reconciler.spec.load import load_meetings
-from reconciler.spec.recurrence import occurrences
+from reconciler.desired.ical_export import to_ical
+from reconciler.desired.load import load_meetings
+from reconciler.desired.recurrence import occurrences
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = load_meetings(ROOT / "meetings").meetings

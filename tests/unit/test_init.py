@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from reconciler import REPOSITORY, __version__
 from reconciler.cli import app
+from reconciler.desired.schemas import load_schema, schema_text
 from reconciler.scaffold import FILES, LOCAL_ACTION, render_all, render_workflow
-from reconciler.spec.schemas import load_schema, schema_text
 from tests.unit.test_workflows import load, vendored
 
 ROOT = Path(__file__).resolve().parents[2]

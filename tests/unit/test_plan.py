@@ -11,12 +11,12 @@ import pytest
 from reconciler.apply import Pacer, write_messages
 from reconciler.backends.base import Marker, Observation, ObservedMeeting
 from reconciler.config import Notify, Policy, Settings
+from reconciler.desired.canonical import spec_hash
+from reconciler.desired.model import Attendee, Attendees, Meeting, Recurrence
 from reconciler.plan import safety
 from reconciler.plan.changes import Plan
 from reconciler.plan.diff import diff
 from reconciler.plan.render import md_escape, render_markdown, render_text
-from reconciler.spec.canonical import spec_hash
-from reconciler.spec.model import Attendee, Attendees, Meeting, Recurrence
 
 SETTINGS = Settings("acme", Path("meetings"), policy=Policy(allowed_organizers=("*@example.com",)))
 
@@ -197,7 +197,7 @@ def test_organizers_are_read_side_by_side() -> None:
 
     from reconciler import run
     from reconciler.backends.base import Observation
-    from reconciler.spec.load import LoadResult
+    from reconciler.desired.load import LoadResult
 
     barrier = threading.Barrier(2, timeout=10)
 
@@ -254,7 +254,7 @@ def test_a_failed_plan_leaves_no_read_running() -> None:
 
     from reconciler import run
     from reconciler.backends.base import BackendError, Observation
-    from reconciler.spec.load import LoadResult
+    from reconciler.desired.load import LoadResult
 
     started, running = threading.Event(), []
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.config import ConfigError, Settings, load_config
-from reconciler.spec.load import load_meetings
-from reconciler.spec.model import Meeting
+from reconciler.desired.load import load_meetings
+from reconciler.desired.model import Meeting
 
 WORK = Path(tempfile.mkdtemp(prefix="reconciler-properties-"))
 PROPERTIES = settings(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reconciler.spec.model import Meeting, OccurrenceOverride, Recurrence
-from reconciler.spec.recurrence import neighbours, occurrence_start, occurrences
+from reconciler.desired.model import Meeting, OccurrenceOverride, Recurrence
+from reconciler.desired.recurrence import neighbours, occurrence_start, occurrences
 
 
 def meeting(start: datetime, rec: Recurrence | None, tz: str = "Europe/Amsterdam", **kw) -> Meeting:

@@ -10,10 +10,10 @@ from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.spec.load import meeting_files
-from reconciler.spec.schemas import load_schema
-from reconciler.spec.validate import schema_problems
-from reconciler.spec.yamlsource import read_documents
+from reconciler.desired.load import meeting_files
+from reconciler.desired.schemas import load_schema
+from reconciler.desired.validate import schema_problems
+from reconciler.desired.yamlsource import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from reconciler.backends.base import Marker, ObservedMeeting, Response
+from reconciler.desired.build import build_meeting
 from reconciler.show import print_rich, render
-from reconciler.spec.build import build_meeting
 
 
 def meeting():

@@ -7,7 +7,7 @@ import random
 from typer.testing import CliRunner
 
 from reconciler.cli import app
-from reconciler.spec.load import load_meetings
+from reconciler.desired.load import load_meetings
 from tests.unit.bad_inputs import BASE
 
 GOOD = {

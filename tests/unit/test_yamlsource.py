@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from reconciler.spec.yamlsource import read_documents
+from reconciler.desired.yamlsource import read_documents
 
 
 def test_positions_dates_and_sexagesimal(tmp_path: Path) -> None:

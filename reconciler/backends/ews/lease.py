@@ -16,14 +16,9 @@ from exchangelib.errors import ErrorIrresolvableConflict, ErrorItemNotFound
 
 from reconciler.backends import marker
 from reconciler.backends.base import LeaseConflict, LeaseItem
-from reconciler.backends.ews_marker import string_property
+from reconciler.backends.ews.marker import string_property
 
 FIELD = "reconciler_lease"
-SUBJECT = "reconciler apply lease"
-BODY = (
-    "This item lets one `reconciler apply` at a time change this mailbox's managed meetings. "
-    "It is harmless; delete it only while no apply runs (`reconciler unlock` frees it instead)."
-)
 
 
 def register() -> None:
@@ -43,7 +38,13 @@ def lease_items(account: Account) -> list[LeaseItem]:
     fields = (FIELD, "datetime_created", "changekey")
     found = list(folder.filter(**{f"{FIELD}__exists": True}).only(*fields))
     if not found:
-        Message(account=account, folder=folder, subject=SUBJECT, body=BODY, **{FIELD: ""}).save()
+        Message(
+            account=account,
+            folder=folder,
+            subject=marker.LEASE_SUBJECT,
+            body=marker.LEASE_BODY,
+            **{FIELD: ""},
+        ).save()
         found = list(folder.filter(**{f"{FIELD}__exists": True}).only(*fields))
     return [_item(m) for m in found]
 

@@ -3,7 +3,7 @@
 A read-only preview (`METHOD:PUBLISH`): to import into a calendar app or subscribe to, never a way to invite.
 It has no ORGANIZER or ATTENDEE properties (nothing in it asks for a reply; the attendees are listed in the
 description) and its UIDs are not the meetings' own, so importing it never touches a real invitation.
-Written with the `icalendar` library: the RRULE is the one `spec/recurrence.py` expands (dateutil's own
+Written with the `icalendar` library: the RRULE is the one `desired/recurrence.py` expands (dateutil's own
 text of it), skips are EXDATEs, moves are overriding VEVENTs with RECURRENCE-ID, and each zone used gets its
 VTIMEZONE.
 """
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from reconciler.spec.model import Meeting
-from reconciler.spec.recurrence import occurrence_start, rule
+from reconciler.desired.model import Meeting
+from reconciler.desired.recurrence import occurrence_start, rule
 
 PRODID = "-//reconciler//schedule preview//EN"
 _CLASS = {"normal": "PUBLIC", "personal": "PRIVATE", "private": "PRIVATE", "confidential": "CONFIDENTIAL"}

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.spec.problems import KeyPath
-from reconciler.spec.yamlsource import Document, Position
+from reconciler.desired.problems import KeyPath
+from reconciler.desired.yamlsource import Document, Position
 
 ATTENDEE_KINDS = ("required", "optional", "resources")
 

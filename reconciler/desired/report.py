@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from reconciler.spec.load import LoadResult, load_meetings
-from reconciler.spec.problems import Problem, format_path
-from reconciler.spec.recurrence import occurrences
-from reconciler.spec.schedule import render_schedule
+from reconciler.desired.load import LoadResult, load_meetings
+from reconciler.desired.problems import Problem, format_path
+from reconciler.desired.recurrence import occurrences
+from reconciler.desired.schedule import render_schedule
 
 
 def github_annotation(problem: Problem) -> str:

@@ -5,7 +5,7 @@ attribute lookup per field access, an object per attendee and mailbox, a time zo
 2.5 ms of CPU per item, 25 s for 10,000 meetings, the bulk of a large plan. The request is still
 exchangelib's (GetItem, IdOnly shape plus the fields asked for, its retries and error handling); only the
 answer's CalendarItem elements are read here, with lxml, into `ReadItem`. Recurrence is the one part left
-to exchangelib (one small element per series, and the patterns are what `ews_mapping` maps).
+to exchangelib (one small element per series, and the patterns are what `mapping.py` maps).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from exchangelib.items import ID_ONLY
 from exchangelib.recurrence import Recurrence
 from exchangelib.services import GetItem
 
-from reconciler.backends.ews_marker import public_string_name
+from reconciler.backends.ews.marker import public_string_name
 
 T = "{http://schemas.microsoft.com/exchange/services/2006/types}"
 PAGE = 100

@@ -24,7 +24,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.spec.problems import KeyPath, Problem
+from reconciler.desired.problems import KeyPath, Problem
 
 MAX_NODES = 10_000
 """Nodes one document may expand to, aliases counted each time they are used (stops "billion laughs")."""

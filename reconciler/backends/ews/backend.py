@@ -32,7 +32,6 @@ from exchangelib.items import (
 )
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 
-from reconciler.backends import ews_bulk, ews_lease, ews_marker, ews_read
 from reconciler.backends.base import (
     LeaseItem,
     Marker,
@@ -42,8 +41,9 @@ from reconciler.backends.base import (
     Write,
     WriteResult,
 )
-from reconciler.backends.ews_errors import Patient, explain
-from reconciler.backends.ews_mapping import (
+from reconciler.backends.ews import bulk, lease, marker, read
+from reconciler.backends.ews.errors import Patient, explain
+from reconciler.backends.ews.mapping import (
     READ_FIELDS,
     UPDATE_FIELDS,
     item_fields,
@@ -51,7 +51,7 @@ from reconciler.backends.ews_mapping import (
     meeting_from_item,
     responses_of,
 )
-from reconciler.spec.recurrence import occurrence_index, occurrence_start
+from reconciler.desired.recurrence import occurrence_index, occurrence_start
 
 OCCURRENCE_FIELDS = ("location", "original_start")
 """A moved occurrence's own fields the model keeps (its times are on the master's list)."""
@@ -87,8 +87,8 @@ class EwsBackend(SpeaksFor):
         )
         self.access = IMPERSONATION if access == "impersonation" else DELEGATE
         self.accounts: dict[str, Account] = {}
-        ews_marker.register()
-        ews_lease.register()
+        marker.register()
+        lease.register()
 
     def account(self, organizer: str) -> Account:
         if organizer not in self.accounts:
@@ -101,11 +101,11 @@ class EwsBackend(SpeaksFor):
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
         with self.speaking_for(mailbox):
-            return ews_lease.lease_items(self.account(mailbox))
+            return lease.lease_items(self.account(mailbox))
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
         with self.speaking_for(mailbox):
-            return ews_lease.write_lease(self.account(mailbox), item, holder)
+            return lease.write_lease(self.account(mailbox), item, holder)
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
         return explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
@@ -131,23 +131,23 @@ class EwsBackend(SpeaksFor):
         account = self.account(organizer)
         folder_requests = 0 if "calendar" in account.__dict__ else 2
         ids = account.calendar.filter(reconciler_key__exists=True).values_list("id", "changekey")
-        items = list(ews_read.read_items(account, ids, [*READ_FIELDS, *ews_marker.FIELDS]))
+        items = list(read.read_items(account, ids, [*READ_FIELDS, *marker.FIELDS]))
         locations = self._occurrence_locations(account, items)
         mine: dict[str, ObservedMeeting] = {}
         duplicates: list[ObservedMeeting] = []
         others: set[str] = set()
         for item in items:
-            marker = item.properties
-            if marker.get("reconciler-namespace") != namespace:
-                others.add(marker.get("reconciler-namespace") or "")
+            stamp = item.properties
+            if stamp.get("reconciler-namespace") != namespace:
+                others.add(stamp.get("reconciler-namespace") or "")
                 continue
-            key = marker.get("reconciler-key", "")
+            key = stamp.get("reconciler-key", "")
             meeting = meeting_from_item(
-                item, key, organizer, marker.get("reconciler-timezone"), locations.get(item.id)
+                item, key, organizer, stamp.get("reconciler-timezone"), locations.get(item.id)
             )
             observed = ObservedMeeting(
                 meeting,
-                Marker(namespace, key, marker.get("reconciler-spec-hash", "")),
+                Marker(namespace, key, stamp.get("reconciler-spec-hash", "")),
                 item.id,
                 item.changekey,
                 item.uid,
@@ -182,7 +182,7 @@ class EwsBackend(SpeaksFor):
             query = query.filter(subject__icontains=subject_contains)
         items = [
             i
-            for i in ews_read.read_items(account, query.values_list("id", "changekey"), READ_FIELDS)
+            for i in read.read_items(account, query.values_list("id", "changekey"), READ_FIELDS)
             if i.my_response_type == "Organizer" and not i.is_cancelled
         ]
         locations = self._occurrence_locations(account, items)
@@ -205,7 +205,7 @@ class EwsBackend(SpeaksFor):
             return (), 0
         unmanaged = list(account.calendar.exclude(reconciler_key__exists=True).only("uid"))
         wanted = [i for i in unmanaged if i.uid in uids]
-        full = list(ews_read.read_items(account, wanted, READ_FIELDS))
+        full = list(read.read_items(account, wanted, READ_FIELDS))
         locations = self._occurrence_locations(account, full)
         out = tuple(
             ObservedMeeting(
@@ -223,7 +223,7 @@ class EwsBackend(SpeaksFor):
     def _occurrence_locations(self, account: Account, items: list) -> dict[str, dict[date, str | None]]:
         """Locations of moved occurrences: one batched GetItem for all of them, only when there are any."""
         wanted = [(item, occ) for item in items for occ in item.modified]
-        fetched = ews_read.answers(account, [(occ.item_id, None) for _, occ in wanted], OCCURRENCE_FIELDS)
+        fetched = read.answers(account, [(occ.item_id, None) for _, occ in wanted], OCCURRENCE_FIELDS)
         out: dict[str, dict[date, str | None]] = {}
         for (item, _), got in zip(wanted, fetched, strict=True):
             if isinstance(got, Exception) or got.original_start is None:
@@ -289,12 +289,12 @@ class EwsBackend(SpeaksFor):
                 CalendarItem(
                     account=account,
                     folder=account.calendar,
-                    uid=ews_marker.uid_for(write.marker.namespace, write.marker.key),
+                    uid=marker.uid_for(write.marker.namespace, write.marker.key),
                     **item_fields(write.meeting),
                     **self._marker_fields(write),
                 )
             )
-        return ews_bulk.create(account, account.calendar, items, SEND[send])
+        return bulk.create(account, account.calendar, items, SEND[send])
 
     def _update(self, account: Account, writes: list[Write], send: str) -> list[Any]:
         pairs = []
@@ -315,8 +315,8 @@ class EwsBackend(SpeaksFor):
                 **values,
                 **self._marker_fields(write),
             )
-            pairs.append((item, [*names, *ews_marker.FIELDS]))
-        return ews_bulk.update(account, pairs, SEND[send], conflict_resolution="NeverOverwrite")
+            pairs.append((item, [*names, *marker.FIELDS]))
+        return bulk.update(account, pairs, SEND[send], conflict_resolution="NeverOverwrite")
 
     def _occurrences(self, account: Account, writes: list[Write]) -> list[Any]:
         """The occurrence each write addresses (by InstanceIndex), or the error that it has none."""
@@ -344,7 +344,7 @@ class EwsBackend(SpeaksFor):
 
     def _skip(self, account: Account, writes: list[Write], send: str) -> list[Any]:
         targets = self._occurrences(account, writes)
-        answers = ews_bulk.delete(
+        answers = bulk.delete(
             account,
             [t for t in targets if not isinstance(t, Exception)],
             SEND[send],
@@ -370,12 +370,12 @@ class EwsBackend(SpeaksFor):
             location = override.location if override else None
             occ.location = location if location is not None else meeting.location
             pairs.append((occ, ["start", "end", "location"]))
-        answers = ews_bulk.update(account, pairs, SEND[send], conflict_resolution="AlwaysOverwrite")
+        answers = bulk.update(account, pairs, SEND[send], conflict_resolution="AlwaysOverwrite")
         return self._merge(targets, answers)
 
     def _cancel(self, account: Account, writes: list[Write], send: str) -> list[Any]:
         if send == "none":  # our own duplicates: removed without a message (attendees share the UID)
-            return ews_bulk.delete(
+            return bulk.delete(
                 account,
                 [(w.item_id, w.change_key) for w in writes],
                 SEND_TO_NONE,
@@ -389,6 +389,6 @@ class EwsBackend(SpeaksFor):
             )
             for w in writes
         ]
-        return ews_bulk.create(
+        return bulk.create(
             account, account.sent, items, SEND_TO_NONE, message_disposition=SEND_AND_SAVE_COPY
         )

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reconciler.spec.durations import format_duration
-from reconciler.spec.model import WEEKDAYS, Meeting
-from reconciler.spec.recurrence import occurrences
+from reconciler.desired.durations import format_duration
+from reconciler.desired.model import WEEKDAYS, Meeting
+from reconciler.desired.recurrence import occurrences
 
 _DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.spec.problems import Problem
-from reconciler.spec.yamlsource import Document
+from reconciler.desired.problems import Problem
+from reconciler.desired.yamlsource import Document
 
 PREFIX = "group:"
 

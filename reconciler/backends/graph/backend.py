@@ -5,7 +5,7 @@ Reads: one paged `GET /users/{organizer}/events` filtered on the marker (`$selec
 20 (v1.0 has no exception list on the master). Request bound per organizer: ⌈managed/1000⌉ (at least 1)
 + ⌈series/20⌉, plus one more page for a series with over 1,000 occurrences in its window.
 
-Writes (`graph_write.py` says which request each is) go in `$batch`es of 20, after one batched `instances`
+Writes (`write.py` says which request each is) go in `$batch`es of 20, after one batched `instances`
 lookup for the occurrences that skips and moves address. Graph always sends invitations on create and
 decides itself whom an update reaches (`sandbox/graph/events.py` says how, as Microsoft documents it), so
 the `send` of a write is honoured by what the plan allows on a graph target rather than by a request
@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from reconciler.backends import graph_lease, marker
+from reconciler.backends import marker
 from reconciler.backends.base import (
     BackendError,
     LeaseItem,
@@ -31,8 +31,9 @@ from reconciler.backends.base import (
     Write,
     WriteResult,
 )
-from reconciler.backends.graph_http import Call, GraphClient, GraphFailure, explain_reply
-from reconciler.backends.graph_mapping import (
+from reconciler.backends.graph import lease
+from reconciler.backends.graph.http import Call, GraphClient, GraphFailure, explain_reply
+from reconciler.backends.graph.mapping import (
     INSTANCE_SELECT,
     SELECT,
     join_url,
@@ -42,7 +43,7 @@ from reconciler.backends.graph_mapping import (
     utc,
     with_exceptions,
 )
-from reconciler.backends.graph_write import (
+from reconciler.backends.graph.write import (
     carrying,
     expanding,
     instances_call,
@@ -51,7 +52,7 @@ from reconciler.backends.graph_write import (
     request_for,
     user_path,
 )
-from reconciler.spec.model import Meeting
+from reconciler.desired.model import Meeting
 
 PAGE = 1000
 MARKER = expanding(*marker.MEETING_NAMES)
@@ -108,11 +109,11 @@ class GraphBackend(SpeaksFor):
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
         with self.speaking_for(mailbox):
-            return graph_lease.lease_items(self.client, user_path(mailbox))
+            return lease.lease_items(self.client, user_path(mailbox))
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
         with self.speaking_for(mailbox):
-            return graph_lease.write_lease(self.client, user_path(mailbox), item, holder)
+            return lease.write_lease(self.client, user_path(mailbox), item, holder)
 
     # -- observe ------------------------------------------------------------------------------------------
 

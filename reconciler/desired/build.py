@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reconciler.spec import holiday_calendars
-from reconciler.spec import recurrence as rec
-from reconciler.spec.durations import format_duration, parse_duration
-from reconciler.spec.model import WEEKDAYS, Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
-from reconciler.spec.problems import KeyPath, Problem
+from reconciler.desired import holiday_calendars
+from reconciler.desired import recurrence as rec
+from reconciler.desired.durations import format_duration, parse_duration
+from reconciler.desired.model import WEEKDAYS, Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
+from reconciler.desired.problems import KeyPath, Problem
 
 MAX_ATTENDEES = 500
 """Exchange Online's default recipient limit for one message."""

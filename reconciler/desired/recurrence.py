@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as rr
 
-from reconciler.spec.model import WEEKDAYS, Meeting, Recurrence
+from reconciler.desired.model import WEEKDAYS, Meeting, Recurrence
 
 _FREQ = {"day": rr.DAILY, "week": rr.WEEKLY, "month": rr.MONTHLY, "year": rr.YEARLY}
 _DAYS = dict(zip(WEEKDAYS, (rr.MO, rr.TU, rr.WE, rr.TH, rr.FR, rr.SA, rr.SU), strict=True))

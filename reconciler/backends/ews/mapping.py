@@ -30,9 +30,9 @@ from exchangelib.recurrence import (
 )
 
 from reconciler.backends.base import Response
-from reconciler.backends.ews_read import Person, ReadItem
-from reconciler.spec import model
-from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride
+from reconciler.backends.ews.read import Person, ReadItem
+from reconciler.desired import model
+from reconciler.desired.model import Attendee, Attendees, Meeting, OccurrenceOverride
 
 SHOW_AS = {
     "free": "Free",

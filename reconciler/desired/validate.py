@@ -14,8 +14,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from reconciler.spec.problems import Problem
-from reconciler.spec.schemas import load_schema
+from reconciler.desired.problems import Problem
+from reconciler.desired.schemas import load_schema
 
 _TYPES = {
     "string": "text",

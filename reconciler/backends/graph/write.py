@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from reconciler.backends import marker
 from reconciler.backends.base import Write
-from reconciler.backends.graph_http import Call
-from reconciler.backends.graph_mapping import event_json, local_time
-from reconciler.spec.model import Meeting
-from reconciler.spec.recurrence import occurrence_start
+from reconciler.backends.graph.http import Call
+from reconciler.backends.graph.mapping import event_json, local_time
+from reconciler.desired.model import Meeting
+from reconciler.desired.recurrence import occurrence_start
 
 TRANSACTION_NAMESPACE = uuid.UUID("0b6f8a52-3f0e-4f7e-9a4f-6d1c2b7e5a31")
 """Fixed forever: transaction ids of creates derive from it."""

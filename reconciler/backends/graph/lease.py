@@ -1,7 +1,7 @@
 """The apply lease over Graph: the same hidden record as over EWS, changed only by compare-and-swap.
 
 The record is a message saved (never sent) in `msgfolderroot`, carrying the named property
-`reconciler-lease` (see `ews_lease.py`); over Graph it is `mailFolders/msgfolderroot/messages`, filtered on
+`reconciler-lease` (see `ews/lease.py`); over Graph it is `mailFolders/msgfolderroot/messages`, filtered on
 that property, and a write is a PATCH with `If-Match` on the ETag read: a stale one is answered 412, which
 makes the write atomic. One lease serves both backends, so an EWS apply and a Graph apply exclude each other.
 """
@@ -13,9 +13,8 @@ from urllib.parse import quote
 
 from reconciler.backends import marker
 from reconciler.backends.base import LeaseConflict, LeaseItem
-from reconciler.backends.ews_lease import BODY, SUBJECT
-from reconciler.backends.graph_http import Call, GraphClient, GraphFailure
-from reconciler.backends.graph_write import carrying, expanding, query_string
+from reconciler.backends.graph.http import Call, GraphClient, GraphFailure
+from reconciler.backends.graph.write import carrying, expanding, query_string
 
 PROPERTY = marker.graph_id(marker.LEASE)
 
@@ -46,8 +45,8 @@ def lease_items(client: GraphClient, user: str) -> list[LeaseItem]:
     found = client.pages(f"{folder}?{query}")
     if not found:
         body = {
-            "subject": SUBJECT,
-            "body": {"contentType": "text", "content": BODY},
+            "subject": marker.LEASE_SUBJECT,
+            "body": {"contentType": "text", "content": marker.LEASE_BODY},
             "singleValueExtendedProperties": [{"id": PROPERTY, "value": ""}],
         }
         reply = client.call(Call("POST", folder, body))

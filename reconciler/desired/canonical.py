@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
+from reconciler.desired.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
 
 NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid", "skip_holidays", "holiday_skips")
 """Left out of the hash (a holiday's date is in `skip`, which is hashed; its calendar's name is not)."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.spec.durations import format_duration
-from reconciler.spec.model import Attendee, Meeting
+from reconciler.desired.durations import format_duration
+from reconciler.desired.model import Attendee, Meeting
 
 DEFAULTS = {
     "show_as": "busy",

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 
 from reconciler.backends.base import Response
-from reconciler.spec import model
-from reconciler.spec.model import Attendee, Attendees, Meeting, OccurrenceOverride
-from reconciler.spec.recurrence import rule
+from reconciler.desired import model
+from reconciler.desired.model import Attendee, Attendees, Meeting, OccurrenceOverride
+from reconciler.desired.recurrence import rule
 
 SHOW_AS = {
     "free": "free",

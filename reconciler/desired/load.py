@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from reconciler.spec.build import build_meeting
-from reconciler.spec.defaults import Merged, merge_defaults
-from reconciler.spec.groups import flatten_groups
-from reconciler.spec.model import Meeting
-from reconciler.spec.problems import Problem
-from reconciler.spec.validate import KeyProblem, schema_problems
-from reconciler.spec.yamlsource import Document, read_documents
+from reconciler.desired.build import build_meeting
+from reconciler.desired.defaults import Merged, merge_defaults
+from reconciler.desired.groups import flatten_groups
+from reconciler.desired.model import Meeting
+from reconciler.desired.problems import Problem
+from reconciler.desired.validate import KeyProblem, schema_problems
+from reconciler.desired.yamlsource import Document, read_documents
 
 SUFFIXES = (".yaml", ".yml")
 GROUPS_FILE = "_groups.yaml"

@@ -1,1 +1,0 @@
-"""Meeting files: load (YAML with positions, defaults, groups) → validate → canonical models."""
