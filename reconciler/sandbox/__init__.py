@@ -1,4 +1,7 @@
-"""A loopback EWS server backed by SQLite that the unmodified exchangelib client talks to.
+"""A loopback Exchange backed by SQLite that unmodified clients talk to, over EWS and Microsoft Graph.
+
+The core (store, directory, meeting lifecycle, calendar items, occurrences, recurrence) is shared by the
+front doors in `ews/` and `graph/`; `server.py` mounts them on one port (see ARCHITECTURE.md).
 
 The names are imported on first use: the server pulls in exchangelib, and every `reconciler` command loads
 this package for its `sandbox` sub-commands (validate needs none of it).

@@ -128,7 +128,7 @@ def serve(
         typer.echo("stopped")
     finally:
         server.server_close()
-        server.store.close()
+        server.service.store.close()
 
 
 def _store(db: str):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""What every operation handler receives: the store, the parsed request, and who is acting."""
+"""What every request handler receives, whichever protocol: the store, who is acting, and when."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from lxml import etree
-
 from reconciler.sandbox import normalise
-from reconciler.sandbox.soap import Request, local, t
-from reconciler.sandbox.store import DISTINGUISHED, Item, Store
+from reconciler.sandbox.store import Item, Store
 
 
 class ItemError(Exception):
-    """A per-item failure, answered inside the item's response message (ResponseClass="Error")."""
+    """A per-item failure with Exchange's response code (EWS answers it inside the item's response message,
+    Graph as an error body)."""
 
     def __init__(self, code: str, text: str) -> None:
         super().__init__(text)
@@ -27,33 +25,11 @@ class Context:
     """One request being served."""
 
     store: Store
-    request: Request | None
     mailbox: str
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     messages_sent: list[str] = field(default_factory=list)
     """Sender addresses of every message this request sent (for the message-rate limit)."""
-
-    def folder(self, el: etree._Element) -> tuple[str, str]:
-        """(mailbox, distinguished name) of a `t:DistinguishedFolderId` or `t:FolderId` element."""
-        kind = local(el.tag)
-        if kind == "DistinguishedFolderId":
-            name = el.get("Id", "")
-            if name not in DISTINGUISHED:
-                raise ItemError("ErrorFolderNotFound", f"The distinguished folder {name!r} is not supported.")
-            address = el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}")
-            mailbox = (address or self.mailbox).strip().lower()
-            self.check_access(mailbox)
-            return mailbox, name
-        if kind == "FolderId":
-            found = self.store.folder_by_id(el.get("Id", ""))
-            if found is None:
-                raise ItemError(
-                    "ErrorFolderNotFound", "The specified folder could not be found in the store."
-                )
-            self.check_access(found[0])
-            return found
-        raise ItemError("ErrorInvalidRequest", f"Unexpected folder id element {kind}.")
 
     def check_access(self, mailbox: str) -> None:
         if mailbox != self.mailbox:

@@ -92,6 +92,6 @@ def respond(store: Store, mailbox: str, subject: str, answer: str) -> str:
                 "ErrorItemNotFound", f"no current invitation in {mailbox}'s inbox matches {subject!r}"
             )
         invitation = candidates[-1]
-        ctx = Context(store, None, mailbox.lower())
+        ctx = Context(store, mailbox.lower())
         meetings.respond(ctx, kind, invitation, "SendAndSaveCopy")
     return invitation.get("item:Subject", "")

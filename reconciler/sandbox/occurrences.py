@@ -1,24 +1,19 @@
-"""Occurrences of recurring masters: addressing them by index, and the master's occurrence summaries.
+"""Occurrences of recurring masters: addressing them by index, their fields, and expanding a series.
 
 A master keeps its deleted occurrences (`$deleted`: indexes) and modified ones (`$modified`: index → new
 start, end and changed fields). Occurrences have ids of their own (`<master id>.<index>`), as opaque to the
-client as Exchange's; GetItem, UpdateItem and DeleteItem accept them, `OccurrenceItemId` and
-`RecurringMasterItemId` too.
+client as Exchange's. How each protocol names and renders them is its own (`ews/targets.py`, Graph's
+`events.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
-
-from reconciler.sandbox import mapi, recurrence
+from reconciler.sandbox import recurrence
 from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.items import format_datetime, render_item
-from reconciler.sandbox.soap import local
 from reconciler.sandbox.store import Item
 
 _MASTER_ONLY = (
@@ -92,26 +87,6 @@ def occurrence_fields(item: Item, index: int) -> dict[str, Any]:
     return fields
 
 
-def resolve(ctx: Context, ref: etree._Element) -> Target:
-    """The item (and occurrence index) an `ItemId` / `OccurrenceItemId` / `RecurringMasterItemId` names."""
-    kind = local(ref.tag)
-    if kind in ("ItemId", "ReferenceItemId"):
-        return by_id(ctx, ref.get("Id", ""), ref.get("ChangeKey"))
-    if kind == "OccurrenceItemId":
-        master = ctx.item(ref.get("RecurringMasterId", ""))
-        if not is_master(master):
-            raise ItemError("ErrorItemNotFound", "The item is not a recurring master.")
-        index = int(ref.get("InstanceIndex", "0"))
-        original(master, index)
-        return Target(master, index)
-    if kind == "RecurringMasterItemId":
-        target = by_id(ctx, ref.get("OccurrenceId", ""), None)
-        if target.index is None and not is_master(target.item):
-            raise ItemError("ErrorItemNotFound", "The item is not part of a recurring series.")
-        return Target(target.item)
-    raise ItemError("ErrorInvalidRequest", f"Unexpected item id element {kind}.")
-
-
 def by_id(ctx: Context, item_id: str, change_key: str | None = None) -> Target:
     """The item, or the occurrence of a series, an id names (occurrence ids: `<master id>.<index>`)."""
     base, _, index = item_id.rpartition(".")
@@ -120,87 +95,6 @@ def by_id(ctx: Context, item_id: str, change_key: str | None = None) -> Target:
         original(master, int(index))
         return Target(master, int(index))
     return Target(ctx.item(item_id))
-
-
-def render_target(target: Target, base: str, extra: Iterable[str], mime: bytes | None = None) -> str:
-    if target.index is None:
-        return render_item(
-            target.item.id,
-            target.item.change_key,
-            target.item.fields,
-            base,
-            extra,
-            {
-                **mapi.derived(target.item),
-                **(master_fields(target.item) if is_master(target.item) else {}),
-            },
-            mime=mime,
-        )
-    fields = occurrence_fields(target.item, target.index)
-    return render_item(
-        occurrence_id(target.item.id, target.index),
-        target.item.change_key,
-        fields,
-        base,
-        extra,
-        mapi.derived(target.item, fields),
-    )
-
-
-def _occurrence_xml(tag: str, item: Item, index: int, start: datetime, end: datetime, orig: datetime) -> str:
-    return (
-        f'<t:{tag}><t:ItemId Id="{occurrence_id(item.id, index)}" ChangeKey="{item.change_key}"/>'
-        f"<t:Start>{format_datetime(start)}</t:Start><t:End>{format_datetime(end)}</t:End>"
-        f"<t:OriginalStart>{format_datetime(orig)}</t:OriginalStart></t:{tag}>"
-    )
-
-
-def master_fields(item: Item) -> dict[str, Any]:
-    """FirstOccurrence, LastOccurrence, ModifiedOccurrences and DeletedOccurrences of a master."""
-    try:
-        rule, zone = rule_of(item)
-    except recurrence.RecurrenceError:
-        return {}
-    first, last = recurrence.first_and_last(rule, item.get("calendar:Start"), duration(item), zone)
-    out: dict[str, Any] = {"calendar:IsRecurring": False}
-    modified = item.get("$modified", {})
-
-    def summary(tag: str, occ: recurrence.Occurrence) -> str:
-        mod = modified.get(str(occ.index))
-        return _occurrence_xml(
-            tag,
-            item,
-            occ.index,
-            mod["start"] if mod else occ.start,
-            mod["end"] if mod else occ.end,
-            occ.start,
-        )
-
-    if first:
-        out["calendar:FirstOccurrence"] = summary("FirstOccurrence", first)
-    if last:
-        out["calendar:LastOccurrence"] = summary("LastOccurrence", last)
-    if modified:
-        parts = []
-        for index in sorted(modified, key=int):
-            occ = recurrence.by_index(rule, item.get("calendar:Start"), duration(item), zone, int(index))
-            if occ:
-                parts.append(summary("Occurrence", occ))
-        out["calendar:ModifiedOccurrences"] = (
-            f"<t:ModifiedOccurrences>{''.join(parts)}</t:ModifiedOccurrences>"
-        )
-    deleted = item.get("$deleted", [])
-    if deleted:
-        parts = []
-        for index in sorted(deleted):
-            occ = recurrence.by_index(rule, item.get("calendar:Start"), duration(item), zone, index)
-            if occ:
-                parts.append(
-                    f"<t:DeletedOccurrence><t:Start>{format_datetime(occ.start)}</t:Start>"
-                    "</t:DeletedOccurrence>"
-                )
-        out["calendar:DeletedOccurrences"] = f"<t:DeletedOccurrences>{''.join(parts)}</t:DeletedOccurrences>"
-    return out
 
 
 def expand(item: Item, window_start: datetime, window_end: datetime) -> list[tuple[int, dict[str, Any]]]:

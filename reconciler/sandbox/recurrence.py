@@ -17,7 +17,7 @@ from dateutil import rrule as rr
 from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
 from lxml import etree
 
-from reconciler.sandbox.soap import local, t
+from reconciler.sandbox.types_xml import local, t
 
 _DAYS = {
     "Monday": rr.MO,

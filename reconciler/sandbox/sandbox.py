@@ -62,10 +62,10 @@ class Sandbox:
     @property
     def requests(self) -> int:
         """Requests served so far (all operations)."""
-        return sum(self.server.requests.values())
+        return sum(self.server.service.requests.values())
 
     def request_counts(self) -> dict[str, int]:
-        return dict(self.server.requests)
+        return dict(self.server.service.requests)
 
     def set_faults(self, options: FaultOptions) -> None:
         self.faults.configure(options)

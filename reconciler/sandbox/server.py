@@ -1,15 +1,13 @@
 """The HTTP side of the sandbox: loopback only, plain http or TLS, and three front doors on one port.
 
-- `/EWS/Exchange.asmx`: EWS. Every answer is a SOAP envelope with ServerVersionInfo (401s and faults
-  included), so exchangelib's auth and version probes work with nothing pinned; Basic auth or impersonation.
+- `/EWS/Exchange.asmx`: EWS (`ews/endpoint.py`).
 - `/v1.0/...`: Microsoft Graph (`graph/router.py`), with bearer tokens from
 - `/{tenant}/oauth2/v2.0/token` and its OpenID configuration (`graph/identity.py`).
-Internal errors become SOAP faults or Graph error bodies, never stack traces.
+This module knows HTTP only: it reads a request, hands it to its front door with the shared `Service`, and
+writes the answer (or drops the connection when a fault says so); every request is logged when asked.
 """
-
 from __future__ import annotations
 
-import base64
 import contextlib
 import ipaddress
 import json
@@ -17,22 +15,16 @@ import logging
 import socket
 import ssl
 import time
-from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from lxml import etree
-
-from reconciler.sandbox import soap
-from reconciler.sandbox.context import Context
 from reconciler.sandbox.directory import Directory
+from reconciler.sandbox.ews import endpoint
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.graph import identity, router
-from reconciler.sandbox.ops import OPERATIONS
-from reconciler.sandbox.recurrence import zone_from_xml
 from reconciler.sandbox.requestlog import RequestLog
+from reconciler.sandbox.service import Service
 from reconciler.sandbox.store import Store
 
-PATH = "/ews/exchange.asmx"
 MAX_BODY = 10 * 2**20
 log = logging.getLogger(__name__)
 
@@ -65,15 +57,20 @@ class SandboxServer(ThreadingHTTPServer):
         check_loopback(host)
         self.request_log = request_log
         self.tokens = identity.Tokens(password)
-        self.store = store
-        self.faults = faults
-        self.password = password
-        self.directory = directory or Directory()
-        self.requests: Counter[str] = Counter()
+        self.service = Service(store, faults, directory or Directory(), password)
         super().__init__((host, port), Handler)
         self.scheme = "https" if tls else "http"
         if tls:  # the handshake happens on first read, in the request's own thread
             self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+
+    @property
+    def directory(self) -> Directory:
+        return self.service.directory
+
+    @directory.setter
+    def directory(self, directory: Directory) -> None:
+        """Who exists, changed while serving (a test of a mailbox that does not exist)."""
+        self.service.directory = directory
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that drops the connection or refuses the certificate is logged, not printed."""
@@ -105,7 +102,6 @@ class Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
         content_type: str = "text/xml; charset=utf-8",
     ) -> None:
-        self.answered = (status, body)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -147,9 +143,8 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "POST":
             self._ews()
         else:
-            self._send(
-                405, soap.fault("ErrorInvalidRequest", "EWS accepts POST requests only."), {"Allow": "POST"}
-            )
+            reply = endpoint.not_allowed()
+            self._send(reply.status, reply.body, dict(reply.headers))
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -166,7 +161,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(413, router.error_body("RequestEntityTooLarge", str(exc)))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = router.serve(self.server, method, self.path, headers, raw, self.server.origin)
+        reply = router.serve(
+            self.server.service, self.server.tokens, method, self.path, headers, raw, self.server.origin
+        )
         if reply.reset:
             self._reset()
         else:
@@ -184,119 +181,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def _ews(self) -> None:
         started = time.perf_counter()
-        self.answered: tuple[int, bytes] = (0, b"")  # a dropped connection logs status 0
-        self.seen: tuple[str, str, bytes] = ("", "", b"")
-        try:
-            self._post()
-        finally:
-            log = self.server.request_log
-            if log is not None:
-                mailbox, operation, body = self.seen
-                status, answer = self.answered
-                log.record(mailbox, operation, status, body, answer, time.perf_counter() - started)
-
-    def _post(self) -> None:
-        if self.path.split("?")[0].lower() != PATH:
-            self._send(404, soap.fault("ErrorInvalidRequest", f"No EWS endpoint at {self.path}."))
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        body = b""
+        if self.path.split("?")[0].lower() != endpoint.PATH:
+            reply = endpoint.not_found(self.path)
+        elif int(self.headers.get("Content-Length") or 0) > MAX_BODY:
             self.close_connection = True
-            self._send(
-                413, soap.fault("ErrorInvalidRequest", f"Request bodies are limited to {MAX_BODY} bytes.")
-            )
-            return
-        body = self.rfile.read(length)
-        self.seen = ("", "", body)
-        try:
-            request = soap.parse_request(body)
-        except soap.SoapError as exc:
-            self._send(exc.status, soap.fault(exc.code, exc.message))
-            return
-        caller = self._authenticate(request)
-        if caller is None:
-            return
-        user, mailbox = caller
-        self.seen = (mailbox, request.name, body)
-        self.server.requests[request.name] += 1
-        refused = self.server.directory.refusal(user, mailbox)
-        if refused:
-            self._send(500, soap.fault(*refused))
-            return
-        self._serve(request, mailbox)
-
-    def _authenticate(self, request: soap.Request) -> tuple[str | None, str] | None:
-        """(authenticated user or None, acting mailbox); None after answering 401."""
-        header = self.headers.get("Authorization", "")
-        if header.lower().startswith("basic "):
-            try:
-                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            except (ValueError, UnicodeDecodeError):
-                user, password = "", ""
-            if user and (self.server.password is None or password == self.server.password):
-                user = user.split("\\")[-1].lower()
-                return user, (request.impersonated or user).lower()
-        elif request.impersonated:
-            return None, request.impersonated
-        self._send(
-            401,
-            soap.fault("ErrorAccessDenied", "Authentication is required."),
-            {"WWW-Authenticate": 'Basic realm="reconciler-sandbox"'},
-        )
-        return None
-
-    def _serve(self, request: soap.Request, mailbox: str) -> None:
-        def text() -> str:
-            return etree.tostring(request.operation, encoding="unicode")
-
-        try:
-            fault, answer = self.server.faults.around(
-                request.name, mailbox, text, lambda: self._answer(request, mailbox)
-            )
-        except Exception as exc:  # never a stack trace on the wire
-            log.exception("sandbox failed on %s", request.name)
-            self._send(
-                500, soap.fault("ErrorInternalServerError", f"The sandbox failed: {type(exc).__name__}")
-            )
-            return
-        unsupported = answer is not None and answer[0] == 500  # answered as such, whatever the dice say
-        if fault and not unsupported:  # before: nothing happened; after: it happened, the client never hears
-            self._fault(fault)
-            return
-        assert answer is not None
-        self._send(*answer)
-
-    def _answer(self, request: soap.Request, mailbox: str) -> tuple[int, bytes]:
-        """(status, SOAP body) of one operation, run in one store transaction."""
-        handler = OPERATIONS.get(request.name)
-        if handler is None:
-            message = f"The operation {request.name} is not supported by the sandbox."
-            return 500, soap.fault("ErrorInvalidRequest", message)
-        store = self.server.store
-        zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
-        with store.transaction():
-            store.ensure_mailbox(mailbox)
-            ctx = Context(store, request, mailbox)
-            if zone is not None:
-                ctx.zone = zone
-            messages = handler(ctx)
-        self.server.faults.record_messages(ctx.messages_sent)
-        return 200, soap.response(request.name, messages)
-
-    def _fault(self, fault: str) -> None:
-        if fault == "reset":
-            self._reset()
-        elif fault == "unavailable":
-            self._send(
-                503, soap.fault("ErrorServerBusy", "The service is unavailable."), {"Retry-After": "1"}
-            )
+            reply = endpoint.too_large(MAX_BODY)
         else:
-            backoff = self.server.faults.options.busy_backoff_ms
-            self._send(
-                500,
-                soap.fault(
-                    "ErrorServerBusy",
-                    "The server cannot service this request right now. Try again later.",
-                    back_off_ms=backoff,
-                ),
+            body = self._body()
+            reply = endpoint.serve(self.server.service, self.headers.get("Authorization", ""), body)
+        if reply.reset:
+            self._reset()
+        else:
+            self._send(reply.status, reply.body, dict(reply.headers))
+        if self.server.request_log is not None:
+            answer = b"" if reply.reset else reply.body
+            status = 0 if reply.reset else reply.status  # a dropped connection logs status 0
+            self.server.request_log.record(
+                reply.mailbox, reply.operation, status, body, answer, time.perf_counter() - started
             )

@@ -62,7 +62,7 @@ def test_serve_help_lists_the_implemented_operations() -> None:
     from typer.testing import CliRunner
 
     from reconciler.sandbox.cli import IMPLEMENTED, app
-    from reconciler.sandbox.ops import OPERATIONS
+    from reconciler.sandbox.ews.operations import OPERATIONS
 
     assert set(IMPLEMENTED.split(", ")) == set(OPERATIONS)
     result = CliRunner().invoke(app, ["serve", "--help"], terminal_width=400)

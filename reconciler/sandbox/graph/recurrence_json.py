@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.sandbox import recurrence
 from reconciler.sandbox.graph.errors import invalid
-from reconciler.sandbox.soap import T as NS_T
+from reconciler.sandbox.types_xml import T as NS_T
 
 _PATTERNS = {
     "daily": "DailyRecurrence",

@@ -13,16 +13,15 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.graph import events, messages
 from reconciler.sandbox.graph.errors import GraphError, error_body
+from reconciler.sandbox.graph.identity import Tokens
 from reconciler.sandbox.graph.request import Answer, GraphRequest
-
-if TYPE_CHECKING:
-    from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.service import Service
 
 PREFIX = "/v1.0"
 MAX_BATCH = 20
@@ -51,8 +50,8 @@ def _operation(method: str, parts: list[str]) -> str:
     return f"graph.{method}.{resource}"
 
 
-def _fault_reply(server: SandboxServer, fault: str, inner: bool) -> Reply:
-    seconds = str(max(1, math.ceil(server.faults.options.busy_backoff_ms / 1000)))
+def _fault_reply(service: Service, fault: str, inner: bool) -> Reply:
+    seconds = str(max(1, math.ceil(service.faults.options.busy_backoff_ms / 1000)))
     if fault == "busy":
         return Reply(
             429,
@@ -69,10 +68,16 @@ def _fault_reply(server: SandboxServer, fault: str, inner: bool) -> Reply:
 
 
 def serve(
-    server: SandboxServer, method: str, target: str, headers: dict[str, str], raw: bytes, origin: str
+    service: Service,
+    tokens: Tokens,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    raw: bytes,
+    origin: str,
 ) -> Reply:
     """One request to `/v1.0/...` (authentication included)."""
-    problem = server.tokens.check(headers.get("authorization", ""))
+    problem = tokens.check(headers.get("authorization", ""))
     if problem:
         return Reply(
             401,
@@ -87,19 +92,19 @@ def serve(
     path = split.path[len(PREFIX) :]
     request = GraphRequest(method, path, split.query, headers, body, origin + PREFIX)
     if path == "/$batch" and method == "POST":
-        return _batch(server, request, raw)
-    return _single(server, request, raw, inner=False)
+        return _batch(service, request, raw)
+    return _single(service, request, raw, inner=False)
 
 
-def _single(server: SandboxServer, request: GraphRequest, raw: bytes, inner: bool) -> Reply:
+def _single(service: Service, request: GraphRequest, raw: bytes, inner: bool) -> Reply:
     parts = [unquote(p) for p in request.path.strip("/").split("/") if p]
     if len(parts) < 3 or parts[0].lower() != "users":
         return Reply(400, error_body("BadRequest", f"Resource not found for the segment {request.path!r}."))
     mailbox, parts = parts[1].lower(), parts[2:]
     operation = _operation(request.method, parts)
-    server.requests[operation] += 1
-    faults = server.faults
-    refusal = server.directory.refusal(None, mailbox)
+    service.requests[operation] += 1
+    faults = service.faults
+    refusal = service.directory.refusal(None, mailbox)
     if refusal:
         return Reply(
             404,
@@ -111,29 +116,29 @@ def _single(server: SandboxServer, request: GraphRequest, raw: bytes, inner: boo
         operation,
         mailbox,
         lambda: raw.decode(errors="replace"),
-        lambda: _resource(server, request, mailbox, parts),
+        lambda: _resource(service, request, mailbox, parts),
         limit=MAILBOX_CONCURRENCY,
         delay=not inner,  # added latency stands for a network round trip: one per HTTP request
     )
     if fault:  # before: nothing happened; after: done, but the client does not hear about it
-        return _fault_reply(server, fault, inner)
+        return _fault_reply(service, fault, inner)
     assert answer is not None
     return Reply(answer.status, answer.body, answer.headers, mailbox=mailbox, operation=operation)
 
 
-def _resource(server: SandboxServer, request: GraphRequest, mailbox: str, parts: list[str]) -> Answer:
-    store = server.store
+def _resource(service: Service, request: GraphRequest, mailbox: str, parts: list[str]) -> Answer:
+    store = service.store
     try:
         with store.transaction():
             store.ensure_mailbox(mailbox)
-            ctx = Context(store, None, mailbox)
+            ctx = Context(store, mailbox)
             if parts[0] in ("events", "calendarView"):
                 answer = events.handle(ctx, request, parts)
             elif parts[0] in ("mailFolders", "messages"):
                 answer = messages.handle(ctx, request, parts)
             else:
                 raise GraphError(400, "BadRequest", f"Resource not found for the segment {parts[0]!r}.")
-        server.faults.record_messages(ctx.messages_sent)
+        service.faults.record_messages(ctx.messages_sent)
         return answer
     except GraphError as exc:
         return Answer(exc.status, error_body(exc.code, exc.message))
@@ -144,7 +149,7 @@ def _resource(server: SandboxServer, request: GraphRequest, mailbox: str, parts:
         return Answer(500, error_body("InternalServerError", f"The sandbox failed: {type(exc).__name__}"))
 
 
-def _batch(server: SandboxServer, request: GraphRequest, raw: bytes) -> Reply:
+def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
     body = request.body if isinstance(request.body, dict) else {}
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
@@ -153,11 +158,11 @@ def _batch(server: SandboxServer, request: GraphRequest, raw: bytes) -> Reply:
         return Reply(
             400, error_body("BadRequest", f"Number of requests in a batch cannot exceed {MAX_BATCH}.")
         )
-    server.requests["graph.$batch"] += 1
-    fault = server.faults.pick("graph.$batch", lambda: raw.decode(errors="replace"))
-    server.faults.delay()
-    if fault and server.faults.options.phase == "before":
-        return _fault_reply(server, fault, inner=False)
+    service.requests["graph.$batch"] += 1
+    fault = service.faults.pick("graph.$batch", lambda: raw.decode(errors="replace"))
+    service.faults.delay()
+    if fault and service.faults.options.phase == "before":
+        return _fault_reply(service, fault, inner=False)
     responses = []
     for entry in requests:
         url = str(entry.get("url") or "")
@@ -175,7 +180,7 @@ def _batch(server: SandboxServer, request: GraphRequest, raw: bytes) -> Reply:
             request.base,
         )
         inner_raw = json.dumps(entry.get("body")).encode() if entry.get("body") is not None else b""
-        reply = _single(server, inner, inner_raw, inner=True)
+        reply = _single(service, inner, inner_raw, inner=True)
         answer: dict[str, Any] = {
             "id": str(entry.get("id")),
             "status": reply.status,
@@ -185,5 +190,5 @@ def _batch(server: SandboxServer, request: GraphRequest, raw: bytes) -> Reply:
             answer["body"] = reply.body
         responses.append(answer)
     if fault:  # phase "after": every request in it was served, the client does not hear about it
-        return _fault_reply(server, fault, inner=False)
+        return _fault_reply(service, fault, inner=False)
     return Reply(200, {"responses": responses}, operation="graph.$batch")

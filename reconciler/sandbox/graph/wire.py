@@ -20,7 +20,7 @@ from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 from reconciler.sandbox import recurrence
 from reconciler.sandbox.graph.errors import GraphError, invalid
 from reconciler.sandbox.graph.recurrence_json import patterned, recurrence_xml
-from reconciler.sandbox.soap import T as NS_T
+from reconciler.sandbox.types_xml import T as NS_T
 
 PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
 TEAMS = "teamsForBusiness"

@@ -3,16 +3,18 @@ parent is ErrorFolderExists, as on Exchange."""
 
 from __future__ import annotations
 
-from reconciler.sandbox import folders, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.soap import local, m, t
+from reconciler.sandbox import folders
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.soap import local, m, t
 from reconciler.sandbox.store import FOLDER_ELEMENTS
 
 _CLASS_OF = {element: folder_class for folder_class, element in FOLDER_ELEMENTS.items()}
 """A new folder's class when the request gives none: the one its element type stands for."""
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     parent_el = op.find(m("ParentFolderId"))
     out = []

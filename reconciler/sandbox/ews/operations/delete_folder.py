@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox import folders, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.soap import m
+from reconciler.sandbox import folders
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.soap import m
 from reconciler.sandbox.store import DISTINGUISHED
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     out = []
     for el in ctx.request.operation.find(m("FolderIds")):
         try:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from reconciler.sandbox import soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.soap import m
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.soap import m
 
 OPTIONS = {"OWA.UserOptions": {"timezone": "UTC"}}
 
@@ -26,7 +27,7 @@ def _entry(key: str, value: str) -> str:
     )
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     name_el = op.find(m("UserConfigurationName"))
     try:

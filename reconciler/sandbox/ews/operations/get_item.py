@@ -1,17 +1,18 @@
 """GetItem: items by `ItemId`, `OccurrenceItemId` or `RecurringMasterItemId`, in the requested shape.
 
-`IncludeMimeContent` adds a calendar item's iCalendar as `t:MimeContent` (see `ical`).
+`IncludeMimeContent` adds a calendar item's iCalendar as `t:MimeContent` (see `mime_content.py`).
 """
 
 from __future__ import annotations
 
-from reconciler.sandbox import ical, occurrences, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.items import requested_fields, wants_mime
-from reconciler.sandbox.soap import m
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import mime_content, soap, targets
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.items import requested_fields, wants_mime
+from reconciler.sandbox.ews.soap import m
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     shape = op.find(m("ItemShape"))
     base, extra = requested_fields(shape)
@@ -19,10 +20,10 @@ def handle(ctx: Context) -> list[str]:
     out = []
     for ref in op.find(m("ItemIds")):
         try:
-            target = occurrences.resolve(ctx, ref)
+            target = targets.resolve(ctx, ref)
             calendar = target.item.get("item:ItemClass") == "IPM.Appointment" and target.index is None
-            content = ical.to_ical(target.item) if mime and calendar else None
-            xml = occurrences.render_target(target, base, extra, content)
+            content = mime_content.to_ical(target.item) if mime and calendar else None
+            xml = targets.render_target(target, base, extra, content)
             out.append(soap.success("GetItem", f"<m:Items>{xml}</m:Items>"))
         except ItemError as exc:
             out.append(soap.error("GetItem", exc.code, exc.text, "<m:Items/>"))

@@ -12,12 +12,15 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import calendar_items, recurrence, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.fieldkeys import field_key
-from reconciler.sandbox.items import parse_item
-from reconciler.sandbox.occurrences import occurrence_fields, occurrence_id, resolve
-from reconciler.sandbox.soap import local, m, t
+from reconciler.sandbox import calendar_items, recurrence
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.fieldkeys import field_key
+from reconciler.sandbox.ews.items import parse_item
+from reconciler.sandbox.ews.soap import local, m, t
+from reconciler.sandbox.ews.targets import resolve
+from reconciler.sandbox.occurrences import occurrence_fields, occurrence_id
 
 UPDATE_OPTIONS = {
     "SendToNone",
@@ -56,7 +59,7 @@ def apply_updates(fields: dict[str, Any], updates: etree._Element, zone: Any) ->
     return out
 
 
-def _zone(fields: dict[str, Any], updates: etree._Element, ctx: Context) -> Any:
+def _zone(fields: dict[str, Any], updates: etree._Element, ctx: EwsContext) -> Any:
     zone_el = updates.find(f".//{t('StartTimeZone')}")
     xml = (
         etree.tostring(zone_el, encoding="unicode")
@@ -66,7 +69,7 @@ def _zone(fields: dict[str, Any], updates: etree._Element, ctx: Context) -> Any:
     return recurrence.zone_from_xml(xml) if xml else ctx.zone
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     resolution = op.get("ConflictResolution", "AutoResolve")
     option = op.get("SendMeetingInvitationsOrCancellations")

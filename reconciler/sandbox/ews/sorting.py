@@ -7,7 +7,7 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox.fieldkeys import field_key
+from reconciler.sandbox.ews.fieldkeys import field_key
 
 
 def sort_items(

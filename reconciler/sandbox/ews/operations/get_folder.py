@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from reconciler.sandbox import folders, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.soap import m
+from reconciler.sandbox import folders
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.soap import m
 from reconciler.sandbox.store import FOLDER_ELEMENTS
 
 
-def folder_xml(ctx: Context, mailbox: str, key: str) -> str:
+def folder_xml(ctx: EwsContext, mailbox: str, key: str) -> str:
     folder = folders.get(ctx.store, mailbox, key)
     if folder is None:
         raise ItemError("ErrorFolderNotFound", "The specified folder could not be found in the store.")
@@ -32,7 +34,7 @@ def folder_xml(ctx: Context, mailbox: str, key: str) -> str:
     )
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     out = []
     for el in ctx.request.operation.find(m("FolderIds")):
         try:

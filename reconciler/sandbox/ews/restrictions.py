@@ -13,9 +13,9 @@ from typing import Any
 from lxml import etree
 
 from reconciler.sandbox.context import ItemError
-from reconciler.sandbox.fieldkeys import field_key, is_extended
-from reconciler.sandbox.items import parse_datetime, schema
-from reconciler.sandbox.soap import local, t
+from reconciler.sandbox.ews.fieldkeys import field_key, is_extended
+from reconciler.sandbox.ews.items import parse_datetime, schema
+from reconciler.sandbox.ews.soap import local, t
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 

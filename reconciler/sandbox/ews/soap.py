@@ -11,9 +11,10 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from reconciler.sandbox.types_xml import T, local, t
+
 S = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
-T = "http://schemas.microsoft.com/exchange/services/2006/types"
 E = "http://schemas.microsoft.com/exchange/services/2006/errors"
 NSMAP = {"s": S, "m": M, "t": T}
 SERVER_VERSION = (
@@ -27,14 +28,6 @@ _PARSER = etree.XMLParser(
 
 def m(name: str) -> str:
     return f"{{{M}}}{name}"
-
-
-def t(name: str) -> str:
-    return f"{{{T}}}{name}"
-
-
-def local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
 
 
 class SoapError(Exception):

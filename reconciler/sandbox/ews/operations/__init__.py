@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reconciler.sandbox.context import Context
-from reconciler.sandbox.ops import (
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.operations import (
     convert_id,
     create_folder,
     create_item,
@@ -19,7 +19,7 @@ from reconciler.sandbox.ops import (
     update_item,
 )
 
-Handler = Callable[[Context], list[str]]
+Handler = Callable[[EwsContext], list[str]]
 
 OPERATIONS: dict[str, Handler] = {
     "ConvertId": convert_id.handle,

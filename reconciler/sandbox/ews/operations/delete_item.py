@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox import calendar_items, meetings, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.occurrences import resolve
-from reconciler.sandbox.soap import m
+from reconciler.sandbox import calendar_items, meetings
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.soap import m
+from reconciler.sandbox.ews.targets import resolve
 
 CANCELLATION_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     delete_type = op.get("DeleteType", "MoveToDeletedItems")
     option = op.get("SendMeetingCancellations")

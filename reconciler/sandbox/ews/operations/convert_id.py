@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from reconciler.sandbox import soap
-from reconciler.sandbox.context import Context
-from reconciler.sandbox.soap import m, t
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.soap import m, t
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def _owner(ctx: Context, some_id: str) -> str | None:
+def _owner(ctx: EwsContext, some_id: str) -> str | None:
     item = ctx.store.get(some_id)
     if item is not None:
         return item.mailbox
@@ -25,7 +25,7 @@ def _owner(ctx: Context, some_id: str) -> str | None:
     return folder[0] if folder else None
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     target = op.get("DestinationFormat", "EwsId")
     out = []

@@ -5,14 +5,16 @@ Paging: see `paging` (at most 1,000 items per call, like Exchange).
 
 from __future__ import annotations
 
-from reconciler.sandbox import calendar_view, mapi, paging, restrictions, soap, sorting
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.items import requested_fields
-from reconciler.sandbox.occurrences import Target, render_target
-from reconciler.sandbox.soap import m
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import calendar_view, mapi, paging, restrictions, soap, sorting
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.items import requested_fields
+from reconciler.sandbox.ews.soap import m
+from reconciler.sandbox.ews.targets import render_target
+from reconciler.sandbox.occurrences import Target
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     base, extra = requested_fields(op.find(m("ItemShape")))
     restriction = op.find(m("Restriction"))

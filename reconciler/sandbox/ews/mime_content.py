@@ -13,7 +13,8 @@ from typing import Any
 
 import icalendar
 
-from reconciler.sandbox import recurrence, soap
+from reconciler.sandbox import recurrence
+from reconciler.sandbox.ews import soap
 from reconciler.sandbox.occurrences import duration, occurrence_fields, rule_of
 from reconciler.sandbox.store import Item
 

@@ -31,8 +31,8 @@ from xml.sax.saxutils import escape, quoteattr
 from exchangelib import items as ex_items
 from lxml import etree
 
-from reconciler.sandbox.fieldkeys import field_key, is_extended
-from reconciler.sandbox.soap import local, t
+from reconciler.sandbox.ews.fieldkeys import field_key, is_extended
+from reconciler.sandbox.ews.soap import local, t
 
 _KIND_BY_FIELD_CLASS = {
     "DateTimeField": "datetime",

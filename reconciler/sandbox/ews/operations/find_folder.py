@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox import folders, paging, restrictions, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.ops.get_folder import folder_xml
-from reconciler.sandbox.soap import m
+from reconciler.sandbox import folders
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import paging, restrictions, soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.operations.get_folder import folder_xml
+from reconciler.sandbox.ews.soap import m
 
 
-def _tree(ctx: Context, mailbox: str, key: str, deep: bool) -> list[folders.Folder]:
+def _tree(ctx: EwsContext, mailbox: str, key: str, deep: bool) -> list[folders.Folder]:
     out = []
     for child in folders.children(ctx.store, mailbox, key):
         out.append(child)
@@ -17,7 +19,7 @@ def _tree(ctx: Context, mailbox: str, key: str, deep: bool) -> list[folders.Fold
     return out
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     deep = op.get("Traversal", "Shallow") == "Deep"
     restriction = op.find(m("Restriction"))

@@ -12,17 +12,19 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox import calendar_items, ical, meetings, recurrence, soap
-from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.items import parse_item
-from reconciler.sandbox.occurrences import resolve
+from reconciler.sandbox import calendar_items, meetings, recurrence
+from reconciler.sandbox.context import ItemError
+from reconciler.sandbox.ews import mime_content, soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.items import parse_item
+from reconciler.sandbox.ews.soap import local, m, t
+from reconciler.sandbox.ews.targets import resolve
 from reconciler.sandbox.recurrence import zone_from_xml
-from reconciler.sandbox.soap import local, m, t
 
 CALENDAR_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
 
 
-def _calendar_item(ctx: Context, el: etree._Element, folder: str, option: str | None) -> str:
+def _calendar_item(ctx: EwsContext, el: etree._Element, folder: str, option: str | None) -> str:
     if option not in CALENDAR_OPTIONS:
         raise ItemError(
             "ErrorSendMeetingInvitationsRequired",
@@ -42,14 +44,14 @@ def _from_mime(el: etree._Element) -> dict[str, Any]:
     if mime is None or not (mime.text or "").strip():
         return {}
     try:
-        return ical.fields_from_ical(base64.b64decode(mime.text))
+        return mime_content.fields_from_ical(base64.b64decode(mime.text))
     except (ValueError, KeyError, recurrence.RecurrenceError) as exc:
         raise ItemError(
             "ErrorMimeContentConversionFailed", f"The MIME content could not be read: {exc}"
         ) from None
 
 
-def _message(ctx: Context, el: etree._Element, folder: str | None, disposition: str) -> str:
+def _message(ctx: EwsContext, el: etree._Element, folder: str | None, disposition: str) -> str:
     fields = parse_item(el, ctx.zone)
     me = {"name": ctx.mailbox, "email": ctx.mailbox}
     fields = {
@@ -73,7 +75,7 @@ def _message(ctx: Context, el: etree._Element, folder: str | None, disposition: 
     return ""
 
 
-def _reply(ctx: Context, el: etree._Element, disposition: str) -> str:
+def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
     ref = el.find(t("ReferenceItemId"))
     if ref is None:
         raise ItemError("ErrorInvalidRequest", "A response item needs a ReferenceItemId.")
@@ -96,7 +98,7 @@ def _reply(ctx: Context, el: etree._Element, disposition: str) -> str:
     return ""
 
 
-def handle(ctx: Context) -> list[str]:
+def handle(ctx: EwsContext) -> list[str]:
     op = ctx.request.operation
     option = op.get("SendMeetingInvitations")
     disposition = op.get("MessageDisposition", "SaveOnly")

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-T_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+from reconciler.sandbox.types_xml import local as _local
 
 
 def ext_key(set_id: str, name: str, prop_type: str) -> str:

@@ -1,0 +1,142 @@
+"""The EWS front door: one SOAP request in, one answer out.
+
+Every answer is a SOAP envelope with ServerVersionInfo (401s and faults included), so exchangelib's auth
+and version probes work with nothing pinned; Basic auth or impersonation names the acting mailbox. Each
+operation runs in one store transaction; faults are injected around it; internal errors become SOAP faults,
+never stack traces.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, replace
+
+from lxml import etree
+
+from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.operations import OPERATIONS
+from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.service import Service
+
+PATH = "/ews/exchange.asmx"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the HTTP layer sends: a status and SOAP body, or a dropped connection (`reset`)."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    reset: bool = False
+    mailbox: str = ""
+    operation: str = ""
+
+
+def not_found(path: str) -> Reply:
+    return Reply(404, soap.fault("ErrorInvalidRequest", f"No EWS endpoint at {path}."))
+
+
+def not_allowed() -> Reply:
+    refusal = soap.fault("ErrorInvalidRequest", "EWS accepts POST requests only.")
+    return Reply(405, refusal, (("Allow", "POST"),))
+
+
+def too_large(limit: int) -> Reply:
+    return Reply(413, soap.fault("ErrorInvalidRequest", f"Request bodies are limited to {limit} bytes."))
+
+
+def serve(service: Service, authorization: str, body: bytes) -> Reply:
+    """One POST to the EWS endpoint."""
+    try:
+        request = soap.parse_request(body)
+    except soap.SoapError as exc:
+        return Reply(exc.status, soap.fault(exc.code, exc.message))
+    caller = _authenticate(service, authorization, request)
+    if caller is None:
+        return Reply(
+            401,
+            soap.fault("ErrorAccessDenied", "Authentication is required."),
+            (("WWW-Authenticate", 'Basic realm="reconciler-sandbox"'),),
+        )
+    user, mailbox = caller
+    service.requests[request.name] += 1
+    refused = service.directory.refusal(user, mailbox)
+    if refused:
+        return Reply(500, soap.fault(*refused), mailbox=mailbox, operation=request.name)
+    return _serve(service, request, mailbox)
+
+
+def _authenticate(service: Service, header: str, request: soap.Request) -> tuple[str | None, str] | None:
+    """(authenticated user or None, acting mailbox), or None when the caller must authenticate."""
+    if header.lower().startswith("basic "):
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            user, password = "", ""
+        if user and (service.password is None or password == service.password):
+            user = user.split("\\")[-1].lower()
+            return user, (request.impersonated or user).lower()
+    elif request.impersonated:
+        return None, request.impersonated
+    return None
+
+
+def _serve(service: Service, request: soap.Request, mailbox: str) -> Reply:
+    def text() -> str:
+        return etree.tostring(request.operation, encoding="unicode")
+
+    def done(status: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+        return Reply(status, body, headers, mailbox=mailbox, operation=request.name)
+
+    try:
+        fault, answer = service.faults.around(
+            request.name, mailbox, text, lambda: _answer(service, request, mailbox)
+        )
+    except Exception as exc:  # never a stack trace on the wire
+        log.exception("sandbox failed on %s", request.name)
+        return done(500, soap.fault("ErrorInternalServerError", f"The sandbox failed: {type(exc).__name__}"))
+    unsupported = answer is not None and answer[0] == 500  # answered as such, whatever the dice say
+    if fault and not unsupported:  # before: nothing happened; after: it happened, the client never hears
+        return replace(_fault(service, fault), mailbox=mailbox, operation=request.name)
+    assert answer is not None
+    return done(*answer)
+
+
+def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int, bytes]:
+    """(status, SOAP body) of one operation, run in one store transaction."""
+    handler = OPERATIONS.get(request.name)
+    if handler is None:
+        message = f"The operation {request.name} is not supported by the sandbox."
+        return 500, soap.fault("ErrorInvalidRequest", message)
+    store = service.store
+    zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
+    with store.transaction():
+        store.ensure_mailbox(mailbox)
+        ctx = EwsContext(store, mailbox, request=request)
+        if zone is not None:
+            ctx.zone = zone
+        messages = handler(ctx)
+    service.faults.record_messages(ctx.messages_sent)
+    return 200, soap.response(request.name, messages)
+
+
+def _fault(service: Service, fault: str) -> Reply:
+    """The answer to an injected fault: busy, unavailable, or a dropped connection."""
+    if fault == "reset":
+        return Reply(0, reset=True)
+    if fault == "unavailable":
+        busy = soap.fault("ErrorServerBusy", "The service is unavailable.")
+        return Reply(503, busy, (("Retry-After", "1"),))
+    backoff = service.faults.options.busy_backoff_ms
+    return Reply(
+        500,
+        soap.fault(
+            "ErrorServerBusy",
+            "The server cannot service this request right now. Try again later.",
+            back_off_ms=backoff,
+        ),
+    )
