@@ -10,16 +10,22 @@ is its own, so one organizer's wait never holds up another's.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from reconciler.backends.base import CalendarBackend, Write, WriteResult
+from reconciler.backends.baseline import Baseline, Entry
+from reconciler.desired.model import Meeting
+from reconciler.plan.baseline import recorded
 from reconciler.plan.changes import Change, Plan
 
+log = logging.getLogger(__name__)
 Guard = Callable[[str], None]
 """Called with the organizer before each write request; raises to stop writing (a lost lease)."""
 
@@ -35,6 +41,8 @@ class Outcome:
 
     change: Change
     error: str | None = None
+    item_id: str | None = None
+    """The item the change wrote (a create's new id)."""
 
     @property
     def ok(self) -> bool:
@@ -131,11 +139,56 @@ def apply_plan(
             report(outcome)
 
     def one(organizer: str) -> list[Outcome]:
-        changes = by_organizer[organizer]
-        return _apply_organizer(organizer, changes, backend, pacers(organizer), reported, guard)
+        changes = by_organizer.get(organizer, [])
+        outcomes = _apply_organizer(organizer, changes, backend, pacers(organizer), reported, guard)
+        remembered = plan.baselines.get(organizer)
+        if remembered is not None:
+            _remember(organizer, plan.namespace, outcomes, remembered, backend, guard)
+        return outcomes
 
-    with ThreadPoolExecutor(max_workers=max(1, min(WRITERS, len(by_organizer)))) as pool:
-        return [outcome for done in pool.map(one, by_organizer) for outcome in done]
+    organizers = [*by_organizer, *(o for o in plan.learns if o not in by_organizer)]
+    with ThreadPoolExecutor(max_workers=max(1, min(WRITERS, len(organizers)))) as pool:
+        return [outcome for done in pool.map(one, organizers) for outcome in done]
+
+
+def _remember(
+    organizer: str,
+    namespace: str,
+    outcomes: Sequence[Outcome],
+    remembered: Baseline,
+    backend: CalendarBackend,
+    guard: Guard,
+) -> None:
+    """Read back what this apply wrote and keep how the server kept it (`backends/baseline.py`).
+
+    Only meetings whose every write succeeded are read back: a failed write must stay a difference the next
+    plan sees. A failure here fails nothing that was sent; the next plan learns again.
+    """
+    written: dict[str, Meeting] = {}
+    ids: dict[str, str] = {}
+    gone: dict[str, Entry | None] = {}
+    for outcome in outcomes:
+        change = outcome.change
+        if not outcome.ok:
+            continue
+        if change.action in ("cancel", "duplicate"):
+            gone[change.key] = None
+            continue
+        meeting = next((w.meeting for w in reversed(change.writes) if w.meeting), None)
+        item_id = outcome.item_id or change.item_id
+        if meeting is not None and item_id:
+            written[change.key], ids[change.key] = meeting, item_id
+    try:
+        guard(organizer)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        read = backend.read_back(organizer, namespace, sorted(set(ids.values()))) if ids else ()
+        found = {o.marker.key: o for o in read}
+        entries = {key: recorded(written[key], found[key], now) for key in written if key in found}
+        kept = remembered.updated({**gone, **entries})
+        if kept.changed:
+            backend.write_baseline(organizer, namespace, kept)
+    except Exception as exc:  # nothing sent depends on it: say so, and let the next plan learn again
+        log.warning("could not keep the baseline of %s (the next plan learns it again): %s", organizer, exc)
 
 
 def _apply_organizer(
@@ -153,7 +206,7 @@ def _apply_organizer(
     by_key = {c.key: c for c in changes}
 
     def finish(key: str) -> None:
-        outcome = Outcome(by_key[key], errors.get(key))
+        outcome = Outcome(by_key[key], errors.get(key), item_ids.get(key))
         done.append(outcome)
         report(outcome)
 

@@ -238,23 +238,23 @@ def apply(
                 refusals = safety.check(saved, settings, planned.conflicts)
                 planned = run.Planned(saved, refusals, desired, planned.conflicts)
             typer.echo(run.render_planned(planned, "text", color=run.stdout_is_tty()))
-            if not planned.plan.active:
+            if not planned.plan.active and not planned.plan.learns:
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(0)
             for line in run.refusal_text(planned.refusals, force):
                 say(line)
             if safety.blocking(planned.refusals, force):
                 raise _fail("nothing was applied.")
-            if saved is None and not auto_approve:
+            if saved is None and not auto_approve and planned.plan.active:
                 if not sys.stdin.isatty():
                     raise _fail("not a terminal: pass --auto-approve to apply without confirmation")
                 if not typer.confirm("Apply these changes?"):
                     raise _fail("nothing was applied.")
-            mailboxes = sorted({c.organizer for c in planned.plan.active})
+            mailboxes = sorted({c.organizer for c in planned.plan.active} | set(planned.plan.learns))
             ttl = settings.policy.lease_ttl_seconds
             with lease.holding(backend, mailboxes, settings.namespace, ttl, lock_timeout, say) as leases:
                 planned = run.replan_under_lease(settings, backend, planned, saved, auto_approve, typer.echo)
-                if not planned.plan.active:
+                if not planned.plan.active and not planned.plan.learns:
                     typer.echo("Nothing to apply.")
                     raise typer.Exit(0)
                 unleased = {c.organizer for c in planned.plan.active} - set(mailboxes)
@@ -334,19 +334,22 @@ def show(
         meeting = next((m for m in desired.meetings if m.key == key), None)
         with open_backend(settings) as backend:
             organizers = {meeting.organizer} if meeting else set(settings.organizers)
-            observed = None
+            observed, entry = None, None
             for organizer in sorted(organizers):
                 observation = backend.observe(organizer, settings.namespace)
-                observed = next((o for o in observation.meetings if o.marker.key == key), None) or observed
+                found = next((o for o in observation.meetings if o.marker.key == key), None)
+                if found is not None:
+                    observed, entry = found, observation.baseline.entries.get(key)
             if meeting is None and observed is None:
                 raise run.RunError(f"no meeting with key {key!r} in the files or the calendars read")
             if fmt == "json":
-                typer.echo(json.dumps(showing.to_data(key, meeting, observed), indent=2, ensure_ascii=False))
+                data = showing.to_data(key, meeting, observed, entry)
+                typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
                 return
             if run.stdout_is_tty():
-                showing.print_rich(key, meeting, observed)
+                showing.print_rich(key, meeting, observed, entry)
             else:
-                typer.echo(showing.render(key, meeting, observed))
+                typer.echo(showing.render(key, meeting, observed, entry))
             if raw and observed is not None:
                 item = backend.raw_item(observed.meeting.organizer, observed.item_id)
                 typer.echo("the calendar item as the target returns it:\n" + showing.raw_fields(item))

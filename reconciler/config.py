@@ -60,6 +60,8 @@ class Target:
     protocol: str = "ews"
     """sandbox only: the protocol spoken to the embedded sandbox."""
     path: str = ".reconciler/sandbox.sqlite3"
+    directory: str | None = None
+    """sandbox only: a YAML file naming people and rooms (display names, room settings)."""
     endpoint: str | None = None
     auth: str = "basic"
     username_env: str | None = None
@@ -150,8 +152,9 @@ def load_config(path: Path | None = None) -> Settings:
         target_fields["path"] = db if db == ":memory:" else str(base / db)
     if target_fields.get("kind") == "graph":
         target_fields.setdefault("endpoint", GRAPH_ENDPOINT)
-    if "ca_bundle" in target_fields:
-        target_fields["ca_bundle"] = str(base / target_fields["ca_bundle"])
+    for name in ("ca_bundle", "directory"):
+        if name in target_fields:
+            target_fields[name] = str(base / target_fields[name])
     return Settings(
         organizers=tuple(o.lower() for o in data.get("organizers", ())),
         namespace=data["namespace"],

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -226,11 +226,13 @@ def replan_under_lease(
     fresh plan (shown first) replaces it.
     """
     fresh = make_plan(settings, backend, shown.desired)
+    # What the calendars hold now (under the lease) is what the baselines start from.
+    current = replace(shown, plan=replace(shown.plan, baselines=fresh.plan.baselines))
     if saved is not None:
         check_saved_plan(saved, fresh.plan, shown.desired)
-        return shown
+        return current
     if same_writes(shown.plan, fresh.plan):
-        return shown
+        return current
     if not auto_approve:
         raise RunError(
             "the calendars changed since the plan was shown (another apply ran meanwhile); nothing was "
@@ -271,6 +273,10 @@ def run_apply(
         progress or report_outcome(echo),
         guard,
     )
+    if not planned.plan.active:
+        learned = ", ".join(planned.plan.learns)
+        echo(f"nothing to send; kept how the server holds the meetings it rewrote ({learned})")
+        return 0
     failed = [o for o in outcomes if not o.ok]
     echo(
         f"applied {len(outcomes) - len(failed)} of {len(outcomes)} change(s)"

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.backends.base import ObservedMeeting
+from reconciler.backends.baseline import Entry
 from reconciler.desired.canonical import plain
 from reconciler.desired.durations import format_duration
 from reconciler.desired.model import Meeting
 from reconciler.desired.schedule import describe_pattern, next_occurrences
-from reconciler.plan.diff import MASTER_FIELDS
+from reconciler.plan.baseline import MASTER_FIELDS, UNITS, compare, differs
 from reconciler.responses import answers_data, attendee_lines
 
 FIELDS = (*MASTER_FIELDS, "skip", "moves")
@@ -71,20 +72,67 @@ def human(meeting: Meeting, field: str) -> str:
     return "none" if value is None else _short(str(value))
 
 
+DIFFERS, KEPT = "!", "~"
+"""Marks of a field: differs (a plan writes it), or kept by the server in its own form (not a difference)."""
+
+
+def states(
+    desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Each field's mark (DIFFERS, KEPT or ""), and the fields edited in the calendar since the last apply."""
+    if desired is None or observed is None:
+        return {}, ()
+    known = compare(desired, observed, entry, "")
+    remembered = known.entry.fields if known.entry else {}
+    own_form = {
+        f
+        for unit in UNITS
+        if unit[0] in remembered
+        for f in unit
+        if differs(f, getattr(desired, f), getattr(observed.meeting, f))
+    }
+    marks = {f: DIFFERS if f in known.fields else KEPT if f in own_form else "" for f in MASTER_FIELDS}
+    for f in ("skip", "moves"):
+        marks[f] = DIFFERS if plain(getattr(desired, f)) != plain(getattr(observed.meeting, f)) else ""
+    return marks, known.drifted
+
+
 def side_by_side(
-    desired: Meeting | None, observed: ObservedMeeting | None
-) -> list[tuple[str, str, str, bool]]:
-    """(field, in the files, in the calendar, differs) for every compared field."""
+    desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+) -> list[tuple[str, str, str, str]]:
+    """(field, in the files, in the calendar, mark) for every compared field."""
     have = observed.meeting if observed else None
+    marks, _ = states(desired, observed, entry)
     return [
-        (
-            f,
-            human(desired, f) if desired else "-",
-            human(have, f) if have else "-",
-            bool(desired and have and plain(getattr(desired, f)) != plain(getattr(have, f))),
-        )
+        (f, human(desired, f) if desired else "-", human(have, f) if have else "-", marks.get(f, ""))
         for f in FIELDS
     ]
+
+
+def since(desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None) -> str:
+    """Which fields differ and since when, in words."""
+    if desired is None or observed is None:
+        return ""
+    marks, drifted = states(desired, observed, entry)
+    differing = [f for f in FIELDS if marks.get(f) == DIFFERS]
+    applied = (
+        f"last applied {entry.at}" if entry and entry.at else "last applied before anything was recorded"
+    )
+    changed = (
+        f"; the calendar item last changed {observed.modified:%Y-%m-%d %H:%M} UTC"
+        if observed.modified
+        else ""
+    )
+    kept = [f for f in FIELDS if marks.get(f) == KEPT]
+    lines = []
+    if differing:
+        edited = f"; edited in the calendar: {', '.join(drifted)}" if drifted else ""
+        lines.append(f"differs: {', '.join(differing)}{edited}; {applied}{changed}")
+    else:
+        lines.append(f"no difference; {applied}{changed}")
+    if kept:
+        lines.append(f"kept by the server in its own form (not a difference, {KEPT}): {', '.join(kept)}")
+    return "\n".join(lines)
 
 
 def upcoming(desired: Meeting | None) -> tuple[str, ...]:
@@ -101,14 +149,18 @@ def heading(key: str, desired: Meeting | None, observed: ObservedMeeting | None)
     return f"{key}: {'in the files' if desired else 'not in the files'} · {where}"
 
 
-def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> str:
+def render(
+    key: str, desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+) -> str:
     """Plain text (what a pipe or a log gets)."""
     lines = [heading(key, desired, observed)]
-    rows = [(f, _short(a), _short(b), d) for f, a, b, d in side_by_side(desired, observed)]
+    rows = [(f, _short(a), _short(b), m) for f, a, b, m in side_by_side(desired, observed, entry)]
     width = max(len(r[1]) for r in rows)
     lines.append(f"  {'field':<24} {'files':<{width}}  calendar")
-    for field, files, calendar, differs in rows:
-        lines.append(f"{'!' if differs else ' '} {field:<24} {files:<{width}}  {calendar}")
+    for field, files, calendar, mark in rows:
+        lines.append(f"{mark or ' '} {field:<24} {files:<{width}}  {calendar}")
+    if since(desired, observed, entry):
+        lines.append(since(desired, observed, entry))
     if observed and observed.join_url:
         lines.append(f"join online: {observed.join_url}")
     if observed:
@@ -119,21 +171,30 @@ def render(key: str, desired: Meeting | None, observed: ObservedMeeting | None) 
     return "\n".join(lines)
 
 
-def to_data(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> dict[str, Any]:
-    rows = side_by_side(desired, observed)
+def to_data(
+    key: str, desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+) -> dict[str, Any]:
+    rows = side_by_side(desired, observed, entry)
+    _, drifted = states(desired, observed, entry)
     return {
         "key": key,
         "files": plain(desired) if desired else None,
         "calendar": plain(observed.meeting) if observed else None,
         "item_id": observed.item_id if observed else None,
         "join_url": observed.join_url if observed else None,
-        "differences": [field for field, _, _, differs in rows if differs],
+        "differences": [field for field, _, _, mark in rows if mark == DIFFERS],
+        "edited_in_calendar": list(drifted),
+        "kept_by_server": [field for field, _, _, mark in rows if mark == KEPT],
+        "last_applied": entry.at if entry and entry.at else None,
+        "calendar_changed": observed.modified.isoformat() if observed and observed.modified else None,
         "next_occurrences": upcoming(desired),
         "responses": answers_data(observed.responses) if observed else [],
     }
 
 
-def print_rich(key: str, desired: Meeting | None, observed: ObservedMeeting | None) -> None:
+def print_rich(
+    key: str, desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+) -> None:
     """The same content as `render`, as tables on a terminal. Meeting text is never read as rich markup."""
     from rich.console import Console
     from rich.table import Table
@@ -144,12 +205,12 @@ def print_rich(key: str, desired: Meeting | None, observed: ObservedMeeting | No
     fields = Table(show_header=True, header_style="bold")
     for column in ("", "field", "files", "calendar"):
         fields.add_column(column)
-    for field, files, calendar, differs in side_by_side(desired, observed):
-        style = "yellow" if differs else ""
-        fields.add_row(
-            *(Text(cell, style=style) for cell in ("!" if differs else "", field, files, calendar))
-        )
+    for field, files, calendar, mark in side_by_side(desired, observed, entry):
+        style = "yellow" if mark == DIFFERS else "dim" if mark == KEPT else ""
+        fields.add_row(*(Text(cell, style=style) for cell in (mark, field, files, calendar)))
     console.print(fields)
+    if since(desired, observed, entry):
+        console.print(Text(since(desired, observed, entry)))
     if observed and observed.join_url:
         console.print(Text(f"join online: {observed.join_url}"))
     if observed and observed.responses:

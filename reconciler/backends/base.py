@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
+from reconciler.backends.baseline import Baseline
 from reconciler.desired.model import Meeting
 
 Send = Literal["none", "all", "changed"]
@@ -71,6 +72,8 @@ class ObservedMeeting:
     """Each attendee's answer, read with the item (no extra request)."""
     join_url: str | None = None
     """The online meeting's join link (Teams, over Graph)."""
+    modified: datetime | None = None
+    """When the item last changed in the calendar (Exchange's LastModifiedTime), for `show`."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Observation:
     """Service requests the observation took (the plan shows it; benchmarks compare it)."""
     adoptable: tuple[ObservedMeeting, ...] = ()
     """Unmanaged items whose UID a meeting file names (`uid:`): adopted without sending anything."""
+    baseline: Baseline = field(default_factory=Baseline)
+    """How the server kept what the reconciler last wrote (`backends/baseline.py`), read with the calendar."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,17 @@ class CalendarBackend(Protocol):
 
         A failure of one write is reported in its result and never prevents the others.
         """
+        ...
+
+    def read_back(
+        self, organizer: str, namespace: str, item_ids: Sequence[str]
+    ) -> tuple[ObservedMeeting, ...]:
+        """The managed items `item_ids` as the calendar holds them now (after this run's writes), batched."""
+        ...
+
+    def write_baseline(self, organizer: str, namespace: str, baseline: Baseline) -> Baseline:
+        """Keep `baseline` in the organizer's mailbox (creating its record the first time); the record as
+        written. The caller holds the organizer's apply lease."""
         ...
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reconciler.backends.base import BackendError, CalendarBackend
 from reconciler.backends.ews.backend import EwsBackend
-from reconciler.config import Settings, is_loopback
+from reconciler.config import Settings, Target, is_loopback
 
 __all__ = ["BackendError", "open_backend"]
 
@@ -46,7 +46,9 @@ def open_backend(settings: Settings) -> Iterator[CalendarBackend]:
         with ExitStack() as stack:
             lines = stack.enter_context(open(log_path, "a", encoding="utf-8")) if log_path else None
             request_log = RequestLog(lines) if lines else None
-            sandbox = stack.enter_context(Sandbox(db=target.path, request_log=request_log))
+            sandbox = stack.enter_context(
+                Sandbox(db=target.path, request_log=request_log, directory=_directory(target))
+            )
             backend = EwsBackend(
                 sandbox.endpoint, auth_type=NOAUTH, pin_version=True, max_wait=target.max_wait_seconds
             )
@@ -62,6 +64,18 @@ def open_backend(settings: Settings) -> Iterator[CalendarBackend]:
     yield from _ews(settings)
 
 
+def _directory(target: Target):  # type: ignore[no-untyped-def]
+    """The embedded sandbox's directory: from `target.directory` when set (display names, rooms)."""
+    from reconciler.sandbox.directory import Directory, DirectoryError, load_directory
+
+    if not target.directory:
+        return Directory()
+    try:
+        return load_directory(Path(target.directory))
+    except DirectoryError as exc:
+        raise BackendError(f"target.directory: {exc}") from None
+
+
 def _sandbox_graph(settings: Settings) -> Iterator[CalendarBackend]:
     """The embedded sandbox over https with a private CA, through the real token flow (any secret works)."""
     from reconciler.backends.graph.backend import GraphBackend
@@ -71,7 +85,7 @@ def _sandbox_graph(settings: Settings) -> Iterator[CalendarBackend]:
     target = settings.target
     if target.path != ":memory:":
         Path(target.path).parent.mkdir(parents=True, exist_ok=True)
-    with Sandbox(db=target.path, tls=True) as sandbox:
+    with Sandbox(db=target.path, tls=True, directory=_directory(target)) as sandbox:
         client = GraphClient(
             sandbox.graph_endpoint,
             sandbox.authority,

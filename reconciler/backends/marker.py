@@ -20,6 +20,9 @@ LEASE_BODY = (
     "This item lets one `reconciler apply` at a time change this mailbox's managed meetings. "
     "It is harmless; delete it only while no apply runs (`reconciler unlock` frees it instead)."
 )
+BASELINE = "reconciler-baseline"
+BASELINE_NAMESPACE = "reconciler-baseline-namespace"
+"""On the baseline record (a saved message, one per namespace): what the server kept of each meeting."""
 MEETING_NAMES = (NAMESPACE, KEY, SPEC_HASH, TIMEZONE)
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from reconciler.backends.base import Marker, Write
+from reconciler.backends.baseline import Baseline
 from reconciler.desired.canonical import canonical_json, meeting_from_canonical, to_canonical
 
 Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate"]
@@ -66,6 +68,14 @@ class Plan:
     message_rate_per_minute: float = 30
     observe_requests: int = 0
     organizers: tuple[str, ...] = field(default_factory=tuple)
+    baselines: Mapping[str, Baseline] = field(default_factory=dict, compare=False)
+    """What each organizer's baseline is to be before this plan's writes (what was read, with what this plan
+    learned). Not part of a saved plan: an apply plans again under the lease and uses that plan's."""
+
+    @property
+    def learns(self) -> tuple[str, ...]:
+        """Organizers whose baseline changes although nothing is written to their calendars."""
+        return tuple(sorted(o for o, b in self.baselines.items() if b.changed))
 
     @property
     def active(self) -> tuple[Change, ...]:

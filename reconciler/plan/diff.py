@@ -14,48 +14,26 @@ from dataclasses import replace
 from datetime import datetime
 
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
+from reconciler.backends.baseline import Baseline, Entry
 from reconciler.config import Settings
 from reconciler.desired.canonical import plain, spec_hash
 from reconciler.desired.model import Meeting
 from reconciler.desired.schedule import next_occurrences
+from reconciler.plan.baseline import MASTER_FIELDS, Comparison, compare, differs
 from reconciler.plan.changes import Change, FieldChange, Plan, desired_checksum
 from reconciler.plan.describe import describe_fields
 
-# Fields compared on the series master; occurrence-level ones (skip, moves) are diffed separately.
-MASTER_FIELDS = (
-    "subject",
-    "start",
-    "duration",
-    "timezone",
-    "all_day",
-    "recurrence",
-    "attendees",
-    "location",
-    "online_meeting",
-    "body",
-    "body_html",
-    "categories",
-    "reminder",
-    "show_as",
-    "sensitivity",
-    "importance",
-    "response_requested",
-    "allow_new_time_proposal",
-)
 RESETS_EXCEPTIONS = {"start", "duration", "timezone", "all_day", "recurrence"}
 """Setting these on a series makes Exchange drop its deleted and modified occurrences."""
 
 
-def field_changes(desired: Meeting, observed: Meeting) -> tuple[FieldChange, ...]:
-    """Fields whose canonical forms differ (equal values have equal forms: only differing ones are turned)."""
-    out = []
-    for f in MASTER_FIELDS:
-        want, have = getattr(desired, f), getattr(observed, f)
-        if want != have:
-            want, have = plain(want), plain(have)
-            if want != have:
-                out.append(FieldChange(f, have, want))
-    return tuple(out)
+def field_changes(
+    desired: Meeting, observed: Meeting, names: tuple[str, ...] | None = None
+) -> tuple[FieldChange, ...]:
+    """`names` (default: every field that differs) as changes from the calendar's value to the files'."""
+    if names is None:
+        names = tuple(f for f in MASTER_FIELDS if differs(f, getattr(desired, f), getattr(observed, f)))
+    return tuple(FieldChange(f, plain(getattr(observed, f)), plain(getattr(desired, f))) for f in names)
 
 
 def _send(setting: str, meeting: Meeting | None, allow_changed: bool = False) -> Send:
@@ -168,9 +146,11 @@ def _create(desired: Meeting, settings: Settings, reason: str = "") -> Change:
     return _change("create", desired, None, writes, reason=reason)
 
 
-def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> Change | None:
+def _update(
+    desired: Meeting, observed: ObservedMeeting, settings: Settings, known: Comparison
+) -> Change | None:
     marker = Marker(settings.namespace, desired.key, spec_hash(desired))
-    fields = field_changes(desired, observed.meeting)
+    fields = field_changes(desired, observed.meeting, known.fields)
     renamed = observed.marker.key != desired.key
     names = tuple(f.field for f in fields)
     only_attendees = names == ("attendees",)
@@ -210,7 +190,7 @@ def _update(desired: Meeting, observed: ObservedMeeting, settings: Settings) -> 
     writes += occurrence_writes
     if owed:
         writes.append(Write("invite", desired.key, invite, marker, desired, observed.item_id))
-    drift = not owed and not renamed and not stale_marker and (bool(fields) or skip_or_move)
+    drift = not owed and not renamed and (bool(known.drifted) or (not stale_marker and skip_or_move))
     action = "drift" if drift else "rename" if renamed and not fields and not skip_or_move else "update"
     if owed:
         reason = "created but never sent (an earlier apply stopped before its invitation); sends it now"
@@ -249,6 +229,11 @@ def diff(
                 observed[o.marker.key] = o
         duplicates += obs.duplicates
     adoptable = {(o.meeting.organizer, o.uid): o for obs in observations for o in obs.adoptable}
+    remembered = {
+        o.marker.key: obs.baseline.entries.get(o.marker.key) for obs in observations for o in obs.meetings
+    }
+    at = now.isoformat(timespec="seconds") if now else ""
+    learned: dict[str, dict[str, Entry | None]] = {obs.organizer: {} for obs in observations}
     changes: list[Change] = []
     claimed: set[str] = set()
     for meeting in sorted(desired, key=lambda m: m.key):
@@ -270,7 +255,10 @@ def diff(
             changes.append(_cancel(match, settings, f"organizer changed to {meeting.organizer}"))
             changes.append(_create(meeting, settings, f"organizer changed from {match.meeting.organizer}"))
             continue
-        change = _update(meeting, match, settings)
+        known = compare(meeting, match, remembered.get(match.marker.key), at)
+        if known.entry is not remembered.get(match.marker.key):
+            learned[match.meeting.organizer][match.marker.key] = known.entry
+        change = _update(meeting, match, settings, known)
         if change:
             changes.append(change)
     for key, o in sorted(observed.items()):
@@ -299,6 +287,7 @@ def diff(
         held = {o.item_id: o.meeting for obs in observations for o in (*obs.meetings, *obs.adoptable)}
         changes = [_with_upcoming(c, wanted, held, now) for c in changes]
     managed = len(observed) + len(duplicates)
+    baselines = {obs.organizer: _settled(obs, learned.get(obs.organizer, {})) for obs in observations}
     return Plan(
         namespace=settings.namespace,
         target=target,
@@ -310,7 +299,15 @@ def diff(
         message_rate_per_minute=settings.policy.message_rate_per_minute,
         observe_requests=sum(obs.requests for obs in observations),
         organizers=tuple(sorted({obs.organizer for obs in observations})),
+        baselines=baselines,
     )
+
+
+def _settled(observation: Observation, learned: dict[str, Entry | None]) -> Baseline:
+    """The organizer's baseline after this plan: what was learned, and no entry for a meeting that is gone."""
+    present = {o.marker.key for o in observation.meetings}
+    gone = {key: None for key in observation.baseline.entries if key not in present}
+    return observation.baseline.updated({**gone, **learned})
 
 
 def _adopt(desired: Meeting, found: ObservedMeeting, settings: Settings) -> Change:

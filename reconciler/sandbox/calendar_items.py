@@ -12,7 +12,7 @@ import copy
 import uuid
 from typing import Any
 
-from reconciler.sandbox import meetings, normalise, recurrence
+from reconciler.sandbox import meetings, normalise, recurrence, rewrites
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.occurrences import Target, occurrence_fields, rule_of
 from reconciler.sandbox.store import Item
@@ -50,21 +50,32 @@ def create(ctx: Context, folder: str, fields: dict[str, Any], option: str, extra
     }
     for key in meetings.ATTENDEE_KEYS:
         fields[key] = [{**a, "response": "Unknown"} for a in fields.get(key) or []]
-    item = ctx.store.add(
-        ctx.mailbox,
-        folder,
-        {**defaults, **{k: v for k, v in fields.items() if v is not None}, **(extra or {})},
-    )
+    given = {**defaults, **{k: v for k, v in fields.items() if v is not None}}
+    item = ctx.store.add(ctx.mailbox, folder, {**stored(ctx, given), **(extra or {})})
     meetings.after_create(ctx, item, option)
     return ctx.store.get(item.id) or item
 
 
+def stored(ctx: Context, fields: dict[str, Any], touched: set[str] | None = None) -> dict[str, Any]:
+    """`fields` as the server keeps them: the request's fields (`touched`; all on a create) rewritten as
+    Exchange rewrites them (`rewrites.py`)."""
+    return rewrites.stored(fields, ctx.rewrites, ctx.directory.display_name, touched)
+
+
 def update(
-    ctx: Context, target: Target, changed: dict[str, Any], touched: set[str], option: str | None
+    ctx: Context,
+    target: Target,
+    changed: dict[str, Any],
+    touched: set[str],
+    option: str | None,
+    rewritten: bool = False,
 ) -> Item:
     """Apply `changed` (the item's fields after the change: all of them for the series, the occurrence's own
     for one occurrence) and send what `option` says. `touched`: the keys the request set, changed or not
-    (setting the start or the pattern, even to the same value, drops the exceptions)."""
+    (setting the start or the pattern, even to the same value, drops the exceptions). `rewritten`: the
+    caller already made `changed` what the server keeps (`stored`)."""
+    if not rewritten:
+        changed = stored(ctx, changed, touched)
     item = target.item
     before = copy.deepcopy(item.fields)
     is_calendar = item.get("item:ItemClass") == "IPM.Appointment"

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from reconciler.sandbox.faults import FaultOptions
+from reconciler.sandbox.rewrites import RULES, Rewrites
 
 app = typer.Typer(
     help="The embedded sandbox (EWS and Graph): serve it, inspect mailboxes, answer invitations.",
@@ -71,9 +72,21 @@ def serve(
     tls_ca: Path | None = typer.Option(
         None, help="With --tls: write the private CA's PEM here, for clients' ca_bundle."
     ),
+    directory_file: Path | None = typer.Option(
+        None,
+        "--directory",
+        help="YAML naming people and rooms (people: {address: Display Name}, rooms: {...}); other "
+        "addresses get a name derived from the address, as a tenant's directory gives.",
+    ),
+    echo: list[str] = typer.Option(
+        [],
+        "--echo",
+        help="Keep what clients send instead of rewriting it as Exchange does, for one rule (repeat the "
+        "option, or `all`): " + "; ".join(f"{name}: {text}" for name, text in RULES.items()) + ".",
+    ),
 ) -> None:
     """Serve the sandbox on loopback until interrupted: EWS, Graph v1.0 and the token endpoint, one port."""
-    from reconciler.sandbox.directory import Directory
+    from reconciler.sandbox.directory import Directory, load_directory
     from reconciler.sandbox.faults import Faults
     from reconciler.sandbox.requestlog import RequestLog
     from reconciler.sandbox.server import SandboxServer
@@ -95,6 +108,9 @@ def serve(
     try:
         known = frozenset(a.strip().lower() for a in mailboxes.split(",")) if mailboxes else None
         directory = Directory(known, impersonation)
+        if directory_file is not None:
+            directory = load_directory(directory_file, directory)
+        rewrites = Rewrites.echo() if "all" in echo else Rewrites(frozenset(echo))
         request_log = None
         if log_requests or log_bodies:
             bodies = log_bodies.open("a", encoding="utf-8") if log_bodies else None
@@ -110,7 +126,7 @@ def serve(
         elif tls_ca:
             raise ValueError("--tls-ca needs --tls")
         server = SandboxServer(
-            host, port, Store(db), Faults(options), password, directory, request_log, context
+            host, port, Store(db), Faults(options), password, directory, request_log, context, rewrites
         )
     except (ValueError, OSError) as exc:
         typer.echo(f"cannot serve: {exc}", err=True)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from reconciler.sandbox import normalise
+from reconciler.sandbox.directory import Directory
+from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.store import Item, Store
 
 
@@ -30,12 +32,19 @@ class Context:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     messages_sent: list[str] = field(default_factory=list)
     """Sender addresses of every message this request sent (for the message-rate limit)."""
+    directory: Directory = field(default_factory=Directory)
+    rewrites: Rewrites = field(default_factory=Rewrites)
+    """What the server does to what it is given (all of Exchange's rules unless a test switched some off)."""
 
     def check_access(self, mailbox: str) -> None:
         if mailbox != self.mailbox:
             raise ItemError(
                 "ErrorAccessDenied", f"The account does not have permission to act for {mailbox}."
             )
+
+    def move(self, item: Item, folder: str) -> Item:
+        """Move `item` (saving its fields): under a new id unless the `move-ids` rule is off."""
+        return self.store.move(item, folder, self.rewrites.on("move-ids"))
 
     def item(self, item_id: str) -> Item:
         if not normalise.well_formed_id(item_id):

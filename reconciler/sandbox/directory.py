@@ -1,14 +1,23 @@
-"""Who exists and who may act for whom: the part of Exchange's directory the sandbox needs.
+"""Who exists, what the directory calls them, and who may act for whom: the part of Exchange's directory
+the sandbox needs.
 
 By default any address has a mailbox (created on first use) and every caller may impersonate anyone, which
 keeps tests short. A `Directory` with a fixed set of mailboxes, or without the impersonation right, makes
 the sandbox answer as Exchange does when an organizer's address is wrong or the service account lacks the
 ApplicationImpersonation role: a SOAP fault for the whole request.
+
+Display names come from the directory as on a tenant, whatever name a client sent: those a directory file
+gives (`sandbox serve --directory FILE`), and for any other address one derived from it the way a tenant's
+directory usually names people (`alice.jansen@example.com` → "Alice Jansen").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,8 @@ class Directory:
     """The addresses that have a mailbox; None: every address does."""
     impersonation: bool = True
     """Whether an authenticated user may act for other mailboxes (ExchangeImpersonation)."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Display names by address (lower-case), from a directory file."""
 
     def refusal(self, user: str | None, mailbox: str) -> tuple[str, str] | None:
         """(response code, text) of the fault Exchange answers for `user` acting for `mailbox`, or None."""
@@ -28,3 +39,57 @@ class Directory:
                 "The account does not have permission to impersonate the requested user.",
             )
         return None
+
+    def display_name(self, address: str) -> str:
+        """The directory's display name of `address`."""
+        address = address.strip().lower()
+        known = self.names.get(address)
+        if known:
+            return known
+        local = address.split("@", 1)[0]
+        words = [w for w in local.replace("_", ".").replace("-", ".").split(".") if w]
+        return " ".join(w[:1].upper() + w[1:] for w in words) or address
+
+
+class DirectoryError(ValueError):
+    """A directory file that cannot be used; the message names the file and what to change."""
+
+
+def load_directory(path: Path, base: Directory | None = None) -> Directory:
+    """A directory file: `people:` and `rooms:` mapping addresses to display names (or to `{name: ...}`).
+
+    ```yaml
+    people:
+      alice@example.com: Alice Jansen
+    rooms:
+      room-oak@example.com: {name: Oak room}
+    ```
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DirectoryError(f"{path}: cannot read the directory file ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise DirectoryError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise DirectoryError(f"{path}: a directory file is a mapping with `people:` and `rooms:`")
+    unknown = sorted(set(data) - {"people", "rooms"})
+    if unknown:
+        raise DirectoryError(f"{path}: unknown section(s) {', '.join(unknown)}; use people: and rooms:")
+    names: dict[str, str] = {}
+    for section in ("people", "rooms"):
+        entries = data.get(section) or {}
+        if not isinstance(entries, dict):
+            raise DirectoryError(f"{path}: {section}: maps addresses to display names")
+        for address, value in entries.items():
+            names[str(address).strip().lower()] = _name(path, section, str(address), value)
+    base = base or Directory()
+    return Directory(base.mailboxes, base.impersonation, {**base.names, **names})
+
+
+def _name(path: Path, section: str, address: str, value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("name")
+    if not isinstance(value, str) or not value.strip():
+        raise DirectoryError(f"{path}: {section}: {address}: give a display name (`{address}: Some Name`)")
+    return value.strip()

@@ -309,9 +309,8 @@ def cancel(ctx: Context, item: Item, option: str, text: str | None) -> None:
     if organizer != item.mailbox or item.folder != "calendar":
         raise ItemError("ErrorCalendarIsNotOrganizer", "Only the organizer can cancel the meeting.")
     before_delete(ctx, item, option, None, text)
-    item.folder = "deleteditems"
     item.fields["calendar:IsCancelled"] = True
-    ctx.store.save(item)
+    ctx.move(item, "deleteditems")
 
 
 def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | None = None) -> None:
@@ -328,14 +327,14 @@ def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | N
             response, "Free"
         )
         if response == "Decline":
-            copy.folder = "deleteditems"
-        ctx.store.save(copy)
+            ctx.move(copy, "deleteditems")
+        else:
+            ctx.store.save(copy)
     if reference.folder == "inbox" and reference.get("item:ItemClass", "").startswith(
         "IPM.Schedule.Meeting.Request"
     ):
-        reference.folder = "deleteditems"
         reference.fields["meeting:ResponseType"] = response
-        ctx.store.save(reference)
+        ctx.move(reference, "deleteditems")
     if not option or option == "SaveOnly":
         return
     for item in ctx.store.by_uid(organizer_address, uid):

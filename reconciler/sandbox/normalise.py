@@ -1,4 +1,6 @@
-"""How Exchange rewrites what a client sends before it stores it, and how it judges an id.
+"""How Exchange shapes what a client sends before it stores it, and how it judges an id: the structural
+rules, always on. The rewrites a test may switch off (display names, HTML documents, CRLF, ...) are in
+`rewrites.py`.
 
 Each rule here is one the fidelity tests check (tests/sandbox/test_fidelity.py, with its reference):
 - An all-day item starts and ends at local midnights in its start time zone: the start moves back to the

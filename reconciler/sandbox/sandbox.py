@@ -1,5 +1,6 @@
 """`Sandbox`: the sandbox (EWS and Graph on one port) in a background thread, for tests and the embedded
-target. With `tls=True` it serves https with a private CA, whose PEM `ca_path` names."""
+target. With `tls=True` it serves https with a private CA, whose PEM `ca_path` names. It rewrites what it
+stores as Exchange does (`rewrites.py`) unless given `rewrites=Rewrites.echo()` or some rules off."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from types import TracebackType
 from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import FaultOptions, Faults, RateViolation
 from reconciler.sandbox.requestlog import RequestLog
+from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
 
@@ -28,6 +30,7 @@ class Sandbox:
         directory: Directory | None = None,
         request_log: RequestLog | None = None,
         tls: bool = False,
+        rewrites: Rewrites | None = None,
     ) -> None:
         self.store = Store(db)
         self.faults = Faults(faults or FaultOptions())
@@ -41,7 +44,7 @@ class Sandbox:
             self.ca_path = ca.write_ca(Path(self._ca_dir.name) / "ca.pem")
             context = ca.server_context()
         self.server = SandboxServer(
-            host, port, self.store, self.faults, password, directory, request_log, context
+            host, port, self.store, self.faults, password, directory, request_log, context, rewrites
         )
         self.thread: threading.Thread | None = None
 

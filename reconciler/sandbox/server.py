@@ -6,6 +6,7 @@
 This module knows HTTP only: it reads a request, hands it to its front door with the shared `Service`, and
 writes the answer (or drops the connection when a fault says so); every request is logged when asked.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,6 +23,7 @@ from reconciler.sandbox.ews import endpoint
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.graph import identity, router
 from reconciler.sandbox.requestlog import RequestLog
+from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.service import Service
 from reconciler.sandbox.store import Store
 
@@ -53,11 +55,14 @@ class SandboxServer(ThreadingHTTPServer):
         directory: Directory | None = None,
         request_log: RequestLog | None = None,
         tls: ssl.SSLContext | None = None,
+        rewrites: Rewrites | None = None,
     ) -> None:
         check_loopback(host)
         self.request_log = request_log
         self.tokens = identity.Tokens(password)
-        self.service = Service(store, faults, directory or Directory(), password)
+        self.service = Service(
+            store, faults, directory or Directory(), password, rewrites=rewrites or Rewrites()
+        )
         super().__init__((host, port), Handler)
         self.scheme = "https" if tls else "http"
         if tls:  # the handshake happens on first read, in the request's own thread

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from reconciler.sandbox.context import Context
 from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.store import Store
+
+C = TypeVar("C", bound=Context)
 
 
 @dataclass
@@ -21,3 +26,9 @@ class Service:
     """The only password (EWS Basic) and client secret (Graph tokens) accepted; None: any."""
     requests: Counter[str] = field(default_factory=Counter)
     """Requests served, by operation (`CreateItem`, `graph.GET.events`, ...)."""
+    rewrites: Rewrites = field(default_factory=Rewrites)
+
+    def context(self, mailbox: str, make: type[C] = Context, **extra: Any) -> C:  # type: ignore[assignment]
+        """The context of one request acting for `mailbox` (its mailbox created on first use)."""
+        self.store.ensure_mailbox(mailbox)
+        return make(self.store, mailbox, directory=self.directory, rewrites=self.rewrites, **extra)

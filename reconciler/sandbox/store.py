@@ -224,6 +224,27 @@ class Store:
         )
         return item
 
+    def move(self, item: Item, folder: str, renumber: bool) -> Item:
+        """Put an item (its fields saved) in another folder; `renumber`: under a new id, as Exchange moves."""
+        old = item.id
+        if renumber:
+            item.id = new_id()
+            self._decoded.pop(old, None)
+        item.folder = folder
+        item.change_key = new_change_key()
+        self.conn.execute(
+            "UPDATE items SET id = ?, folder = ?, change_key = ?, uid = ?, data = ? WHERE id = ?",
+            (
+                item.id,
+                folder,
+                item.change_key,
+                item.fields.get("calendar:UID"),
+                json.dumps(_encode(item.fields)),
+                old,
+            ),
+        )
+        return item
+
     def delete(self, item_id: str) -> None:
         self.conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from reconciler.sandbox import Sandbox
+from reconciler.sandbox.rewrites import Rewrites
 
 KEY = "String {00020329-0000-0000-C000-000000000046} Name reconciler-key"
 
@@ -32,8 +33,10 @@ class Http(requests.Session):
 
 
 @pytest.fixture
-def graph_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(tls=True) as sb:
+def graph_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """The sandbox as a tenant behaves; `@pytest.mark.echo`: keeping what clients send (no rewrite rule)."""
+    echo = request.node.get_closest_marker("echo") is not None
+    with Sandbox(tls=True, rewrites=Rewrites.echo() if echo else None) as sb:
         yield sb
 
 

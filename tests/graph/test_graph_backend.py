@@ -42,8 +42,13 @@ def backend(graph_sandbox):
     b.close()
 
 
+@pytest.mark.echo
 def test_every_example_round_trips(backend) -> None:
     assert_round_trips(backend, EXAMPLES, send="all")
+
+
+def test_every_example_round_trips_as_the_reconciler_compares_on_a_server_that_rewrites(backend) -> None:
+    assert_round_trips(backend, EXAMPLES, send="all", exact=False)
 
 
 def test_observe_reads_within_its_bound(graph_sandbox, backend) -> None:

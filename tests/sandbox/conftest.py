@@ -12,6 +12,7 @@ from exchangelib.protocol import FailFast, FaultTolerance
 from exchangelib.transport import NOAUTH
 
 from reconciler.sandbox import Sandbox
+from reconciler.sandbox.rewrites import Rewrites
 
 TZ = exchangelib.EWSTimeZone("Europe/Amsterdam")
 
@@ -25,8 +26,10 @@ class Key(ExtendedProperty):
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """The sandbox as a tenant behaves; `@pytest.mark.echo`: keeping what clients send (no rewrite rule)."""
+    echo = request.node.get_closest_marker("echo") is not None
+    with Sandbox(rewrites=Rewrites.echo() if echo else None) as sb:
         yield sb
     exchangelib.close_connections()
 

@@ -28,8 +28,13 @@ def backend(sandbox):
     b.close()
 
 
+@pytest.mark.echo
 def test_every_example_round_trips(backend) -> None:
     assert_round_trips(backend, EXAMPLES, send="none")
+
+
+def test_every_example_round_trips_as_the_reconciler_compares_on_a_server_that_rewrites(backend) -> None:
+    assert_round_trips(backend, EXAMPLES, send="none", exact=False)
 
 
 def test_observe_reads_in_batches(sandbox, backend) -> None:

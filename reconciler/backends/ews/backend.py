@@ -22,6 +22,7 @@ from exchangelib import (
     Configuration,
     Version,
 )
+from exchangelib.folders import Calendar, MsgFolderRoot, Root
 from exchangelib.items import (
     MOVE_TO_DELETED_ITEMS,
     SEND_AND_SAVE_COPY,
@@ -30,7 +31,7 @@ from exchangelib.items import (
     SEND_TO_NONE,
     CancelCalendarItem,
 )
-from exchangelib.properties import OccurrenceItemId, ReferenceItemId
+from exchangelib.properties import DistinguishedFolderId, Mailbox, OccurrenceItemId, ReferenceItemId
 
 from reconciler.backends.base import (
     LeaseItem,
@@ -41,7 +42,8 @@ from reconciler.backends.base import (
     Write,
     WriteResult,
 )
-from reconciler.backends.ews import bulk, lease, marker, read
+from reconciler.backends.baseline import Baseline
+from reconciler.backends.ews import baseline, bulk, lease, marker, read
 from reconciler.backends.ews.errors import Patient, explain
 from reconciler.backends.ews.mapping import (
     READ_FIELDS,
@@ -58,6 +60,23 @@ OCCURRENCE_FIELDS = ("location", "original_start")
 
 PAGE = 100
 SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
+
+
+def with_distinguished_folders(account: Account) -> Account:
+    """`account` with its root, calendar and top of the information store addressed by their distinguished
+    names (`DistinguishedFolderId` with the mailbox), as EWS allows wherever a folder id goes: exchangelib
+    would otherwise fetch each with a GetFolder first, two or three requests per organizer for nothing."""
+
+    def named(name: str) -> DistinguishedFolderId:
+        return DistinguishedFolderId(id=name, mailbox=Mailbox(email_address=account.primary_smtp_address))
+
+    root = Root(account=account, _distinguished_id=named("root"))
+    account.__dict__.update(
+        root=root,
+        calendar=Calendar(root=root, _distinguished_id=named("calendar")),
+        msg_folder_root=MsgFolderRoot(root=root, _distinguished_id=named("msgfolderroot")),
+    )
+    return account
 
 
 class EwsBackend(SpeaksFor):
@@ -89,12 +108,12 @@ class EwsBackend(SpeaksFor):
         self.accounts: dict[str, Account] = {}
         marker.register()
         lease.register()
+        baseline.register()
 
     def account(self, organizer: str) -> Account:
         if organizer not in self.accounts:
-            self.accounts[organizer] = Account(
-                organizer, config=self.config, autodiscover=False, access_type=self.access
-            )
+            account = Account(organizer, config=self.config, autodiscover=False, access_type=self.access)
+            self.accounts[organizer] = with_distinguished_folders(account)
         return self.accounts[organizer]
 
     # -- the apply lease --------------------------------------------------------------------------------
@@ -129,7 +148,6 @@ class EwsBackend(SpeaksFor):
 
     def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         account = self.account(organizer)
-        folder_requests = 0 if "calendar" in account.__dict__ else 2
         ids = account.calendar.filter(reconciler_key__exists=True).values_list("id", "changekey")
         items = list(read.read_items(account, ids, [*READ_FIELDS, *marker.FIELDS]))
         locations = self._occurrence_locations(account, items)
@@ -137,39 +155,62 @@ class EwsBackend(SpeaksFor):
         duplicates: list[ObservedMeeting] = []
         others: set[str] = set()
         for item in items:
-            stamp = item.properties
-            if stamp.get("reconciler-namespace") != namespace:
-                others.add(stamp.get("reconciler-namespace") or "")
+            namespace_of = item.properties.get("reconciler-namespace")
+            if namespace_of != namespace:
+                others.add(namespace_of or "")
                 continue
-            key = stamp.get("reconciler-key", "")
-            meeting = meeting_from_item(
-                item, key, organizer, stamp.get("reconciler-timezone"), locations.get(item.id)
-            )
-            observed = ObservedMeeting(
-                meeting,
-                Marker(namespace, key, stamp.get("reconciler-spec-hash", "")),
-                item.id,
-                item.changekey,
-                item.uid,
-                unsent=bool(meeting.attendees.all()) and not item.request_was_sent,
-                responses=responses_of(item),
-            )
-            if key in mine:
+            observed = self._managed(item, namespace, organizer, locations)
+            if observed.marker.key in mine:
                 duplicates.append(observed)
             else:
-                mine[key] = observed
+                mine[observed.marker.key] = observed
         managed_uids = {o.uid for o in [*mine.values(), *duplicates]}
         adoptable, extra = self._adoptable(account, organizer, namespace, set(adopt) - managed_uids)
+        remembered = baseline.read(account, namespace)
         pages = max(1, math.ceil(len(items) / PAGE))
         gets = math.ceil(len(items) / PAGE) + math.ceil(sum(len(v) for v in locations.values()) / PAGE)
+        record = 1 + (remembered.record is not None)  # FindItem, and GetItem when there is a record
         return Observation(
             organizer,
             tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
             tuple(duplicates),
             tuple(sorted(others)),
-            folder_requests + pages + gets + extra,
+            pages + gets + extra + record,
             adoptable,
+            remembered,
         )
+
+    def _managed(
+        self, item: Any, namespace: str, organizer: str, locations: dict[str, dict[date, str | None]]
+    ) -> ObservedMeeting:
+        stamp = item.properties
+        key = stamp.get("reconciler-key", "")
+        zone = stamp.get("reconciler-timezone")
+        meeting = meeting_from_item(item, key, organizer, zone, locations.get(item.id))
+        return ObservedMeeting(
+            meeting,
+            Marker(namespace, key, stamp.get("reconciler-spec-hash", "")),
+            item.id,
+            item.changekey,
+            item.uid,
+            unsent=bool(meeting.attendees.all()) and not item.request_was_sent,
+            responses=responses_of(item),
+            modified=item.last_modified,
+        )
+
+    def read_back(
+        self, organizer: str, namespace: str, item_ids: Sequence[str]
+    ) -> tuple[ObservedMeeting, ...]:
+        """The items as they are now, 100 per GetItem (moved occurrences are not needed: only the series'
+        own fields are remembered)."""
+        with self.speaking_for(organizer):
+            account = self.account(organizer)
+            items = read.read_items(account, [(i, None) for i in item_ids], [*READ_FIELDS, *marker.FIELDS])
+            return tuple(self._managed(item, namespace, organizer, {}) for item in items)
+
+    def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
+        with self.speaking_for(organizer):
+            return baseline.write(self.account(organizer), namespace, kept)
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
         with self.speaking_for(organizer):

@@ -92,6 +92,7 @@ READ_FIELDS = (
     "my_response_type",
     "meeting_request_was_sent",
     "is_cancelled",
+    "last_modified_time",
 )
 
 

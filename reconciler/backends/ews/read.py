@@ -81,6 +81,7 @@ class ReadItem:
     my_response_type: str | None = None
     request_was_sent: bool = False
     is_cancelled: bool = False
+    last_modified: datetime | None = None
     properties: dict[str, str] = field(default_factory=dict)
     """Named PublicStrings String properties (the marker), by name."""
 
@@ -197,6 +198,7 @@ def read_item(elem: Any) -> ReadItem:
         my_response_type=_text(elem, f"{T}MyResponseType"),
         request_was_sent=elem.findtext(f"{T}MeetingRequestWasSent") == "true",
         is_cancelled=elem.findtext(f"{T}IsCancelled") == "true",
+        last_modified=_time(elem.findtext(f"{T}LastModifiedTime")),
         properties=_properties(elem),
     )
 

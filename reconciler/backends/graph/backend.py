@@ -31,7 +31,8 @@ from reconciler.backends.base import (
     Write,
     WriteResult,
 )
-from reconciler.backends.graph import lease
+from reconciler.backends.baseline import Baseline
+from reconciler.backends.graph import baseline, lease
 from reconciler.backends.graph.http import Call, GraphClient, GraphFailure, explain_reply
 from reconciler.backends.graph.mapping import (
     INSTANCE_SELECT,
@@ -75,6 +76,8 @@ class GraphBackend(SpeaksFor):
         self.endpoint = client.endpoint
         self.target = f"graph {client.endpoint}"
         self.now = now
+        self.written: dict[str, dict[str, Any]] = {}
+        """Events as the last write of this run answered them, by id: what `read_back` needs, unread."""
 
     # -- helpers ------------------------------------------------------------------------------------------
 
@@ -123,7 +126,19 @@ class GraphBackend(SpeaksFor):
 
     def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
         before = self.client.thread_requests()
-        events = self.client.pages(self._events(organizer, carrying(marker.KEY)))
+        # The first page and the baseline record in one batch: the record costs no request of its own.
+        first, record = self.client.batch(
+            [
+                Call("GET", self._events(organizer, carrying(marker.KEY))),
+                baseline.read_call(user_path(organizer), namespace),
+            ]
+        )
+        if not first.ok:
+            raise GraphFailure(first, "events")
+        events = list(first.body.get("value", []))
+        if first.body.get("@odata.nextLink"):
+            events += self.client.pages(first.body["@odata.nextLink"])
+        remembered = baseline.from_reply(record)
         ours = [e for e in events if _marker_of(e).get(marker.NAMESPACE) == namespace]
         others = {_marker_of(e).get(marker.NAMESPACE) or "" for e in events} - {namespace}
         mine: dict[str, ObservedMeeting] = {}
@@ -145,7 +160,43 @@ class GraphBackend(SpeaksFor):
             tuple(sorted(others)),
             self.client.thread_requests() - before,
             adoptable,
+            remembered,
         )
+
+    def read_back(
+        self, organizer: str, namespace: str, item_ids: Sequence[str]
+    ) -> tuple[ObservedMeeting, ...]:
+        """The items as this run's writes left them: from the write answers when they carry the marker (Graph
+        answers a create or a PATCH with the event), else read in batches of 20. Skips and moves are not
+        read: only the series' own fields are remembered."""
+        with self.speaking_for(organizer):
+            events = {i: self.written.pop(i, None) for i in item_ids}
+            missing = [i for i, e in events.items() if e is None or marker.KEY not in _marker_of(e)]
+            calls = [
+                Call(
+                    "GET",
+                    f"{user_path(organizer)}/events/{quote(i, safe='')}?"
+                    + query_string({"$select": SELECT, "$expand": MARKER}),
+                )
+                for i in missing
+            ]
+            for item_id, reply in zip(missing, self.client.batch(calls), strict=True):
+                events[item_id] = reply.body if reply.ok else None
+            out = []
+            for event in events.values():
+                if not event:
+                    continue
+                found = _marker_of(event)
+                key = found.get(marker.KEY, "")
+                meeting = meeting_from_event(event, key, organizer, found.get(marker.TIMEZONE))
+                out.append(
+                    self._observed(event, meeting, Marker(namespace, key, found.get(marker.SPEC_HASH, "")))
+                )
+            return tuple(out)
+
+    def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
+        with self.speaking_for(organizer):
+            return baseline.write(self.client, user_path(organizer), namespace, kept)
 
     def _meetings(self, organizer: str, events: list[dict[str, Any]]) -> list[tuple[dict, Meeting]]:
         """Each event with its model, skips and moves read from the instances of series (batched)."""
@@ -187,6 +238,7 @@ class GraphBackend(SpeaksFor):
             unsent=bool(event.get("isDraft")) and bool(meeting.attendees.all()),
             responses=responses_of(event),
             join_url=join_url(event),
+            modified=utc(event["lastModifiedDateTime"]) if event.get("lastModifiedDateTime") else None,
         )
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
@@ -248,6 +300,8 @@ class GraphBackend(SpeaksFor):
             reply = next(replies)
             if reply.ok:
                 body = reply.body if isinstance(reply.body, dict) else {}
+                if body.get("id") and body.get("type") in (None, "singleInstance", "seriesMaster"):
+                    self.written[body["id"]] = body
                 results.append(
                     WriteResult(
                         write, item_id=body.get("id", write.item_id), change_key=body.get("changeKey")

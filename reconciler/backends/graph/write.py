@@ -37,9 +37,12 @@ def query_string(params: dict[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe=SAFE)
 
 
-def carrying(name: str) -> str:
-    """`$filter` for items carrying the marker property `name`, whatever its value."""
-    return f"singleValueExtendedProperties/any(ep: ep/id eq '{marker.graph_id(name)}')"
+def carrying(name: str, value: str | None = None) -> str:
+    """`$filter` for items carrying the marker property `name` (with `value`, or whatever its value)."""
+    test = f"ep/id eq '{marker.graph_id(name)}'"
+    if value is not None:
+        test += " and ep/value eq '" + value.replace("'", "''") + "'"
+    return f"singleValueExtendedProperties/any(ep: {test})"
 
 
 def expanding(*names: str) -> str:

@@ -115,8 +115,7 @@ def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int,
     store = service.store
     zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
     with store.transaction():
-        store.ensure_mailbox(mailbox)
-        ctx = EwsContext(store, mailbox, request=request)
+        ctx = service.context(mailbox, EwsContext, request=request)
         if zone is not None:
             ctx.zone = zone
         messages = handler(ctx)

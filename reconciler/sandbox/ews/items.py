@@ -26,13 +26,21 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr
 
 from exchangelib import items as ex_items
 from lxml import etree
 
 from reconciler.sandbox.ews.fieldkeys import field_key, is_extended
 from reconciler.sandbox.ews.soap import local, t
+
+
+def escape(text: str) -> str:
+    """XML text as Exchange writes it: a carriage return as `&#xD;`, so that a client's XML parser keeps it
+    (a literal CR would be read as a line end and dropped)."""
+    return _escape(text).replace("\r", "&#xD;")
+
 
 _KIND_BY_FIELD_CLASS = {
     "DateTimeField": "datetime",

@@ -37,9 +37,11 @@ MEETING_KEYS = {
 def event_json(request: GraphRequest, target: Target) -> dict[str, Any]:
     item, index = target.item, target.index
     if index is None:
-        return wire.to_event(item.id, item.change_key, item.fields, request.zone())
+        return wire.to_event(item.id, item.change_key, item.fields, request.zone(), None, request.body_type())
     fields = occurrence_fields(item, index)
-    return wire.to_event(occurrence_id(item.id, index), item.change_key, fields, request.zone(), item.id)
+    return wire.to_event(
+        occurrence_id(item.id, index), item.change_key, fields, request.zone(), item.id, request.body_type()
+    )
 
 
 def _calendar(ctx: Context) -> list[Item]:
@@ -56,7 +58,10 @@ def _target(ctx: Context, event_id: str) -> Target:
 
 
 def list_events(ctx: Context, request: GraphRequest) -> Answer:
-    rows = [wire.to_event(i.id, i.change_key, i.fields, request.zone()) for i in _calendar(ctx)]
+    rows = [
+        wire.to_event(i.id, i.change_key, i.fields, request.zone(), None, request.body_type())
+        for i in _calendar(ctx)
+    ]
     return page(request, rows, f"users('{ctx.mailbox}')/events")
 
 
@@ -94,6 +99,8 @@ def update_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
     given = wire.with_join_url(wire.to_fields(body), target.item.fields)
     base = occurrence_fields(target.item, target.index) if target.index is not None else target.item.fields
     changed = {k: v for k, v in {**base, **given}.items() if v is not None}
+    changed = calendar_items.stored(ctx, changed, set(given))  # what changes is what the server keeps
+    given = {k: changed.get(k) for k in given}
     differs = {k for k in given if base.get(k) != changed.get(k)}
     resets = set(given) & calendar_items.RESETS_EXCEPTIONS
     if target.index is None and resets and (target.item.get("$deleted") or target.item.get("$modified")):
@@ -109,7 +116,7 @@ def update_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
         if meeting <= set(meetings.ATTENDEE_KEYS)
         else SEND_ALL
     )
-    item = calendar_items.update(ctx, target, changed, set(given), option)
+    item = calendar_items.update(ctx, target, changed, set(given), option, rewritten=True)
     return Answer(200, event_json(request, Target(item, target.index)))
 
 
@@ -119,8 +126,7 @@ def delete_event(ctx: Context, request: GraphRequest, target: Target, comment: s
         calendar_items.remove_occurrence(ctx, item, target.index, SEND_ALL, comment)
     else:
         meetings.before_delete(ctx, item, SEND_ALL, None, comment)
-        item.folder = "deleteditems"
-        ctx.store.save(item)
+        ctx.move(item, "deleteditems")
     return Answer(204)
 
 
@@ -168,7 +174,7 @@ def instances(ctx: Context, request: GraphRequest, target: Target) -> Answer:
     if target.index is not None:
         raise invalid("instances is answered for a series master, not for an occurrence.")
     rows = [
-        wire.to_event(item_id, change_key, fields, request.zone(), master)
+        wire.to_event(item_id, change_key, fields, request.zone(), master, request.body_type())
         for item_id, change_key, fields, master in in_range([target.item], start, end)
         if master is not None
     ]
@@ -178,7 +184,7 @@ def instances(ctx: Context, request: GraphRequest, target: Target) -> Answer:
 def calendar_view(ctx: Context, request: GraphRequest) -> Answer:
     start, end = window(request)
     rows = [
-        wire.to_event(item_id, change_key, fields, request.zone(), master)
+        wire.to_event(item_id, change_key, fields, request.zone(), master, request.body_type())
         for item_id, change_key, fields, master in in_range(_calendar(ctx), start, end)
     ]
     return page(request, rows, f"users('{ctx.mailbox}')/calendarView")
@@ -199,7 +205,8 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
         rest = parts[2:]
         if not rest:
             if method == "GET":
-                return Answer(200, request.query().shape(event_json(request, target)))
+                event = request.query().shape(event_json(request, target))
+                return Answer(200, event, request.preference_applied())
             if method == "PATCH":
                 return update_event(ctx, request, target)
             if method == "DELETE":

@@ -11,6 +11,7 @@ from reconciler.sandbox.graph.errors import invalid
 from reconciler.sandbox.graph.odata import Query, parse_query
 
 _ZONE = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.I)
+_BODY = re.compile(r'outlook\.body-content-type\s*=\s*"?(text|html)"?', re.I)
 
 
 @dataclass
@@ -24,6 +25,8 @@ class GraphRequest:
     body: Any
     base: str
     """`https://127.0.0.1:PORT/v1.0`: where next links point."""
+    bodies_as_html: bool = True
+    """Bodies are answered as HTML unless the request prefers text (Exchange's rule; off: as stored)."""
 
     def query(self) -> Query:
         return parse_query(self.query_string)
@@ -32,6 +35,24 @@ class GraphRequest:
         """The zone of returned times (`Prefer: outlook.timezone="..."`), UTC otherwise."""
         found = _ZONE.search(self.headers.get("prefer", ""))
         return found.group(1) if found else "UTC"
+
+    def body_type(self) -> str | None:
+        """The form of returned bodies: `Prefer: outlook.body-content-type="text"|"html"`, else HTML (None:
+        as stored, when the sandbox echoes)."""
+        found = _BODY.search(self.headers.get("prefer", ""))
+        if found:
+            return found.group(1).lower()
+        return "html" if self.bodies_as_html else None
+
+    def preference_applied(self) -> dict[str, str]:
+        """`Preference-Applied` for the `Prefer` values honoured (time zone, body type)."""
+        prefer = self.headers.get("prefer", "")
+        applied = []
+        if "outlook.timezone" in prefer.lower():
+            applied.append(f'outlook.timezone="{self.zone()}"')
+        if _BODY.search(prefer):
+            applied.append(f'outlook.body-content-type="{self.body_type()}"')
+        return {"Preference-Applied": ", ".join(applied)} if applied else {}
 
     def json_body(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):
@@ -61,7 +82,4 @@ def page(request: GraphRequest, rows: list[dict[str, Any]], context: str) -> Ans
         params = dict(query.params or {})
         params.update({"$top": str(query.top), "$skip": str(query.skip + query.top)})
         body["@odata.nextLink"] = f"{request.base}{request.path}?{urlencode(params)}"
-    headers = {}
-    if "prefer" in request.headers and "outlook.timezone" in request.headers["prefer"].lower():
-        headers["Preference-Applied"] = f'outlook.timezone="{request.zone()}"'
-    return Answer(200, body, headers)
+    return Answer(200, body, request.preference_applied())

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.context import ItemError
 from reconciler.sandbox.graph import events, messages
 from reconciler.sandbox.graph.errors import GraphError, error_body
 from reconciler.sandbox.graph.identity import Tokens
@@ -90,7 +90,8 @@ def serve(
         return Reply(400, error_body("BadRequest", "The request body is not JSON."))
     split = urlsplit(target)
     path = split.path[len(PREFIX) :]
-    request = GraphRequest(method, path, split.query, headers, body, origin + PREFIX)
+    html = service.rewrites.on("html-document")
+    request = GraphRequest(method, path, split.query, headers, body, origin + PREFIX, html)
     if path == "/$batch" and method == "POST":
         return _batch(service, request, raw)
     return _single(service, request, raw, inner=False)
@@ -130,8 +131,7 @@ def _resource(service: Service, request: GraphRequest, mailbox: str, parts: list
     store = service.store
     try:
         with store.transaction():
-            store.ensure_mailbox(mailbox)
-            ctx = Context(store, mailbox)
+            ctx = service.context(mailbox)
             if parts[0] in ("events", "calendarView"):
                 answer = events.handle(ctx, request, parts)
             elif parts[0] in ("mailFolders", "messages"):
@@ -178,6 +178,7 @@ def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
             headers,
             entry.get("body"),
             request.base,
+            request.bodies_as_html,
         )
         inner_raw = json.dumps(entry.get("body")).encode() if entry.get("body") is not None else b""
         reply = _single(service, inner, inner_raw, inner=True)

@@ -17,16 +17,15 @@ from zoneinfo import ZoneInfo
 
 from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 
-from reconciler.sandbox import recurrence
+from reconciler.sandbox import recurrence, rewrites
 from reconciler.sandbox.graph.errors import GraphError, invalid
 from reconciler.sandbox.graph.recurrence_json import patterned, recurrence_xml
+from reconciler.sandbox.rewrites import ONLINE
 from reconciler.sandbox.types_xml import T as NS_T
 
 PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
-TEAMS = "teamsForBusiness"
-ONLINE = "$onlineMeeting"
-"""Bookkeeping field of an online meeting: {"provider", "joinUrl"} (EWS clients do not see it)."""
 """The PublicStrings property set: `String {GUID} Name x` over Graph is `ext:PublicStrings:x:String` here."""
+TEAMS = "teamsForBusiness"
 
 SHOW_AS = {
     "Free": "free",
@@ -244,11 +243,12 @@ def to_event(
     fields: dict[str, Any],
     tz_name: str = "UTC",
     series_master: str | None = None,
+    body_as: str | None = None,
 ) -> dict[str, Any]:
-    """Every property of the event; `select` in `odata` picks from it."""
+    """Every property of the event; `select` in `odata` picks from it. `body_as`: "html" or "text" (the
+    body converted as Exchange converts it), None: as stored."""
     out_zone = zone(tz_name)
     start_zone = recurrence.zone_from_xml(fields.get("calendar:StartTimeZone"))
-    body = fields.get("item:Body") or {"type": "Text", "text": ""}
     organizer = fields.get("calendar:Organizer") or {}
     my_response = fields.get("calendar:MyResponseType") or "Unknown"
     kind = fields.get("calendar:CalendarItemType") or "Single"
@@ -268,7 +268,7 @@ def to_event(
         "reminderMinutesBeforeStart": int(fields.get("item:ReminderMinutesBeforeStart") or 0),
         "isReminderOn": bool(fields.get("item:ReminderIsSet")),
         "subject": fields.get("item:Subject") or "",
-        "bodyPreview": (body.get("text") or "")[:255],
+        "bodyPreview": rewrites.preview(fields.get("item:Body")),
         "importance": (fields.get("item:Importance") or "Normal").lower(),
         "sensitivity": (fields.get("item:Sensitivity") or "Normal").lower(),
         "isAllDay": bool(fields.get("calendar:IsAllDayEvent")),
@@ -283,7 +283,7 @@ def to_event(
         "showAs": SHOW_AS.get(fields.get("calendar:LegacyFreeBusyStatus") or "Busy", "unknown"),
         "type": TYPE.get(kind, "singleInstance"),
         "responseStatus": {"response": RESPONSE.get(my_response, "none"), "time": "0001-01-01T00:00:00Z"},
-        "body": body_json(fields),
+        "body": body_json(fields, body_as),
         "start": format_time(fields["calendar:Start"], out_zone, tz_name),
         "end": format_time(fields["calendar:End"], out_zone, tz_name),
         "location": {"displayName": fields.get("calendar:Location") or "", "locationType": "default"},
@@ -316,7 +316,12 @@ def extended_properties(fields: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def body_json(fields: dict[str, Any]) -> dict[str, Any]:
-    """The item's body as Graph's `itemBody`."""
+def body_json(fields: dict[str, Any], body_as: str | None = None) -> dict[str, Any]:
+    """The item's body as Graph's `itemBody`: as stored, or converted to `body_as` ("html" | "text")."""
     body = fields.get("item:Body") or {"type": "Text", "text": ""}
-    return {"contentType": "html" if body.get("type") == "HTML" else "text", "content": body.get("text")}
+    kind, text = ("html" if body.get("type") == "HTML" else "text"), body.get("text") or ""
+    if body_as == "html" and kind == "text":
+        kind, text = "html", rewrites.text_to_html(text) if text else ""
+    elif body_as == "text" and kind == "html":
+        kind, text = "text", rewrites.html_to_text(text)
+    return {"contentType": kind, "content": text}

@@ -37,8 +37,7 @@ def handle(ctx: EwsContext) -> list[str]:
                     "SoftDelete": "recoverableitemsdeletions",
                 }.get(delete_type)
                 if destination and item.folder != destination:
-                    item.folder = destination  # soft-deleted items stay recoverable, as in Exchange
-                    ctx.store.save(item)
+                    ctx.move(item, destination)  # soft-deleted items stay recoverable, as in Exchange
                 else:
                     ctx.store.delete(item.id)
             out.append(soap.success("DeleteItem"))

@@ -1,0 +1,106 @@
+"""What the reconciler remembers in the target: how the server kept what the reconciler last wrote.
+
+A real server rewrites what it is given (directory display names, HTML bodies as whole documents, CRLF,
+defaults, a Teams join block, and rewrites nobody here has seen). Comparing the calendar with the files would
+call each rewrite drift and restore it on every apply, re-sending updates to every attendee. So right after
+its own writes the reconciler reads the items back and remembers, per meeting, each field the server kept
+differently from what was written: a digest of what was applied and a digest of what the server kept
+(Terraform keeps what the server returned after apply; kubectl apply compares three ways). Drift is then the
+calendar differing from what the server kept; a change, the files differing from what was applied.
+
+One record per organizer mailbox and namespace, kept in the mailbox itself like the apply lease (a hidden
+saved message with named properties), so a fresh clone knows it too. Reading it is one more read per
+organizer; writing it, one write per organizer per apply, only when it changed. Fields the server kept as
+written have no entry: most meetings need a few bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+FORMAT = 1
+SUBJECT = "reconciler baseline {namespace}"
+BODY = (
+    "This item remembers how the server kept the meetings `reconciler apply` wrote for the namespace in "
+    "its subject, so that what the server rewrites is never taken for an edit. It is harmless; deleting it "
+    "makes the next plan learn again from the calendar."
+)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One field the server kept differently: digests of what was applied and of what the server kept."""
+
+    applied: str
+    kept: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What is remembered of one managed meeting."""
+
+    spec_hash: str
+    """The marker's spec hash when this was recorded: an entry for another hash is out of date."""
+    fields: Mapping[str, Kept] = field(default_factory=lambda: MappingProxyType({}))
+    at: str = ""
+    """When the reconciler last wrote the meeting and read it back (ISO 8601, UTC)."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One organizer's record for one namespace, by meeting key."""
+
+    entries: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
+    record: tuple[str, str] | None = None
+    """(item id, version) of the record read from the target; None when there is none yet."""
+    read: Mapping[str, Entry] | None = None
+    """The entries as read (None: never read), to tell whether anything needs writing."""
+
+    @property
+    def changed(self) -> bool:
+        return dict(self.entries) != dict(self.read or {})
+
+    def updated(self, entries: Mapping[str, Entry | None]) -> Baseline:
+        """With `entries` set (None: removed)."""
+        merged = dict(self.entries)
+        for key, entry in entries.items():
+            if entry is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = entry
+        return replace(self, entries=MappingProxyType(merged))
+
+    def to_text(self) -> str:
+        data = {
+            "format": FORMAT,
+            "meetings": {
+                key: {
+                    "h": e.spec_hash,
+                    "t": e.at,
+                    "f": {name: [k.applied, k.kept] for name, k in sorted(e.fields.items())},
+                }
+                for key, e in sorted(self.entries.items())
+            },
+        }
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+    @staticmethod
+    def from_text(text: str, record: tuple[str, str] | None = None) -> Baseline:
+        """The record's content; an unreadable or unknown one counts as empty (the next plan learns again)."""
+        try:
+            data = json.loads(text) if text else {}
+            meetings = data.get("meetings", {}) if data.get("format") == FORMAT else {}
+            entries = {
+                str(key): Entry(
+                    str(e["h"]),
+                    MappingProxyType({str(n): Kept(str(a), str(k)) for n, (a, k) in e.get("f", {}).items()}),
+                    str(e.get("t", "")),
+                )
+                for key, e in meetings.items()
+            }
+        except (ValueError, TypeError, KeyError, AttributeError):
+            entries = {}
+        return Baseline(MappingProxyType(entries), record, MappingProxyType(dict(entries)))
