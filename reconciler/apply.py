@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -24,10 +25,12 @@ from reconciler.backends.baseline import Baseline, Entry
 from reconciler.desired.model import Meeting
 from reconciler.plan.baseline import recorded
 from reconciler.plan.changes import Change, Plan
+from reconciler.stopping import Stopped
 
 log = logging.getLogger(__name__)
 Guard = Callable[[str], None]
-"""Called with the organizer before each write request; raises to stop writing (a lost lease)."""
+"""Called with the organizer before each write request; raises to stop writing (a lost lease; `Stopped`
+when a signal asked the run to stop)."""
 
 PHASES = (("create",), ("update", "restore", "adopt"), ("skip", "move"), ("invite",), ("cancel",))
 BATCH = 100
@@ -43,6 +46,8 @@ class Outcome:
     error: str | None = None
     item_id: str | None = None
     """The item the change wrote (a create's new id)."""
+    stopped: bool = False
+    """A stop (a signal) kept some or all of its writes from starting."""
 
     @property
     def ok(self) -> bool:
@@ -179,7 +184,8 @@ def _remember(
         if meeting is not None and item_id:
             written[change.key], ids[change.key] = meeting, item_id
     try:
-        guard(organizer)
+        with suppress(Stopped):  # reading back and keeping the record sends nothing: done also when stopping
+            guard(organizer)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         read = backend.read_back(organizer, namespace, sorted(set(ids.values()))) if ids else ()
         found = {o.marker.key: o for o in read}
@@ -205,8 +211,10 @@ def _apply_organizer(
     done: list[Outcome] = []
     by_key = {c.key: c for c in changes}
 
+    stopped: set[str] = set()
+
     def finish(key: str) -> None:
-        outcome = Outcome(by_key[key], errors.get(key), item_ids.get(key))
+        outcome = Outcome(by_key[key], errors.get(key), item_ids.get(key), key in stopped)
         done.append(outcome)
         report(outcome)
 
@@ -227,14 +235,25 @@ def _apply_organizer(
             writes = [w for w, _ in chunk]
             try:
                 guard(organizer)
+                pacer.take(sum(n for _, n in chunk))
+                guard(organizer)  # a paced wait ends early when a stop is asked for
+            except Stopped as exc:  # a signal: nothing more is written, what was done stays done
+                results = [WriteResult(w, error=str(exc)) for w in writes]
+                stopped.update(w.key for w in writes)
             except Exception as exc:  # e.g. the lease was lost: nothing more is written for this mailbox
                 results = [WriteResult(w, error=str(exc)) for w in writes]
             else:
-                pacer.take(sum(n for _, n in chunk))
                 results = backend.apply(organizer, writes)
             for result in results:
                 key = result.write.key
-                if result.error and key not in errors:
+                if result.error and key in stopped and key not in errors:
+                    begun = remaining[key] < len(by_key[key].writes)
+                    errors[key] = (
+                        f"{result.error} before its {result.write.kind}; a re-run finishes it"
+                        if begun
+                        else f"not started: {result.error}; a re-run does it"
+                    )
+                elif result.error and key not in errors:
                     errors[key] = f"{result.write.kind} failed: {result.error}"
                 elif result.write.kind == "create" and result.item_id:
                     item_ids[key] = result.item_id

@@ -14,6 +14,7 @@ from typing import TypeVar
 import typer
 
 from reconciler.sandbox.cli import app as sandbox_app
+from reconciler.stopping import Interrupted, Stop, Stopped
 
 T = TypeVar("T")
 
@@ -179,8 +180,11 @@ def plan(
         raise _fail("--format must be text, markdown or json")
     try:
         settings = run.settings_for(config)
-        with run.loading(settings) as files, open_backend(settings) as backend:
+        with Stop().handling(), run.loading(settings) as files, open_backend(settings) as backend:
             planned = run.make_plan(settings, backend, files)
+    except Interrupted as exc:
+        typer.echo(f"{exc}; nothing was planned", err=True)
+        raise typer.Exit(exc.code) from None
     except (run.RunError, BackendError) as exc:
         raise _fail(str(exc)) from None
     except Exception as exc:  # the service failed: say so, without a traceback
@@ -222,6 +226,7 @@ def apply(
     def say(line: str) -> None:
         typer.echo(line, err=True)
 
+    stop = Stop()
     try:
         settings = run.settings_for(config)
         saved = None
@@ -230,7 +235,7 @@ def apply(
                 saved = Plan.from_json(planfile.read_text())
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise run.RunError(f"cannot use plan file {planfile}: {exc}") from None
-        with run.loading(settings) as files, open_backend(settings) as backend:
+        with stop.handling(), run.loading(settings) as files, open_backend(settings) as backend:
             planned = run.make_plan(settings, backend, files)
             desired = planned.desired
             if saved is not None:
@@ -252,8 +257,15 @@ def apply(
                     raise _fail("nothing was applied.")
             mailboxes = sorted({c.organizer for c in planned.plan.active} | set(planned.plan.learns))
             ttl = settings.policy.lease_ttl_seconds
-            with lease.holding(backend, mailboxes, settings.namespace, ttl, lock_timeout, say) as leases:
+            with (
+                stop.while_writing(),
+                lease.holding(
+                    backend, mailboxes, settings.namespace, ttl, lock_timeout, say, stop.sleep
+                ) as leases,
+            ):
+                stop.check()
                 planned = run.replan_under_lease(settings, backend, planned, saved, auto_approve, typer.echo)
+                stop.check()
                 if not planned.plan.active and not planned.plan.learns:
                     typer.echo("Nothing to apply.")
                     raise typer.Exit(0)
@@ -266,8 +278,17 @@ def apply(
                 bar = run.progress_bar(len(planned.plan.active)) if run.stdout_is_tty() else nullcontext()
                 with bar as progress:  # a progress bar on a terminal, one line per outcome otherwise
                     code = run.run_apply(
-                        settings, backend, planned, typer.echo, progress=progress, guard=leases.check
+                        settings,
+                        backend,
+                        planned,
+                        typer.echo,
+                        progress=progress,
+                        guard=leases.check,
+                        stop=stop,
                     )
+    except (Interrupted, Stopped) as exc:
+        typer.echo(f"{exc} before anything was sent; the lease is released", err=True)
+        raise typer.Exit(exc.code if isinstance(exc, Interrupted) else stop.code) from None
     except (run.RunError, BackendError, lease.LeaseHeld) as exc:
         raise _fail(str(exc)) from None
     except typer.Exit:

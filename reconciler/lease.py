@@ -131,6 +131,7 @@ class Leases:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         poll: float = 2.0,
+        backoff: Callable[[float], None] | None = None,
     ) -> None:
         self.backend = backend
         self.holder = holder
@@ -138,6 +139,9 @@ class Leases:
         self.say = say
         self.clock = clock
         self.sleep = sleep
+        """Waiting for another apply's lease (a stop's sleep ends the wait)."""
+        self.backoff = backoff or sleep
+        """Between tries of one lease request (also while releasing, which a stop must not cut short)."""
         self.poll = poll
         self.held: dict[str, Lease] = {}
         self.lock = threading.Lock()
@@ -150,7 +154,7 @@ class Leases:
             except BackendError:
                 if attempt == ATTEMPTS - 1:
                     raise
-                self.sleep(0.2 * 2**attempt)
+                self.backoff(0.2 * 2**attempt)
         raise AssertionError("unreachable")
 
     def _items(self, mailbox: str) -> list[LeaseItem]:
@@ -275,9 +279,12 @@ def holding(
     ttl: float,
     timeout: float,
     say: Callable[[str], None] = lambda _: None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Leases]:
-    """Hold the leases of `mailboxes` for the duration of the block, renewed in the background."""
-    leases = Leases(backend, Holder.here(namespace, ttl), timeout, say)
+    """Hold the leases of `mailboxes` for the duration of the block, renewed in the background.
+
+    `sleep`: how to wait for a held lease (a stop's sleep raises; the leases taken so far are released)."""
+    leases = Leases(backend, Holder.here(namespace, ttl), timeout, say, sleep=sleep, backoff=time.sleep)
     renewer = threading.Thread(target=leases._renewing, name="lease-renewal", daemon=True)
     renewer.start()  # before taking the second lease, so the first one cannot expire while we wait
     try:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
-from reconciler.backends.base import BackendError, CalendarBackend, Observation
+from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Settings, load_config
 from reconciler.desired.load import LoadResult, has_meeting_files, load_meetings
 from reconciler.plan import safety
@@ -24,6 +24,7 @@ from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.stopping import Stop
 
 Echo = Callable[[str], None]
 READERS = 4
@@ -265,24 +266,42 @@ def run_apply(
     pacers: Callable[[str], Pacer] | None = None,
     progress: Callable[[Outcome], None] | None = None,
     guard: Guard = lambda organizer: None,
+    stop: Stop | None = None,
 ) -> int:
-    outcomes = apply_plan(
-        planned.plan,
-        backend,
-        pacers or MailboxPacers(lambda: Pacer(settings.policy.message_rate_per_minute)),
-        progress or report_outcome(echo),
-        guard,
-    )
+    """Apply and say how it went; the exit code (1 when a write failed, 130/143 when a signal stopped it)."""
+    stop = stop or Stop()
+
+    def guarded(organizer: str) -> None:
+        guard(organizer)
+        stop.check(organizer)
+
+    rate = settings.policy.message_rate_per_minute
+    with stop.while_writing():
+        outcomes = apply_plan(
+            planned.plan,
+            backend,
+            pacers or MailboxPacers(lambda: Pacer(rate, sleep=stop.sleep)),
+            progress or report_outcome(echo),
+            guarded,
+        )
     if not planned.plan.active:
         learned = ", ".join(planned.plan.learns)
         echo(f"nothing to send; kept how the server holds the meetings it rewrote ({learned})")
         return 0
-    failed = [o for o in outcomes if not o.ok]
-    echo(
-        f"applied {len(outcomes) - len(failed)} of {len(outcomes)} change(s)"
-        + (f"; {len(failed)} failed (a re-run converges)" if failed else "")
-    )
-    return 1 if failed else 0
+    stopped = [o for o in outcomes if o.stopped]
+    failed = [o for o in outcomes if not o.ok and not o.stopped]
+    done = len(outcomes) - len(failed) - len(stopped)
+    summary = f"applied {done} of {len(outcomes)} change(s)"
+    if failed:
+        converges = all(NOT_RETRYABLE not in (o.error or "") for o in failed)
+        summary += f"; {len(failed)} failed" + (" (a re-run converges)" if converges else "")
+    if stopped:
+        summary = (
+            f"stopped by {stop.name}: {summary}; {len(stopped)} not finished, nothing more was sent; "
+            "`reconciler apply` finishes them"
+        )
+    echo(summary)
+    return stop.code if stopped or stop.requested else 1 if failed else 0
 
 
 def stdout_is_tty() -> bool:

@@ -138,6 +138,11 @@ class LeaseItem:
     """Server creation time (ISO 8601), to agree on one record when two were created at once."""
 
 
+NOT_RETRYABLE = "running again will not help"
+"""Said in a write's error when the server refuses it for what it is (too large, a mailbox that does not
+exist, rights the account lacks): the summary then does not promise that a re-run converges."""
+
+
 class LeaseConflict(Exception):
     """The lease record changed since it was read (a compare-and-swap lost)."""
 

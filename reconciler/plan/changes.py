@@ -18,7 +18,9 @@ from reconciler.backends.base import Marker, Write
 from reconciler.backends.baseline import Baseline
 from reconciler.desired.canonical import canonical_json, meeting_from_canonical, to_canonical
 
-Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate"]
+Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate", "finish"]
+"""`finish`: work an interrupted apply left undone (a meeting created silently whose invitation was never
+sent); not a change the files ask for, so the safety thresholds do not count it."""
 FORMAT_VERSION = 1
 
 
@@ -120,6 +122,7 @@ class Plan:
                 "update": self.count("update") + self.count("rename"),
                 "cancel": self.count("cancel") + self.count("duplicate"),
                 "drift": self.count("drift"),
+                "finish": self.count("finish"),
                 "orphan": self.count("orphan"),
                 "messages": self.messages,
                 "recipients": self.recipients,

@@ -192,8 +192,10 @@ def _update(
         writes.append(Write("invite", desired.key, invite, marker, desired, observed.item_id))
     drift = not owed and not renamed and (bool(known.drifted) or (not stale_marker and skip_or_move))
     action = "drift" if drift else "rename" if renamed and not fields and not skip_or_move else "update"
+    if owed and not renamed and not (stale_marker and fields):
+        action = "finish"  # nothing the files ask for: the invitation the last apply did not get to send
     if owed:
-        reason = "created but never sent (an earlier apply stopped before its invitation); sends it now"
+        reason = "finishing the last apply: created but never sent (it stopped before the invitation)"
     elif drift:
         reason = "edited in the calendar; restoring the files' version"
     else:
@@ -204,7 +206,7 @@ def _update(
 def _with_upcoming(
     change: Change, desired: dict[str, Meeting], held: dict[str, Meeting], now: datetime
 ) -> Change:
-    if change.action not in ("create", "update", "drift", "cancel", "adopt"):
+    if change.action not in ("create", "update", "drift", "cancel", "adopt", "finish"):
         return change
     before = next_occurrences(held.get(change.item_id or ""), now)
     after = () if change.action == "cancel" else next_occurrences(desired.get(change.key), now)

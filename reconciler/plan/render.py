@@ -14,6 +14,7 @@ from reconciler.plan.changes import Change, Plan
 SYMBOL = {
     "adopt": "=",
     "create": "+",
+    "finish": ">",
     "update": "~",
     "rename": "~",
     "drift": "!",
@@ -21,7 +22,7 @@ SYMBOL = {
     "duplicate": "-",
     "orphan": "?",
 }
-COLOR = {"=": "34", "+": "32", "~": "33", "!": "35", "-": "31", "?": "36"}
+COLOR = {"=": "34", "+": "32", ">": "32", "~": "33", "!": "35", "-": "31", "?": "36"}
 
 
 def _consequence(c: Change) -> str:
@@ -32,7 +33,7 @@ def _consequence(c: Change) -> str:
         return {"duplicate": "removed without notifying", "rename": "sends nothing"}.get(
             c.action, "sends nothing"
         )
-    verb = {"create": "invites", "cancel": "cancellations to"}.get(c.action, "updates")
+    verb = {"create": "invites", "finish": "invites", "cancel": "cancellations to"}.get(c.action, "updates")
     extra = f" ({c.messages} messages)" if c.messages > 1 else ""
     return ("restores · " if c.action == "drift" else "") + f"{verb} {n}{extra}"
 
@@ -44,6 +45,7 @@ def summary_line(plan: Plan) -> str:
         f"{plan.count('update') + plan.count('rename')} update",
         f"{plan.count('cancel') + plan.count('duplicate')} cancel",
         f"{plan.count('drift')} drift",
+        *([f"{plan.count('finish')} finishing the last apply"] if plan.count("finish") else []),
     ]
     if plan.count("orphan"):
         counts.append(f"{plan.count('orphan')} left (prune off)")

@@ -26,6 +26,8 @@ from exchangelib.errors import (
 )
 from exchangelib.protocol import FaultTolerance
 
+from reconciler.backends.base import NOT_RETRYABLE
+
 
 class Patient(FaultTolerance):
     """Retries throttling and transient faults up to `max_wait`; fails authentication errors at once."""
@@ -63,6 +65,12 @@ def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials:
         return (
             f"{endpoint} refused the credentials (HTTP 401): check {credentials}, "
             "and that the account is neither locked nor expired"
+        )
+    if _says(exc, "HTTP 413", "status code 413", "ErrorMessageSizeExceeded", "Request Entity Too Large"):
+        return (
+            f"{endpoint} refused the request for {who} as too large (HTTP 413 / message size limit): "
+            f"shorten the meeting's body or its attendee list (`reconciler validate` checks Exchange's "
+            f"limits); {NOT_RETRYABLE}"
         )
     if isinstance(exc, ErrorNonExistentMailbox):
         return (

@@ -25,7 +25,7 @@ import msal
 import requests
 import urllib3
 
-from reconciler.backends.base import BackendError
+from reconciler.backends.base import NOT_RETRYABLE, BackendError
 
 MAX_BATCH = 20
 TIMEOUT = 60
@@ -319,6 +319,11 @@ def explain_reply(reply: Reply, endpoint: str, mailbox: str | None, credentials:
         return (
             f"{what}{who} does not exist on {endpoint}: check the address under `organizers:` and in the "
             "meeting files"
+        )
+    if reply.status == 413 or reply.code in ("ErrorMessageSizeExceeded", "RequestEntityTooLarge"):
+        return (
+            f"{what}{endpoint} refused the request for {who} as too large (HTTP {reply.status}, {detail}): "
+            f"shorten the meeting's body or its attendee list; {NOT_RETRYABLE}"
         )
     if reply.status == 412 or reply.code == "ErrorIrresolvableConflict":
         return f"{what}the item changed in {who} since it was read (stale plan): plan again"
