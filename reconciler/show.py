@@ -17,6 +17,7 @@ from reconciler.desired.canonical import plain
 from reconciler.desired.durations import format_duration
 from reconciler.desired.model import Meeting
 from reconciler.desired.schedule import describe_pattern, next_occurrences
+from reconciler.inert import inert
 from reconciler.plan.baseline import MASTER_FIELDS, UNITS, compare, differs
 from reconciler.responses import answers_data, attendee_lines
 
@@ -24,8 +25,7 @@ FIELDS = (*MASTER_FIELDS, "skip", "moves")
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:59] + "…"
+    return inert(" ".join(text.split()), 60)
 
 
 def human(meeting: Meeting, field: str) -> str:
@@ -68,7 +68,7 @@ def human(meeting: Meeting, field: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, tuple):
-        return ", ".join(str(v) for v in value) or "none"
+        return inert(", ".join(str(v) for v in value)) or "none"
     return "none" if value is None else _short(str(value))
 
 

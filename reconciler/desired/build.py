@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from reconciler.desired import holiday_calendars
 from reconciler.desired import recurrence as rec
 from reconciler.desired.durations import format_duration, parse_duration
+from reconciler.desired.limits import limit_problems
 from reconciler.desired.model import WEEKDAYS, Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
 from reconciler.desired.problems import KeyPath, Problem
 
@@ -397,4 +398,6 @@ def build_meeting(
     """The canonical meeting a schema-valid document describes, and every semantic problem in it."""
     builder = _Builder(doc, {name: tuple(members) for name, members in groups.items()})
     meeting = builder.build()
+    if meeting is not None and not builder.problems:
+        builder.problems += limit_problems(meeting)
     return (meeting if not builder.problems else None), builder.problems

@@ -85,15 +85,43 @@ def find_root(path: Path) -> Path:
     return path.parent
 
 
+def repository_root(folder: Path) -> Path:
+    """The repository a meetings folder belongs to: the nearest folder upwards holding `.git` or
+    `reconciler.yaml` (the folder itself when there is none)."""
+    start = folder.absolute()
+    for candidate in [start, *start.parents]:
+        if (candidate / ".git").exists() or (candidate / "reconciler.yaml").is_file():
+            return candidate
+    return start
+
+
 class _Loader:
     def __init__(self, root: Path, organizers: Collection[str] | None) -> None:
         self.root = root
         self.organizers = organizers
         self.problems: list[Problem] = []
         self.defaults_cache: dict[Path, Document | None] = {}
+        self.boundary = repository_root(root).resolve()
+
+    def inside(self, path: Path) -> bool:
+        """Whether `path` (links followed) is in the repository; a file outside is named, never read."""
+        try:
+            path.resolve().relative_to(self.boundary)
+            return True
+        except (ValueError, OSError, RuntimeError):
+            self.problems.append(
+                Problem(
+                    (),
+                    f"is a link to a file outside the repository ({self.boundary}); it was not read: "
+                    "keep meeting, defaults and group files inside the repository",
+                ).located(display_name(path), 1, 1)
+            )
+            return False
 
     def read_single(self, path: Path, schema_ref: str) -> Document | None:
         """A `_groups.yaml` / `_defaults.yaml` file: one mapping document, schema-checked."""
+        if not self.inside(path):
+            return None
         docs, problems = read_documents(path, display_name(path))
         self.problems += problems
         if not docs:
@@ -138,6 +166,8 @@ class _Loader:
     def meetings_in(
         self, path: Path, groups: Mapping[str, tuple[str, ...]]
     ) -> list[tuple[Meeting, Document]]:
+        if not self.inside(path):
+            return []
         docs, problems = read_documents(path, display_name(path))
         self.problems += problems
         out = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from reconciler.inert import inert
+
 KeyPath = tuple[str | int, ...]
 
 
@@ -15,7 +17,8 @@ def format_path(path: KeyPath) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else part
+            name = inert(part, 40)  # a key is whatever the file holds: short and escaped
+            out += f".{name}" if out else name
     return out
 
 
@@ -35,4 +38,4 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
         what = f"{format_path(self.path)}: " if self.path else ""
-        return f"{where}{what}{self.message}"
+        return f"{where}{what}{inert(self.message, 300)}"

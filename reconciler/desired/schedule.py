@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from reconciler.desired.durations import format_duration
 from reconciler.desired.model import WEEKDAYS, Meeting
 from reconciler.desired.recurrence import occurrences
+from reconciler.inert import inert
 
 _DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
@@ -71,7 +72,7 @@ def render_schedule(meetings: Sequence[Meeting], today: date, days: int) -> str:
         start = datetime.combine(today, time.min, zone)
         found = occurrences(meeting, start, start + timedelta(days=days))
         people = len(meeting.attendees.all())
-        lines.append(f'{meeting.key}  "{meeting.subject}"  {describe_pattern(meeting)}')
+        lines.append(f'{meeting.key}  "{inert(meeting.subject)}"  {describe_pattern(meeting)}')
         lines.append(
             f"    organizer {meeting.organizer} · {people} attendee{'s' * (people != 1)}"
             + (f" · {len(meeting.skip)} skipped" if meeting.skip else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+from reconciler.inert import inert
 from reconciler.plan.changes import Change, Plan
 
 SYMBOL = {
@@ -58,6 +59,7 @@ def summary_line(plan: Plan) -> str:
 
 
 def render_text(plan: Plan, color: bool = False) -> str:
+    """The plan for a terminal or a log: every piece of meeting text is `inert`."""
     lines = [f"Plan: namespace {plan.namespace} → {plan.target}"]
     if not plan.changes:
         lines.append(f"No changes: the {plan.managed} managed meeting(s) match the files.")
@@ -71,7 +73,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         what = c.summary or c.reason
         if c.reason and c.summary:
             what += f" ({c.reason})"
-        lines.append(f'{head}  "{c.subject}"  {what} · {_consequence(c)}')
+        lines.append(f'{head}  "{inert(c.subject)}"  {inert(what)} · {_consequence(c)}')
     if plan.other_namespaces:
         lines.append(f"(left alone: meetings of other namespaces: {', '.join(plan.other_namespaces)})")
     lines.append(summary_line(plan))
