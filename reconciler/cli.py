@@ -480,15 +480,21 @@ def export_ics(
     meetings = _only(keys, meetings, lambda m: m.key, "no meeting with key {} in the files")
     if out is None:
         typer.echo(to_ical(meetings, settings.namespace).decode(), nl=False)
-    elif out.suffix.lower() == ".ics":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(to_ical(meetings, settings.namespace))
-        typer.echo(f"{len(meetings)} meeting(s) written to {out}", err=True)
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        for m in meetings:
-            (out / f"{m.key}.ics").write_bytes(to_ical([m], settings.namespace, m.subject))
-        typer.echo(f"{len(meetings)} file(s) written to {out}", err=True)
+        return
+    try:
+        if out.suffix.lower() == ".ics":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(to_ical(meetings, settings.namespace))
+            typer.echo(f"{len(meetings)} meeting(s) written to {out}", err=True)
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            for m in meetings:
+                (out / f"{m.key}.ics").write_bytes(to_ical([m], settings.namespace, m.subject))
+            typer.echo(f"{len(meetings)} file(s) written to {out}", err=True)
+    except OSError as exc:
+        raise _fail(
+            f"cannot write {out}: {exc.strerror or exc}; give a FILE.ics or a folder you can write to"
+        ) from None
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Settings, load_config
 from reconciler.desired.load import LoadResult, has_meeting_files, load_meetings
+from reconciler.desired.problems import capped
 from reconciler.plan import safety
 from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
@@ -60,7 +61,7 @@ def _checked(result: LoadResult) -> LoadResult:
     if not result.ok:
         lines = [str(p) for p in result.problems]
         raise RunError(
-            "\n".join([*lines, f"{len(lines)} problem(s) in the meeting files; nothing was planned."])
+            "\n".join([*capped(lines), f"{len(lines)} problem(s) in the meeting files; nothing was planned."])
         )
     return result
 

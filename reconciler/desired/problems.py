@@ -39,3 +39,14 @@ class Problem:
         where = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
         what = f"{format_path(self.path)}: " if self.path else ""
         return f"{where}{what}{inert(self.message, 300)}"
+
+
+SHOWN = 200
+"""Problems listed at most; the rest are counted (10,000 broken files must not print 30,000 lines)."""
+
+
+def capped(lines: list[str], limit: int = SHOWN) -> list[str]:
+    """The first `limit` lines, and a line counting the rest."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"… and {len(lines) - limit} more not shown (fix these first)"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from reconciler.desired.load import LoadResult, load_meetings
-from reconciler.desired.problems import Problem, format_path
+from reconciler.desired.problems import Problem, capped, format_path
 from reconciler.desired.recurrence import occurrences
 from reconciler.desired.schedule import render_schedule
 
@@ -26,7 +26,7 @@ def github_annotation(problem: Problem) -> str:
 
 def _failed(lines: list[str]) -> int:
     """Print each problem and their count; the exit code of a failed check."""
-    for line in lines:
+    for line in capped(lines):
         typer.echo(line)
     typer.echo(f"{len(lines)} problem{'s' * (len(lines) != 1)} found; nothing was changed.")
     return 1

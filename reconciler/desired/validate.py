@@ -60,6 +60,15 @@ def _explain(error: ValidationError) -> list[Problem]:
             hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(allowed)}"
             out.append(KeyProblem((*path, name), f"unknown key; {hint}"))
         return out
+    if path and str(path[-1]).endswith("_env"):  # its value may be a secret pasted in the wrong place
+        return [
+            Problem(
+                path,
+                "is not the name of an environment variable (letters, digits and _, not starting with a "
+                "digit): name the variable that holds the secret, never the secret itself (the value is "
+                "not shown)",
+            )
+        ]
     if kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return [Problem(path, f"missing required key '{missing}'")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -42,7 +44,13 @@ def serve(
     port: int = typer.Option(8765, help="TCP port (0 picks a free one)."),
     db: str = typer.Option(str(DEFAULT_DB), help="SQLite database file, or :memory:."),
     password: str | None = typer.Option(
-        None, envvar="SANDBOX_PASSWORD", help="Require this Basic password (default: any password)."
+        None,
+        envvar="SANDBOX_PASSWORD",
+        help="Require this password (EWS Basic) and client secret (Graph tokens); default: any. Prefer "
+        "SANDBOX_PASSWORD or --password-file: a command line is visible to other users.",
+    ),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="Read the password from this file (its first line)."
     ),
     latency_ms: int = typer.Option(0, help="Delay every request by this many milliseconds."),
     busy_rate: float = typer.Option(0.0, help="Share of requests answered ErrorServerBusy (HTTP 500)."),
@@ -105,6 +113,18 @@ def serve(
         phase=fault_phase,
         message_rate_per_minute=message_rate,
     )  # type: ignore[arg-type]
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError) as exc:
+            typer.echo(f"cannot serve: cannot read the password from {password_file} ({exc})", err=True)
+            raise typer.Exit(1) from None
+    elif password is not None and os.environ.get("SANDBOX_PASSWORD") != password:
+        typer.echo(
+            "warning: --password on the command line is visible to other users (ps); "
+            "use SANDBOX_PASSWORD or --password-file",
+            err=True,
+        )
     try:
         known = frozenset(a.strip().lower() for a in mailboxes.split(",")) if mailboxes else None
         directory = Directory(known, impersonation)
@@ -156,7 +176,13 @@ def _store(db: str):  # type: ignore[no-untyped-def]
             err=True,
         )
         raise typer.Exit(1)
-    return Store(db)
+    try:
+        store = Store(db)
+        store.mailboxes()  # a file that is not a sandbox database fails here, not halfway through
+        return store
+    except sqlite3.DatabaseError as exc:
+        typer.echo(f"{db} is not a sandbox database ({exc}); point --db at the sandbox's file", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -80,3 +80,18 @@ def test_loopback_http_is_allowed(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no configuration file"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_a_secret_where_a_variable_name_belongs_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    from reconciler.config import ConfigError, load_config
+
+    config = tmp_path / "reconciler.yaml"
+    config.write_text(
+        "namespace: x\ntarget:\n  kind: ews\n  endpoint: https://mail.example.com/EWS/Exchange.asmx\n"
+        "  username_env: EWS_USER\n  password_env: 'Hunter2-MyRealPassword!'\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    message = str(caught.value)
+    assert "Hunter2" not in message
+    assert "target.password_env: is not the name of an environment variable" in message
