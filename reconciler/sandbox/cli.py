@@ -135,18 +135,17 @@ def serve(
         if log_requests or log_bodies:
             bodies = log_bodies.open("a", encoding="utf-8") if log_bodies else None
             request_log = RequestLog(sys.stderr, bodies)
-        context = None
+        ca = None
         if tls:
             from reconciler.sandbox.tls import PrivateCA
 
             ca = PrivateCA()
-            context = ca.server_context()
             if tls_ca:
                 ca.write_ca(tls_ca)
         elif tls_ca:
             raise ValueError("--tls-ca needs --tls")
         server = SandboxServer(
-            host, port, Store(db), Faults(options), password, directory, request_log, context, rewrites
+            host, port, Store(db), Faults(options), password, directory, request_log, ca, rewrites
         )
     except (ValueError, OSError) as exc:
         typer.echo(f"cannot serve: {exc}", err=True)

@@ -35,16 +35,15 @@ class Sandbox:
         self.store = Store(db)
         self.faults = Faults(faults or FaultOptions())
         self.ca_path: Path | None = None
-        context = None
+        ca = None
         if tls:
             from reconciler.sandbox.tls import PrivateCA
 
             ca = PrivateCA()
             self._ca_dir = tempfile.TemporaryDirectory(prefix="reconciler-sandbox-ca-")
             self.ca_path = ca.write_ca(Path(self._ca_dir.name) / "ca.pem")
-            context = ca.server_context()
         self.server = SandboxServer(
-            host, port, self.store, self.faults, password, directory, request_log, context, rewrites
+            host, port, self.store, self.faults, password, directory, request_log, ca, rewrites
         )
         self.thread: threading.Thread | None = None
 

@@ -1,33 +1,50 @@
-"""The HTTP side of the sandbox: loopback only, plain http or TLS, and three front doors on one port.
+"""The HTTP side of the sandbox: loopback only, plain http or TLS, the front doors of `wsgi.py` on one port.
 
-- `/EWS/Exchange.asmx`: EWS (`ews/endpoint.py`).
-- `/v1.0/...`: Microsoft Graph (`graph/router.py`), with bearer tokens from
-- `/{tenant}/oauth2/v2.0/token` and its OpenID configuration (`graph/identity.py`).
-This module knows HTTP only: it reads a request, hands it to its front door with the shared `Service`, and
-writes the answer (or drops the connection when a fault says so); every request is logged when asked.
+The HTTP/1.1 parsing, keep-alive, TLS and the thread pool are cheroot's (CherryPy's server, pure Python and
+maintained; chosen over waitress, which has no TLS, while Graph clients need https, and over uvicorn, whose
+ASGI loop would put an async layer over a synchronous store). What this module adds to it:
+- a deadline for receiving a request: a client that sends its request (or its body) a byte at a time is cut
+  off after `RECEIVE_DEADLINE` seconds, however steadily it dribbles (cheroot's own timeout is per read), and
+  connections waiting between requests are closed after `timeout`; other clients are served meanwhile
+  (`THREADS` workers; idle connections hold none);
+- dropping a connection unanswered when a fault says so (`DropConnection`);
+- the bookkeeping `Sandbox`, the CLI and tests use (origin, service, directory).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import logging
 import socket
-import ssl
+import tempfile
+import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import weakref
+from pathlib import Path
+from typing import Any
+
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from reconciler.sandbox.directory import Directory
-from reconciler.sandbox.ews import endpoint
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.graph import identity, router
+from reconciler.sandbox.graph import identity
 from reconciler.sandbox.requestlog import RequestLog
 from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.service import Service
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.tls import PrivateCA
+from reconciler.sandbox.wsgi import MAX_BODY, Doors, DropConnection
 
-MAX_BODY = 10 * 2**20
+__all__ = ["MAX_BODY", "SandboxServer", "check_loopback"]
+THREADS = 32
+"""Requests served at once (Exchange allows 27 concurrent EWS requests per user)."""
+TIMEOUT = 10.0
+"""Seconds a single read may wait, and an idle keep-alive connection may stay open."""
+RECEIVE_DEADLINE = 15.0
+"""Seconds a whole request (headers and body) may take to arrive."""
 log = logging.getLogger(__name__)
 
 
@@ -41,9 +58,58 @@ def check_loopback(host: str) -> None:
         raise ValueError(f"the sandbox only serves loopback addresses (127.0.0.1), not {host!r}")
 
 
-class SandboxServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Connection(cheroot_server.HTTPConnection):
+    """A connection that remembers since when it is receiving a request (for the receive deadline)."""
+
+    receiving_since: float | None = None
+
+    def communicate(self) -> bool:
+        self.receiving_since = time.monotonic()
+        self.server.live.add(self)  # type: ignore[attr-defined]
+        try:
+            return super().communicate()
+        finally:
+            self.receiving_since = None
+
+
+class _Gateway(cheroot_wsgi.Gateway_10):
+    """cheroot's WSGI gateway, telling the connection when the body is in and dropping it when asked."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        conn = self.req.conn
+        environ["sandbox.body_read"] = lambda: setattr(conn, "receiving_since", None)
+        return environ
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if any(k.lower() == "connection" and v.lower() == "close" for k, v in headers):
+            self.req.close_connection = True  # cheroot keeps a connection open unless told here
+        return super().start_response(status, headers, exc_info)
+
+    def respond(self) -> None:
+        try:
+            super().respond()
+        except DropConnection:  # the fault: close without a word, as a broken connection does
+            self.req.close_connection = True
+            with contextlib.suppress(OSError):
+                self.req.conn.socket.shutdown(socket.SHUT_RDWR)
+
+
+class _Http(cheroot_wsgi.Server):
+    ConnectionClass = _Connection
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gateway = _Gateway
+        self.live: weakref.WeakSet[_Connection] = weakref.WeakSet()
+
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        """A client that drops the connection or refuses the certificate is logged, not printed."""
+        log.debug("%s", msg, exc_info=traceback)
+
+
+class SandboxServer:
+    """The sandbox on a loopback port (`serve_forever` until `shutdown`)."""
 
     def __init__(
         self,
@@ -54,19 +120,26 @@ class SandboxServer(ThreadingHTTPServer):
         password: str | None,
         directory: Directory | None = None,
         request_log: RequestLog | None = None,
-        tls: ssl.SSLContext | None = None,
+        tls: PrivateCA | None = None,
         rewrites: Rewrites | None = None,
     ) -> None:
         check_loopback(host)
-        self.request_log = request_log
         self.tokens = identity.Tokens(password)
         self.service = Service(
             store, faults, directory or Directory(), password, rewrites=rewrites or Rewrites()
         )
-        super().__init__((host, port), Handler)
         self.scheme = "https" if tls else "http"
-        if tls:  # the handshake happens on first read, in the request's own thread
-            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        doors = Doors(self.service, self.tokens, lambda: self.origin, request_log)
+        self.http = _Http((host, port), doors, numthreads=THREADS, timeout=TIMEOUT, server_name="sandbox")
+        self._files: tempfile.TemporaryDirectory[str] | None = None
+        if tls is not None:
+            self._files = tempfile.TemporaryDirectory(prefix="reconciler-sandbox-tls-")
+            cert, key = tls.write_server_files(Path(self._files.name))
+            self.http.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+        self.http.prepare()  # binds now: the port is known before serving
+        self._stop = threading.Event()
+        self._watch = threading.Thread(target=self._deadlines, name="sandbox-deadlines", daemon=True)
+        self._watch.start()
 
     @property
     def directory(self) -> Directory:
@@ -77,131 +150,35 @@ class SandboxServer(ThreadingHTTPServer):
         """Who exists, changed while serving (a test of a mailbox that does not exist)."""
         self.service.directory = directory
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that drops the connection or refuses the certificate is logged, not printed."""
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+    @property
+    def server_address(self) -> tuple[str, int]:
+        host, port = self.http.bind_addr[:2]
+        return host, port
 
     @property
     def origin(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.server_address
         return f"{self.scheme}://{host}:{port}"
 
+    def serve_forever(self) -> None:
+        self.http.serve()
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: SandboxServer
+    def shutdown(self) -> None:
+        self._stop.set()
+        self.http.stop()
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs would add
-        # ~40 ms to every keep-alive request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def server_close(self) -> None:
+        self._stop.set()
+        if self._files is not None:
+            self._files.cleanup()
+            self._files = None
 
-    def log_message(self, format: str, *args: object) -> None:  # quiet: the CLI prints the endpoint only
-        log.debug(format, *args)
-
-    def _send(
-        self,
-        status: int,
-        body: bytes,
-        headers: dict[str, str] | None = None,
-        content_type: str = "text/xml; charset=utf-8",
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _reset(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send_json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode() if body is not None else b""
-        self._send(status, data, headers, "application/json; charset=utf-8")
-
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_PATCH(self) -> None:
-        self._route("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
-
-    def _route(self, method: str) -> None:
-        path = self.path.split("?")[0]
-        if path.lower().startswith(router.PREFIX + "/"):
-            self._graph(method)
-        elif found := identity.TOKEN_PATH.match(path):
-            status, body = identity.token(self.server.tokens, self._body() if method == "POST" else b"")
-            self._send_json(status, body, {"Cache-Control": "no-store"})
-        elif found := identity.OPENID_PATH.match(path):
-            self._send_json(200, identity.openid_configuration(self.server.origin, found.group(1)))
-        elif method == "POST":
-            self._ews()
-        else:
-            reply = endpoint.not_allowed()
-            self._send(reply.status, reply.body, dict(reply.headers))
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError(f"Request bodies are limited to {MAX_BODY} bytes.")
-        return self.rfile.read(length)
-
-    def _graph(self, method: str) -> None:
-        started = time.perf_counter()
-        try:
-            raw = self._body()
-        except ValueError as exc:
-            self.close_connection = True
-            self._send_json(413, router.error_body("RequestEntityTooLarge", str(exc)))
-            return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = router.serve(
-            self.server.service, self.server.tokens, method, self.path, headers, raw, self.server.origin
-        )
-        if reply.reset:
-            self._reset()
-        else:
-            self._send_json(reply.status, reply.body, reply.headers)
-        if self.server.request_log is not None:
-            answer = json.dumps(reply.body).encode() if reply.body is not None else b""
-            self.server.request_log.record(
-                reply.mailbox,
-                reply.operation or method,
-                reply.status,
-                raw,
-                answer,
-                time.perf_counter() - started,
-            )
-
-    def _ews(self) -> None:
-        started = time.perf_counter()
-        body = b""
-        if self.path.split("?")[0].lower() != endpoint.PATH:
-            reply = endpoint.not_found(self.path)
-        elif int(self.headers.get("Content-Length") or 0) > MAX_BODY:
-            self.close_connection = True
-            reply = endpoint.too_large(MAX_BODY)
-        else:
-            body = self._body()
-            reply = endpoint.serve(self.server.service, self.headers.get("Authorization", ""), body)
-        if reply.reset:
-            self._reset()
-        else:
-            self._send(reply.status, reply.body, dict(reply.headers))
-        if self.server.request_log is not None:
-            answer = b"" if reply.reset else reply.body
-            status = 0 if reply.reset else reply.status  # a dropped connection logs status 0
-            self.server.request_log.record(
-                reply.mailbox, reply.operation, status, body, answer, time.perf_counter() - started
-            )
+    def _deadlines(self) -> None:
+        """Cut off connections whose request has been arriving for longer than RECEIVE_DEADLINE."""
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            for conn in list(self.http.live):
+                since = conn.receiving_since
+                if since is not None and now - since > RECEIVE_DEADLINE:
+                    with contextlib.suppress(OSError):
+                        conn.socket.shutdown(socket.SHUT_RDWR)

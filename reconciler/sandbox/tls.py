@@ -22,6 +22,15 @@ class PrivateCA:
         self.cert.configure_cert(context)
         return context
 
+    def write_server_files(self, folder: Path) -> tuple[Path, Path]:
+        """The server's certificate chain and private key as PEM files in `folder` (for the HTTP server)."""
+        cert, key = folder / "server.pem", folder / "server.key"
+        with cert.open("wb") as out:
+            for pem in self.cert.cert_chain_pems:
+                out.write(pem.bytes())
+        self.cert.private_key_pem.write_to_path(str(key))
+        return cert, key
+
     def write_ca(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

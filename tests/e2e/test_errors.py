@@ -4,13 +4,12 @@ sandbox, set up as the failing Exchange would be) or a closed port."""
 
 from __future__ import annotations
 
+import shutil
 import socket
-import ssl
 from pathlib import Path
 
 import exchangelib
 import pytest
-import trustme
 import yaml
 from typer.testing import CliRunner
 
@@ -99,13 +98,10 @@ def test_throttled_beyond_the_retry_budget(tmp_path: Path, monkeypatch: pytest.M
 def test_tls_failure_names_ca_bundle_and_a_private_ca_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    with Sandbox() as sb:
-        sb.server.socket = context.wrap_socket(sb.server.socket, server_side=True)
-        endpoint = sb.endpoint.replace("http://", "https://")
+    with Sandbox(tls=True) as sb:  # a certificate from a private CA the client does not know yet
+        assert sb.ca_path is not None
+        shutil.copy(sb.ca_path, tmp_path / "ca.pem")
+        endpoint = sb.endpoint
         target = {"kind": "ews", "endpoint": endpoint, **BASIC}
         code, out = _plan(_project(tmp_path, target), monkeypatch)
         assert code == 1

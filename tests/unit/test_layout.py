@@ -21,6 +21,7 @@ WIRING = {
     # Modules whose job is to choose or mount a protocol: the only ones outside a protocol that import it.
     "reconciler.backends.factory",
     "reconciler.sandbox.server",
+    "reconciler.sandbox.wsgi",
 }
 
 

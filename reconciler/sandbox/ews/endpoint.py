@@ -45,8 +45,9 @@ def not_allowed() -> Reply:
     return Reply(405, refusal, (("Allow", "POST"),))
 
 
-def too_large(limit: int) -> Reply:
-    return Reply(413, soap.fault("ErrorInvalidRequest", f"Request bodies are limited to {limit} bytes."))
+def refusal(status: int, text: str) -> Reply:
+    """A request refused before it is read as EWS (too large, malformed HTTP), as a SOAP fault."""
+    return Reply(status, soap.fault("ErrorInvalidRequest", text))
 
 
 def serve(service: Service, authorization: str, body: bytes) -> Reply:
@@ -126,7 +127,7 @@ def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int,
 def _fault(service: Service, fault: str) -> Reply:
     """The answer to an injected fault: busy, unavailable, or a dropped connection."""
     if fault == "reset":
-        return Reply(0, reset=True)
+        return Reply(0, reset=True)  # the caller adds the mailbox and operation
     if fault == "unavailable":
         busy = soap.fault("ErrorServerBusy", "The service is unavailable.")
         return Reply(503, busy, (("Retry-After", "1"),))

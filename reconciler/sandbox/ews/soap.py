@@ -56,12 +56,13 @@ class Request:
 
 def parse_request(body: bytes) -> Request:
     """Parse an EWS SOAP request; `SoapError` when it is not well-formed or not an EWS operation."""
-    if b"<!DOCTYPE" in body[:2048] or b"<!ENTITY" in body:
-        raise SoapError("ErrorSchemaValidation", "Document type declarations are not allowed.")
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise SoapError("ErrorSchemaValidation", f"The request is not well-formed XML: {exc}") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # as parsed: whatever the body's encoding
+        raise SoapError("ErrorSchemaValidation", "Document type declarations are not allowed.")
     if root.tag != f"{{{S}}}Envelope":
         raise SoapError("ErrorSchemaValidation", "The request is not a SOAP 1.1 envelope.")
     body_el = root.find(f"{{{S}}}Body")
