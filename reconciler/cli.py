@@ -240,8 +240,8 @@ def apply(
             desired = planned.desired
             if saved is not None:
                 run.check_saved_plan(saved, planned.plan, desired)
-                refusals = safety.check(saved, settings, planned.conflicts)
-                planned = run.Planned(saved, refusals, desired, planned.conflicts)
+                refusals = safety.check(saved, settings, planned.conflicts, planned.rooms)
+                planned = run.Planned(saved, refusals, desired, planned.conflicts, planned.rooms)
             typer.echo(run.render_planned(planned, "text", color=run.stdout_is_tty()))
             if not planned.plan.active and not planned.plan.learns:
                 typer.echo("Nothing to apply.")
@@ -346,6 +346,7 @@ def show(
     from reconciler import run
     from reconciler import show as showing
     from reconciler.backends.factory import BackendError, open_backend
+    from reconciler.responses import reasons_for
 
     if fmt not in ("text", "json"):
         raise _fail("--format must be text or json")
@@ -363,14 +364,15 @@ def show(
                     observed, entry = found, observation.baseline.entries.get(key)
             if meeting is None and observed is None:
                 raise run.RunError(f"no meeting with key {key!r} in the files or the calendars read")
+            reasons = reasons_for(backend, [observed] if observed else [])
             if fmt == "json":
-                data = showing.to_data(key, meeting, observed, entry)
+                data = showing.to_data(key, meeting, observed, entry, reasons)
                 typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
                 return
             if run.stdout_is_tty():
-                showing.print_rich(key, meeting, observed, entry)
+                showing.print_rich(key, meeting, observed, entry, reasons)
             else:
-                typer.echo(showing.render(key, meeting, observed, entry))
+                typer.echo(showing.render(key, meeting, observed, entry, reasons))
             if raw and observed is not None:
                 item = backend.raw_item(observed.meeting.organizer, observed.item_id)
                 typer.echo("the calendar item as the target returns it:\n" + showing.raw_fields(item))
@@ -406,18 +408,23 @@ def responses(
                 for organizer in sorted(settings.organizers)
                 for o in backend.observe(organizer, settings.namespace).meetings
             ]
+            found = _only(
+                keys, found, lambda o: o.marker.key, "no managed meeting with key {} in the calendars read"
+            )
+            reasons = answers.reasons_for(backend, found)
     except (run.RunError, BackendError) as exc:
         raise _fail(str(exc)) from None
+    except typer.Exit:
+        raise
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
-    found = _only(keys, found, lambda o: o.marker.key, "no managed meeting with key {} in the calendars read")
     found.sort(key=lambda o: o.marker.key)
     if fmt == "json":
-        typer.echo(json.dumps(answers.to_data(found), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(answers.to_data(found, reasons), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
-        typer.echo(answers.render_markdown(found), nl=False)
+        typer.echo(answers.render_markdown(found, reasons), nl=False)
     else:
-        typer.echo(answers.render_text(found))
+        typer.echo(answers.render_text(found, reasons))
 
 
 @app.command("import")

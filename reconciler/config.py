@@ -52,6 +52,8 @@ class Policy:
     lease_ttl_seconds: float = 120
     conflicts: str = "warn"
     conflict_horizon_weeks: int = 26
+    rooms: str = "warn"
+    room_booking_window_days: int = 180
 
 
 @dataclass(frozen=True)

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Settings, load_config
 from reconciler.desired.load import LoadResult, has_meeting_files, load_meetings
+from reconciler.desired.model import Meeting
 from reconciler.desired.problems import capped
-from reconciler.plan import safety
+from reconciler.desired.recurrence import occurrences
+from reconciler.plan import rooms, safety
 from reconciler.plan.changes import Plan, desired_checksum
 from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.plan.rooms import RoomWarning
 from reconciler.stopping import Stop
 
 Echo = Callable[[str], None]
@@ -44,6 +47,8 @@ class Planned:
     refusals: list[safety.Refusal]
     desired: LoadResult
     conflicts: tuple[Conflict, ...] = ()
+    rooms: tuple[RoomWarning, ...] = ()
+    """What rooms will decline (before sending) or did decline or leave unanswered (after)."""
 
 
 def settings_for(config: Path | None) -> Settings:
@@ -159,7 +164,79 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     now = datetime.now(UTC)
     plan = diff(desired.meetings, observations, settings, backend.target, now)
     found = conflicts_of(desired.meetings, settings.policy, now)
-    return Planned(plan, safety.check(plan, settings, found), desired, found)
+    rooms = room_warnings(settings, backend, desired.meetings, observations, plan, now)
+    return Planned(plan, safety.check(plan, settings, found, rooms), desired, found, rooms)
+
+
+TIMES = {"start", "duration", "timezone", "all_day", "recurrence"}
+"""Fields whose change moves a meeting (its rooms' free/busy is read again)."""
+
+
+def room_warnings(
+    settings: Settings,
+    backend: CalendarBackend,
+    meetings: Sequence[Meeting],
+    observations: Sequence[Observation],
+    plan: Plan,
+    now: datetime,
+) -> tuple[RoomWarning, ...]:
+    """Before sending: what the rooms of meetings the plan sends will decline by Exchange's defaults, and
+    which rooms of meetings it creates or moves are already taken (their free/busy, a bounded number of
+    requests); after sending: rooms that declined or never answered, with the reason they gave."""
+    if settings.policy.rooms == "ignore":
+        sending, moving = set(), set()
+    else:
+        sending = {
+            c.key for c in plan.active if c.messages and c.action in ("create", "update", "drift", "finish")
+        }
+        moving = {
+            c.key
+            for c in plan.active
+            if c.action == "create"
+            or {f.field for f in c.fields} & TIMES
+            or any(w.kind == "move" for w in c.writes)
+        } & sending
+    window = settings.policy.room_booking_window_days
+    wanted = [m for m in meetings if m.key in sending]
+    busy = free_busy(backend, [m for m in wanted if m.key in moving], meetings, observations, now, window)
+    before = rooms.before_sending(wanted, now, window, busy, moving)
+    observed = [o for obs in observations for o in obs.meetings if o.marker.key not in sending]
+    reasons: dict[tuple[str, str], str] = {}
+    for obs in observations:
+        if any(r.kind == "resource" and r.answer == "declined" for o in obs.meetings for r in o.responses):
+            reasons.update(backend.room_answers(obs.organizer))
+    return tuple(before + rooms.after_sending(observed, reasons))
+
+
+def free_busy(
+    backend: CalendarBackend,
+    moving: Sequence[Meeting],
+    meetings: Sequence[Meeting],
+    observations: Sequence[Observation],
+    now: datetime,
+    window: int,
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Each room's bookings other than this repository's own meetings, for the meetings in `moving`."""
+    by_organizer: dict[str, set[str]] = {}
+    for m in moving:
+        by_organizer.setdefault(m.organizer, set()).update(a.address for a in m.attendees.resources)
+    if not by_organizer:
+        return {}
+    horizon = now + timedelta(days=window)
+    ours = {(o.start, o.end) for m in meetings if m.attendees.resources for o in occurrences(m, now, horizon)}
+    ours |= {
+        (o.start, o.end)
+        for obs in observations
+        for seen in obs.meetings
+        if seen.meeting.attendees.resources
+        for o in occurrences(seen.meeting, now, horizon)
+    }
+    out: dict[str, list[tuple[datetime, datetime]]] = {}
+    for organizer, wanted in sorted(by_organizer.items()):
+        found = backend.free_busy(organizer, sorted(wanted), now, horizon)
+        for room, spans in found.items():
+            out.setdefault(room, []).extend(s for s in spans if s not in ours)
+    return out
 
 
 def render(plan: Plan, fmt: str, color: bool) -> str:
@@ -171,17 +248,27 @@ def render(plan: Plan, fmt: str, color: bool) -> str:
 
 
 def render_planned(planned: Planned, fmt: str, color: bool) -> str:
-    """The plan with its double-booking warnings under it (in JSON: a `conflicts` list beside the plan)."""
+    """The plan with its double-booking and room warnings under it (in JSON: `conflicts` and `rooms` lists
+    beside the plan)."""
     sources = planned.desired.sources
     if fmt == "json":
         import json
 
         data = json.loads(render_json(planned.plan))
         data["conflicts"] = [c.to_data(sources) for c in planned.conflicts]
+        data["rooms"] = [w.to_data(sources) for w in planned.rooms]
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     text = render(planned.plan, fmt, color)
-    warnings = conflict_text(planned.conflicts, sources, markdown=fmt == "markdown")
-    return f"{text}\n{warnings}" if warnings else text
+    markdown = fmt == "markdown"
+    warnings = [
+        w
+        for w in (
+            conflict_text(planned.conflicts, sources, markdown=markdown),
+            rooms.warning_text(planned.rooms, sources, markdown=markdown),
+        )
+        if w
+    ]
+    return "\n".join([text, *warnings])
 
 
 def refusal_text(refusals: list[safety.Refusal], force: bool) -> list[str]:

@@ -19,7 +19,8 @@ from reconciler.desired.model import Meeting
 from reconciler.desired.schedule import describe_pattern, next_occurrences
 from reconciler.inert import inert
 from reconciler.plan.baseline import MASTER_FIELDS, UNITS, compare, differs
-from reconciler.responses import answers_data, attendee_lines
+from reconciler.responses import Reasons, answers_data, attendee_lines, room_answer
+from reconciler.responses import to_data as to_answers
 
 FIELDS = (*MASTER_FIELDS, "skip", "moves")
 
@@ -150,7 +151,11 @@ def heading(key: str, desired: Meeting | None, observed: ObservedMeeting | None)
 
 
 def render(
-    key: str, desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+    key: str,
+    desired: Meeting | None,
+    observed: ObservedMeeting | None,
+    entry: Entry | None = None,
+    reasons: Reasons | None = None,
 ) -> str:
     """Plain text (what a pipe or a log gets)."""
     lines = [heading(key, desired, observed)]
@@ -165,14 +170,18 @@ def render(
         lines.append(f"join online: {observed.join_url}")
     if observed:
         lines.append("attendees' answers:")
-        lines += attendee_lines(observed)
+        lines += attendee_lines(observed, reasons)
     if desired:
         lines.append("next occurrences: " + (", ".join(upcoming(desired)) or "none"))
     return "\n".join(lines)
 
 
 def to_data(
-    key: str, desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+    key: str,
+    desired: Meeting | None,
+    observed: ObservedMeeting | None,
+    entry: Entry | None = None,
+    reasons: Reasons | None = None,
 ) -> dict[str, Any]:
     rows = side_by_side(desired, observed, entry)
     _, drifted = states(desired, observed, entry)
@@ -189,11 +198,16 @@ def to_data(
         "calendar_changed": observed.modified.isoformat() if observed and observed.modified else None,
         "next_occurrences": upcoming(desired),
         "responses": answers_data(observed.responses) if observed else [],
+        "rooms": (to_answers([observed], reasons)[0]["rooms"] if observed else []),
     }
 
 
 def print_rich(
-    key: str, desired: Meeting | None, observed: ObservedMeeting | None, entry: Entry | None = None
+    key: str,
+    desired: Meeting | None,
+    observed: ObservedMeeting | None,
+    entry: Entry | None = None,
+    reasons: Reasons | None = None,
 ) -> None:
     """The same content as `render`, as tables on a terminal. Meeting text is never read as rich markup."""
     from rich.console import Console
@@ -220,8 +234,9 @@ def print_rich(
         colour = {"accepted": "green", "tentative": "yellow", "declined": "red"}
         for r in observed.responses:
             when = f"{r.at:%Y-%m-%d %H:%M} UTC" if r.at else ""
+            said = room_answer(observed, r, reasons or {}) if r.kind == "resource" else r.answer
             answers.add_row(
-                Text(r.address), Text(r.kind), Text(r.answer, style=colour.get(r.answer, "")), Text(when)
+                Text(r.address), Text(r.kind), Text(inert(said), style=colour.get(r.answer, "")), Text(when)
             )
         console.print(answers)
     if desired:

@@ -202,6 +202,17 @@ class CalendarBackend(Protocol):
         written. The caller holds the organizer's apply lease."""
         ...
 
+    def free_busy(
+        self, organizer: str, rooms: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Each room's busy blocks between `start` and `end`, read as `organizer` (batched: up to 100 rooms
+        and a few weeks per request)."""
+        ...
+
+    def room_answers(self, organizer: str) -> dict[tuple[str, str], str]:
+        """(room, meeting subject) → the text of each decline a room sent the organizer."""
+        ...
+
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
         """The mailbox's lease records (normally one), creating a free one when there is none."""
         ...

@@ -46,9 +46,10 @@ class Conflict:
         when = f"{max(a.start, b.start):%a %Y-%m-%d %H:%M}–{end:%H:%M}"
         more = len(self.overlaps) - 1
         who = [f"resource {r}" for r in self.resources] + list(self.people)
+        room = "; a room accepts the one booked first and declines the other" if self.resources else ""
         return (
             f"{', '.join(who)} booked twice: {a.key}{where(a.key)} and {b.key}{where(b.key)} overlap on "
-            f"{when}" + (f" (and {more} more time{'s' * (more != 1)})" if more else "")
+            f"{when}" + (f" (and {more} more time{'s' * (more != 1)})" if more else "") + room
         )
 
     def to_data(self, sources: Mapping[str, object] | None = None) -> dict[str, object]:

@@ -14,6 +14,7 @@ from reconciler.config import Settings, Target
 from reconciler.desired.model import Meeting
 from reconciler.plan.changes import Plan
 from reconciler.plan.conflicts import Conflict
+from reconciler.plan.rooms import RoomWarning
 
 MIN_MANAGED_FOR_PERCENT = 10
 
@@ -57,10 +58,22 @@ def target_refusals(meetings: Sequence[Meeting], sources: Mapping[str, object], 
     return out
 
 
-def check(plan: Plan, settings: Settings, conflicts: Sequence[Conflict] = ()) -> list[Refusal]:
-    """Everything that stops `plan` from being applied (`conflicts`: the double bookings found with it)."""
+def check(
+    plan: Plan, settings: Settings, conflicts: Sequence[Conflict] = (), rooms: Sequence[RoomWarning] = ()
+) -> list[Refusal]:
+    """Everything that stops `plan` from being applied (`conflicts`: the double bookings found with it;
+    `rooms`: what rooms will decline or did)."""
     policy = settings.policy
     out = organizer_refusals({c.organizer for c in plan.changes}, settings)
+    coming = [w for w in rooms if not w.answered]
+    if coming and policy.rooms == "error":  # rooms would decline what the plan sends (not forceable)
+        out.append(
+            Refusal(
+                f"{len(coming)} room(s) would decline what the plan sends and policy.rooms is error; see "
+                "the warnings",
+                False,
+            )
+        )
     if conflicts and policy.conflicts == "error":  # double bookings stop plan and apply (not forceable)
         out.append(
             Refusal(

@@ -12,7 +12,7 @@ import copy
 import uuid
 from typing import Any
 
-from reconciler.sandbox import meetings, normalise, recurrence, rewrites
+from reconciler.sandbox import meetings, normalise, recurrence, rewrites, rooms
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.occurrences import Target, occurrence_fields, rule_of
 from reconciler.sandbox.store import Item
@@ -53,6 +53,7 @@ def create(ctx: Context, folder: str, fields: dict[str, Any], option: str, extra
     given = {**defaults, **{k: v for k, v in fields.items() if v is not None}}
     item = ctx.store.add(ctx.mailbox, folder, {**stored(ctx, given), **(extra or {})})
     meetings.after_create(ctx, item, option)
+    rooms.answer_all(ctx)
     return ctx.store.get(item.id) or item
 
 
@@ -94,6 +95,7 @@ def update(
     ctx.store.save(item)
     if is_calendar:
         meetings.after_update(ctx, before, item, option, target.index)
+        rooms.answer_all(ctx)
         item = ctx.store.get(item.id) or item
     return item
 

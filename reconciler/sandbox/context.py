@@ -32,6 +32,9 @@ class Context:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     messages_sent: list[str] = field(default_factory=list)
     """Sender addresses of every message this request sent (for the message-rate limit)."""
+    rooms_to_answer: list[tuple[str, str, str]] = field(default_factory=list)
+    """(organizer's item id, room, request id) of requests rooms received in this request, answered once
+    the organizer's item is saved (`rooms.answer_all`)."""
     directory: Directory = field(default_factory=Directory)
     rewrites: Rewrites = field(default_factory=Rewrites)
     """What the server does to what it is given (all of Exchange's rules unless a test switched some off)."""

@@ -13,11 +13,27 @@ directory usually names people (`alice.jansen@example.com` → "Alice Jansen").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+@dataclass(frozen=True)
+class RoomPolicy:
+    """A room's calendar processing (Set-CalendarProcessing): Exchange's defaults unless its entry in a
+    directory file says otherwise (`rooms.py` applies it)."""
+
+    automate_processing: str = "AutoAccept"
+    allow_conflicts: bool = False
+    booking_window_days: int = 180
+    enforce_scheduling_horizon: bool = True
+    maximum_duration_minutes: int = 1440
+    allow_recurring_meetings: bool = True
+    conflict_percentage_allowed: int = 0
+    maximum_conflict_instances: int = 0
+    capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,8 @@ class Directory:
     """Whether an authenticated user may act for other mailboxes (ExchangeImpersonation)."""
     names: dict[str, str] = field(default_factory=dict)
     """Display names by address (lower-case), from a directory file."""
+    rooms: dict[str, RoomPolicy] = field(default_factory=dict)
+    """Rooms the directory file sets up; any other mailbox invited as a resource has Exchange's defaults."""
 
     def refusal(self, user: str | None, mailbox: str) -> tuple[str, str] | None:
         """(response code, text) of the fault Exchange answers for `user` acting for `mailbox`, or None."""
@@ -77,14 +95,42 @@ def load_directory(path: Path, base: Directory | None = None) -> Directory:
     if unknown:
         raise DirectoryError(f"{path}: unknown section(s) {', '.join(unknown)}; use people: and rooms:")
     names: dict[str, str] = {}
+    rooms: dict[str, RoomPolicy] = {}
     for section in ("people", "rooms"):
         entries = data.get(section) or {}
         if not isinstance(entries, dict):
             raise DirectoryError(f"{path}: {section}: maps addresses to display names")
         for address, value in entries.items():
-            names[str(address).strip().lower()] = _name(path, section, str(address), value)
+            key = str(address).strip().lower()
+            names[key] = _name(path, section, str(address), value)
+            if section == "rooms":
+                rooms[key] = _room(path, str(address), value)
     base = base or Directory()
-    return Directory(base.mailboxes, base.impersonation, {**base.names, **names})
+    return Directory(base.mailboxes, base.impersonation, {**base.names, **names}, {**base.rooms, **rooms})
+
+
+_ROOM_KEYS = {f.name: f.type for f in fields(RoomPolicy)}
+
+
+def _room(path: Path, address: str, value: Any) -> RoomPolicy:
+    """A room's settings: its entry's keys beside `name` (Set-CalendarProcessing's, in snake case)."""
+    settings = {k: v for k, v in value.items() if k != "name"} if isinstance(value, dict) else {}
+    unknown = sorted(set(settings) - set(_ROOM_KEYS))
+    if unknown:
+        raise DirectoryError(
+            f"{path}: rooms: {address}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: name, {', '.join(_ROOM_KEYS)}"
+        )
+    processing = settings.get("automate_processing", "AutoAccept")
+    if processing not in ("AutoAccept", "AutoUpdate", "None", None):
+        raise DirectoryError(
+            f"{path}: rooms: {address}: automate_processing is AutoAccept, AutoUpdate or None"
+        )
+    settings["automate_processing"] = "None" if processing is None else processing
+    try:
+        return RoomPolicy(**settings)
+    except TypeError as exc:
+        raise DirectoryError(f"{path}: rooms: {address}: {exc}") from None
 
 
 def _name(path: Path, section: str, address: str, value: Any) -> str:

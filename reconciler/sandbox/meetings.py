@@ -124,6 +124,7 @@ def deliver_request(
         return
     uid = organizer.get("calendar:UID")
     occurrence = _occurrence(organizer, index)
+    rooms = {a.get("email") for a in organizer.get("calendar:Resources") or []}
     for address in recipients:
         copy = _copy(ctx, address, uid)
         fields = {k: organizer.fields[k] for k in COPIED if k in organizer.fields}
@@ -155,7 +156,7 @@ def deliver_request(
             "calendar:MyResponseType": "NoResponseReceived",
             **occurrence,
         }
-        ctx.store.add(
+        request = ctx.store.add(
             address,
             "inbox",
             _message(
@@ -167,6 +168,8 @@ def deliver_request(
                 extra,
             ),
         )
+        if address in rooms:  # its booking attendant answers once the organizer's side is done
+            ctx.rooms_to_answer.append((organizer.id, address, request.id))
     if same_message:
         return
     _sent(

@@ -100,6 +100,24 @@ class Project:
         return [(type(i).__name__, getattr(i, "meeting_request_type", None) or i.subject) for i in items]
 
 
+def sandbox_target(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """A target for an in-process sandbox: EWS without authentication, or Graph (when the sandbox serves TLS)
+    through the token flow with its private CA."""
+    if sb.ca_path is None:
+        return {"kind": "ews", "endpoint": sb.endpoint, "auth": "none", "max_wait_seconds": 20}
+    for name in ("GRAPH_TENANT", "GRAPH_CLIENT", "GRAPH_SECRET"):
+        monkeypatch.setenv(name, "sandbox")
+    return {
+        "kind": "graph",
+        "endpoint": sb.graph_endpoint,
+        "authority": sb.authority,
+        "tenant_id_env": "GRAPH_TENANT",
+        "client_id_env": "GRAPH_CLIENT",
+        "client_secret_env": "GRAPH_SECRET",
+        "ca_bundle": str(sb.ca_path),
+    }
+
+
 def _config(root: Path, target: dict) -> None:
     (root / "reconciler.yaml").write_text(
         yaml.safe_dump(

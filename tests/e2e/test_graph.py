@@ -29,7 +29,10 @@ def test_first_apply_invites_every_attendee_once_and_converges(graph_project) ->
     for person in ("alice@example.com", "bob@example.com"):
         assert graph_project.inbox(person) == [(REQUEST, "NewMeetingRequest")]
     assert graph_project.inbox("carol@example.com") == [(REQUEST, "NewMeetingRequest")]
-    assert graph_project.inbox("room-oak@example.com") == [(REQUEST, "NewMeetingRequest")]
+    # The room's booking attendant took its request and answered: the organizer holds the acceptance.
+    assert graph_project.inbox("room-oak@example.com") == []
+    answers = graph_project.inbox("lead@example.com")
+    assert ("IPM.Schedule.Meeting.Resp.Pos", "Accepted: Design review") in answers
     assert graph_project.cli("plan", "--detailed-exitcode").exit_code == 0
 
 

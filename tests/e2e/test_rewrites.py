@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.store import Store
-from tests.e2e.conftest import Project, _config
+from tests.e2e.conftest import Project, _config, sandbox_target
 
 STANDUP = """\
 key: standup
@@ -111,21 +111,7 @@ def rewriting(
     rewrites = Rewrites(extra=marker.args[0]) if marker else Rewrites()
     graph = request.param == "graph"
     with Sandbox(db=str(tmp_path / "server.sqlite3"), tls=graph, rewrites=rewrites) as sb:
-        if graph:
-            for name in ("GRAPH_TENANT", "GRAPH_CLIENT", "GRAPH_SECRET"):
-                monkeypatch.setenv(name, "sandbox")
-            target = {
-                "kind": "graph",
-                "endpoint": sb.graph_endpoint,
-                "authority": sb.authority,
-                "tenant_id_env": "GRAPH_TENANT",
-                "client_id_env": "GRAPH_CLIENT",
-                "client_secret_env": "GRAPH_SECRET",
-                "ca_bundle": str(sb.ca_path),
-            }
-        else:
-            target = {"kind": "ews", "endpoint": sb.endpoint, "auth": "none", "max_wait_seconds": 20}
-        _config(tmp_path, target)
+        _config(tmp_path, sandbox_target(sb, monkeypatch))
         project = Project(tmp_path, sb, CliRunner())
         project.write("standup.yaml", STANDUP)
         project.write("review.yaml", REVIEW)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from exchangelib import (
@@ -43,7 +43,7 @@ from reconciler.backends.base import (
     WriteResult,
 )
 from reconciler.backends.baseline import Baseline
-from reconciler.backends.ews import baseline, bulk, lease, marker, read
+from reconciler.backends.ews import availability, baseline, bulk, lease, marker, read
 from reconciler.backends.ews.errors import Patient, explain
 from reconciler.backends.ews.mapping import (
     READ_FIELDS,
@@ -207,6 +207,16 @@ class EwsBackend(SpeaksFor):
             account = self.account(organizer)
             items = read.read_items(account, [(i, None) for i in item_ids], [*READ_FIELDS, *marker.FIELDS])
             return tuple(self._managed(item, namespace, organizer, {}) for item in items)
+
+    def free_busy(
+        self, organizer: str, rooms: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        with self.speaking_for(organizer):
+            return availability.free_busy(self.account(organizer), rooms, start, end)
+
+    def room_answers(self, organizer: str) -> dict[tuple[str, str], str]:
+        with self.speaking_for(organizer):
+            return availability.declines(self.account(organizer))
 
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
         with self.speaking_for(organizer):

@@ -15,7 +15,7 @@ option.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -51,11 +51,14 @@ from reconciler.backends.graph.write import (
     occurrence_lookup,
     query_string,
     request_for,
+    schedule_call,
     user_path,
 )
 from reconciler.desired.model import Meeting
 
 PAGE = 1000
+ROOMS_PER_CALL = 100
+SCHEDULE_WINDOW = timedelta(days=42)
 MARKER = expanding(*marker.MEETING_NAMES)
 
 
@@ -193,6 +196,49 @@ class GraphBackend(SpeaksFor):
                     self._observed(event, meeting, Marker(namespace, key, found.get(marker.SPEC_HASH, "")))
                 )
             return tuple(out)
+
+    def free_busy(
+        self, organizer: str, rooms: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """getSchedule for up to 100 rooms and 42 days a call, the calls in `$batch`es of 20."""
+        with self.speaking_for(organizer):
+            calls = []
+            for first in range(0, len(rooms), ROOMS_PER_CALL):
+                chunk = list(rooms[first : first + ROOMS_PER_CALL])
+                begin = start
+                while begin < end:
+                    until = min(end, begin + SCHEDULE_WINDOW)
+                    calls.append(schedule_call(organizer, chunk, begin, until))
+                    begin = until
+            out: dict[str, list[tuple[datetime, datetime]]] = {room: [] for room in rooms}
+            for reply in self.client.batch(calls):
+                if not reply.ok:
+                    raise GraphFailure(reply, "calendar/getSchedule")
+                for info in reply.body.get("value", []):
+                    room = str(info.get("scheduleId", "")).lower()
+                    for item in info.get("scheduleItems") or []:
+                        if item.get("status") in ("busy", "tentative", "oof") and room in out:
+                            out[room].append((utc(item["start"]), utc(item["end"])))
+            return out
+
+    def room_answers(self, organizer: str) -> dict[tuple[str, str], str]:
+        """The rooms' declines in the organizer's inbox (one request): (room, subject) → their text."""
+        with self.speaking_for(organizer):
+            query = query_string(
+                {
+                    "$filter": "startswith(subject,'Declined:')",
+                    "$select": "subject,from,body",
+                    "$top": str(PAGE),
+                }
+            )
+            found = self.client.pages(f"{user_path(organizer)}/mailFolders/inbox/messages?{query}")
+            out = {}
+            for message in found:
+                sender = ((message.get("from") or {}).get("emailAddress") or {}).get("address") or ""
+                subject = str(message.get("subject") or "").removeprefix("Declined: ")
+                text = str((message.get("body") or {}).get("content") or "")
+                out[(sender.lower(), subject)] = " ".join(text.split())
+            return out
 
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
         with self.speaking_for(organizer):

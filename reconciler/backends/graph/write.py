@@ -51,6 +51,17 @@ def expanding(*names: str) -> str:
     return f"singleValueExtendedProperties($filter={ids})"
 
 
+def schedule_call(organizer: str, rooms: list[str], start: datetime, end: datetime) -> Call:
+    """calendar/getSchedule for `rooms` between `start` and `end` (UTC)."""
+    window = {
+        "schedules": rooms,
+        "startTime": {"dateTime": iso(start).rstrip("Z"), "timeZone": "UTC"},
+        "endTime": {"dateTime": iso(end).rstrip("Z"), "timeZone": "UTC"},
+        "availabilityViewInterval": 30,
+    }
+    return Call("POST", f"{user_path(organizer)}/calendar/getSchedule", window)
+
+
 def user_path(mailbox: str) -> str:
     return f"/users/{quote(mailbox, safe='@')}"
 

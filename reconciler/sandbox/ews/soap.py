@@ -51,7 +51,7 @@ class Request:
 
     @property
     def name(self) -> str:
-        return local(self.operation.tag)
+        return local(self.operation.tag).removesuffix("Request")  # GetUserAvailabilityRequest
 
 
 def parse_request(body: bytes) -> Request:
@@ -92,8 +92,27 @@ def envelope(body_xml: str) -> bytes:
     ).encode()
 
 
-def response(operation: str, messages: list[str]) -> bytes:
+@dataclass(frozen=True)
+class Whole:
+    """An operation's whole answer element, for the few operations whose answer is not a list of
+    `m:ResponseMessages` (GetUserAvailability)."""
+
+    xml: str
+
+
+def response_message(response_class: str, code: str = "NoError", text: str = "") -> str:
+    """A bare `m:ResponseMessage` (inside an answer shaped as `Whole`)."""
+    said = f"<m:MessageText>{escape(text)}</m:MessageText>" if text else ""
+    return (
+        f'<m:ResponseMessage ResponseClass="{response_class}">{said}<m:ResponseCode>{code}</m:ResponseCode>'
+        "</m:ResponseMessage>"
+    )
+
+
+def response(operation: str, messages: list[str] | Whole) -> bytes:
     """`m:<Op>Response/m:ResponseMessages/...`: one message per requested item, in request order."""
+    if isinstance(messages, Whole):
+        return envelope(messages.xml)
     return envelope(
         f"<m:{operation}Response><m:ResponseMessages>{''.join(messages)}</m:ResponseMessages>"
         f"</m:{operation}Response>"

@@ -1,8 +1,10 @@
-"""`/users/{id}/mailFolders/{folder}/messages` and `/users/{id}/messages/{id}`: saved messages only.
+"""`/users/{id}/mailFolders/{folder}/messages` and `/users/{id}/messages/{id}`: saved messages, and the
+meeting messages a folder holds.
 
-Enough of the message resource for what a client keeps in a mailbox without sending it (the apply lease):
-list with `$filter` on an extended property, create (a draft-like saved item, never sent), read, and
-PATCH under `If-Match` (a stale ETag is 412, which makes it a compare-and-swap).
+Enough of the message resource for what a client keeps in a mailbox without sending it (the apply lease and
+the baseline record): list with `$filter` on an extended property or the subject, create (a draft-like saved
+item, never sent), read, and PATCH under `If-Match` (a stale ETag is 412, which makes it a compare-and-swap).
+Meeting requests, cancellations and responses are listed as `eventMessage`s (read-only here).
 """
 
 from __future__ import annotations
@@ -16,19 +18,36 @@ from reconciler.sandbox.graph.events import check_version
 from reconciler.sandbox.graph.request import Answer, GraphRequest, page
 from reconciler.sandbox.store import DISTINGUISHED, Item
 
+MEETING_MESSAGES = {
+    "IPM.Schedule.Meeting.Request": "meetingRequest",
+    "IPM.Schedule.Meeting.Canceled": "meetingCancelled",
+    "IPM.Schedule.Meeting.Resp.Pos": "meetingAccepted",
+    "IPM.Schedule.Meeting.Resp.Tent": "meetingTenativelyAccepted",
+    "IPM.Schedule.Meeting.Resp.Neg": "meetingDeclined",
+}
+"""Meeting messages listed as Graph's `eventMessage` (`meetingMessageType`, Graph's own spelling)."""
+
 
 def message_json(item: Item) -> dict[str, Any]:
     created = item.get("item:DateTimeCreated")
-    return {
+    sender = item.get("message:From") or {}
+    out = {
         "@odata.etag": f'W/"{item.change_key}"',
         "id": wire.rest_id(item.id),
         "changeKey": item.change_key,
         "createdDateTime": wire.format_instant(created) if created else None,
         "subject": item.get("item:Subject") or "",
         "body": wire.body_json(item.fields),
-        "isDraft": True,
+        "isDraft": item.get("item:ItemClass") == "IPM.Note",
         "singleValueExtendedProperties": wire.extended_properties(item.fields),
     }
+    if sender:
+        out["from"] = {"emailAddress": {"name": sender.get("name") or "", "address": sender.get("email", "")}}
+    kind = MEETING_MESSAGES.get(item.get("item:ItemClass") or "")
+    if kind:
+        out["@odata.type"] = "#microsoft.graph.eventMessage"
+        out["meetingMessageType"] = kind
+    return out
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +78,7 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
             rows = [
                 message_json(i)
                 for i in ctx.store.items(ctx.mailbox, folder)
-                if i.get("item:ItemClass") == "IPM.Note"
+                if i.get("item:ItemClass") == "IPM.Note" or i.get("item:ItemClass") in MEETING_MESSAGES
             ]
             return page(request, rows, f"users('{ctx.mailbox}')/mailFolders('{folder}')/messages")
         if method == "POST":

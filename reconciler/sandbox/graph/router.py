@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from reconciler.sandbox.context import ItemError
-from reconciler.sandbox.graph import events, messages
+from reconciler.sandbox.graph import events, messages, schedule
 from reconciler.sandbox.graph.errors import GraphError, error_body
 from reconciler.sandbox.graph.identity import Tokens
 from reconciler.sandbox.graph.request import Answer, GraphRequest
@@ -44,7 +44,7 @@ def _operation(method: str, parts: list[str]) -> str:
     """A name for faults and logs: `graph.GET.events`, `graph.POST.cancel`, `graph.GET.instances`."""
     resource = (
         parts[-1]
-        if parts and parts[-1] in ("cancel", "instances", "messages")
+        if parts and parts[-1] in ("cancel", "instances", "messages", "getSchedule")
         else (parts[0] if parts else "")
     )
     return f"graph.{method}.{resource}"
@@ -134,6 +134,8 @@ def _resource(service: Service, request: GraphRequest, mailbox: str, parts: list
             ctx = service.context(mailbox)
             if parts[0] in ("events", "calendarView"):
                 answer = events.handle(ctx, request, parts)
+            elif parts[:2] == ["calendar", "getSchedule"] and request.method == "POST":
+                answer = schedule.get_schedule(ctx, request)
             elif parts[0] in ("mailFolders", "messages"):
                 answer = messages.handle(ctx, request, parts)
             else:

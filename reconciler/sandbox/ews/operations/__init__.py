@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reconciler.sandbox.ews import soap
 from reconciler.sandbox.ews.context import EwsContext
 from reconciler.sandbox.ews.operations import (
     convert_id,
@@ -15,11 +16,12 @@ from reconciler.sandbox.ews.operations import (
     find_item,
     get_folder,
     get_item,
+    get_user_availability,
     get_user_configuration,
     update_item,
 )
 
-Handler = Callable[[EwsContext], list[str]]
+Handler = Callable[[EwsContext], "list[str] | soap.Whole"]
 
 OPERATIONS: dict[str, Handler] = {
     "ConvertId": convert_id.handle,
@@ -30,6 +32,7 @@ OPERATIONS: dict[str, Handler] = {
     "UpdateItem": update_item.handle,
     "DeleteItem": delete_item.handle,
     "GetUserConfiguration": get_user_configuration.handle,
+    "GetUserAvailability": get_user_availability.handle,
     "FindFolder": find_folder.handle,
     "CreateFolder": create_folder.handle,
     "DeleteFolder": delete_folder.handle,
