@@ -281,3 +281,22 @@ def test_an_online_meeting_gets_a_teams_join_url_and_keeps_it(http) -> None:
         f"{USER}/events", json=event(isOnlineMeeting=True, onlineMeetingProvider="skypeForConsumer")
     )
     assert other.status_code == 400
+
+
+def test_a_room_answers_and_its_answer_shows_on_the_organizers_event(http) -> None:
+    """A free room accepts; the same room asked again for the same time declines (Graph JSON)."""
+    room = {"type": "resource", "emailAddress": {"address": "room-oak@example.com"}}
+    first = http.post(f"{USER}/events", json=event("First", attendees=[room])).json()
+    second = http.post(f"{USER}/events", json=event("Second", attendees=[room])).json()
+
+    def answer(made: dict) -> str:
+        got = http.get(f"{USER}/events/{made['id']}").json()
+        return next(a["status"]["response"] for a in got["attendees"] if a["type"] == "resource")
+
+    assert (answer(first), answer(second)) == ("accepted", "declined")
+    declines = http.get(
+        f"{USER}/mailFolders/inbox/messages", params={"$filter": "startswith(subject,'Declined:')"}
+    ).json()["value"]
+    assert [m["meetingMessageType"] for m in declines] == ["meetingDeclined"]
+    assert declines[0]["from"]["emailAddress"]["address"] == "room-oak@example.com"
+    assert "already booked" in declines[0]["body"]["content"]
