@@ -86,6 +86,11 @@ def serve(
         help="YAML naming people and rooms (people: {address: Display Name}, rooms: {...}); other "
         "addresses get a name derived from the address, as a tenant's directory gives.",
     ),
+    auth: str = typer.Option(
+        "basic",
+        help="Authentication the EWS endpoint offers, comma-separated, as IIS announces it: basic, ntlm, "
+        "negotiate (NTLM inside; needs a password). Only basic allows impersonation without a password.",
+    ),
     echo: list[str] = typer.Option(
         [],
         "--echo",
@@ -144,8 +149,9 @@ def serve(
                 ca.write_ca(tls_ca)
         elif tls_ca:
             raise ValueError("--tls-ca needs --tls")
+        schemes = tuple(a.strip().lower() for a in auth.split(",") if a.strip())
         server = SandboxServer(
-            host, port, Store(db), Faults(options), password, directory, request_log, ca, rewrites
+            host, port, Store(db), Faults(options), password, directory, request_log, ca, rewrites, schemes
         )
     except (ValueError, OSError) as exc:
         typer.echo(f"cannot serve: {exc}", err=True)

@@ -31,6 +31,7 @@ class Sandbox:
         request_log: RequestLog | None = None,
         tls: bool = False,
         rewrites: Rewrites | None = None,
+        auth: tuple[str, ...] = ("basic",),
     ) -> None:
         self.store = Store(db)
         self.faults = Faults(faults or FaultOptions())
@@ -43,7 +44,7 @@ class Sandbox:
             self._ca_dir = tempfile.TemporaryDirectory(prefix="reconciler-sandbox-ca-")
             self.ca_path = ca.write_ca(Path(self._ca_dir.name) / "ca.pem")
         self.server = SandboxServer(
-            host, port, self.store, self.faults, password, directory, request_log, ca, rewrites
+            host, port, self.store, self.faults, password, directory, request_log, ca, rewrites, auth
         )
         self.thread: threading.Thread | None = None
 

@@ -29,6 +29,7 @@ from cheroot import wsgi as cheroot_wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from reconciler.sandbox.directory import Directory
+from reconciler.sandbox.ews.windows_auth import SCHEMES, Acceptor
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.graph import identity
 from reconciler.sandbox.requestlog import RequestLog
@@ -59,9 +60,14 @@ def check_loopback(host: str) -> None:
 
 
 class _Connection(cheroot_server.HTTPConnection):
-    """A connection that remembers since when it is receiving a request (for the receive deadline)."""
+    """A connection that remembers since when it is receiving a request (for the receive deadline), and
+    what it carries from one request to the next (a Windows authentication, as IIS keeps it)."""
 
     receiving_since: float | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session: dict[str, Any] = {}
 
     def communicate(self) -> bool:
         self.receiving_since = time.monotonic()
@@ -79,6 +85,7 @@ class _Gateway(cheroot_wsgi.Gateway_10):
         environ = super().get_environ()
         conn = self.req.conn
         environ["sandbox.body_read"] = lambda: setattr(conn, "receiving_since", None)
+        environ["sandbox.session"] = conn.session
         return environ
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -122,11 +129,28 @@ class SandboxServer:
         request_log: RequestLog | None = None,
         tls: PrivateCA | None = None,
         rewrites: Rewrites | None = None,
+        auth: tuple[str, ...] = ("basic",),
     ) -> None:
         check_loopback(host)
+        unknown = sorted(set(auth) - set(SCHEMES))
+        if unknown or not auth:
+            raise ValueError(f"authentication {', '.join(unknown) or 'none'}: offer basic, ntlm or negotiate")
+        windows = None
+        if {"ntlm", "negotiate"} & set(auth):
+            if not password:
+                raise ValueError(
+                    "NTLM and Negotiate need a password to check (SANDBOX_PASSWORD or --password-file)"
+                )
+            windows = Acceptor(password)
         self.tokens = identity.Tokens(password)
         self.service = Service(
-            store, faults, directory or Directory(), password, rewrites=rewrites or Rewrites()
+            store,
+            faults,
+            directory or Directory(),
+            password,
+            rewrites=rewrites or Rewrites(),
+            auth=tuple(auth),
+            windows=windows,
         )
         self.scheme = "https" if tls else "http"
         doors = Doors(self.service, self.tokens, lambda: self.origin, request_log)
@@ -169,6 +193,8 @@ class SandboxServer:
 
     def server_close(self) -> None:
         self._stop.set()
+        if self.service.windows is not None:
+            self.service.windows.close()
         if self._files is not None:
             self._files.cleanup()
             self._files = None

@@ -27,6 +27,10 @@ class Service:
     requests: Counter[str] = field(default_factory=Counter)
     """Requests served, by operation (`CreateItem`, `graph.GET.events`, ...)."""
     rewrites: Rewrites = field(default_factory=Rewrites)
+    auth: tuple[str, ...] = ("basic",)
+    """The authentication schemes the EWS endpoint offers (basic, ntlm, negotiate), in IIS's way."""
+    windows: Any = None
+    """The NTLM/Negotiate acceptor (`ews/windows_auth.Acceptor`) when those are offered."""
 
     def context(self, mailbox: str, make: type[C] = Context, **extra: Any) -> C:  # type: ignore[assignment]
         """The context of one request acting for `mailbox` (its mailbox created on first use)."""

@@ -49,7 +49,8 @@ class BodyNotReceived(Exception):
 class Answer:
     status: int
     body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    """In order; a name may come more than once (`WWW-Authenticate: Negotiate`, `WWW-Authenticate: NTLM`)."""
     content_type: str = XML
     close: bool = False
     mailbox: str = ""
@@ -74,7 +75,7 @@ class Doors:
             self._log(environ, Answer(0, mailbox=drop.mailbox, operation=drop.operation), body, started)
             raise
         headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))]
-        headers += list(answer.headers.items())
+        headers += answer.headers
         if answer.close:
             headers.append(("Connection", "close"))
         start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", headers)
@@ -106,7 +107,9 @@ class Doors:
             return _ews(endpoint.not_allowed()), body
         if path.lower() != endpoint.PATH:
             return _ews(endpoint.not_found(path)), body
-        return _ews(endpoint.serve(self.service, environ.get("HTTP_AUTHORIZATION", ""), body)), body
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        session = environ.get("sandbox.session")
+        return _ews(endpoint.serve(self.service, authorization, body, session)), body
 
     def _graph(self, environ: dict[str, Any], method: str, body: bytes) -> Answer:
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
@@ -163,12 +166,12 @@ def _read(environ: dict[str, Any], length: int) -> bytes:
 
 def _json(status: int, body: object, headers: dict[str, str] | None = None) -> Answer:
     data = json.dumps(body).encode() if body is not None else b""
-    return Answer(status, data, dict(headers or {}), JSON)
+    return Answer(status, data, list((headers or {}).items()), JSON)
 
 
 def _ews(reply: endpoint.Reply) -> Answer:
     if reply.reset:
         raise DropConnection(reply.mailbox, reply.operation)
-    answer = Answer(reply.status, reply.body, dict(reply.headers), XML)
+    answer = Answer(reply.status, reply.body, list(reply.headers), XML)
     answer.mailbox, answer.operation = reply.mailbox, reply.operation
     return answer

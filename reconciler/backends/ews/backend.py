@@ -14,8 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from exchangelib import (
+    BASIC,
     DELEGATE,
     IMPERSONATION,
+    NTLM,
     Account,
     Build,
     CalendarItem,
@@ -45,6 +47,7 @@ from reconciler.backends.base import (
 from reconciler.backends.baseline import Baseline
 from reconciler.backends.ews import availability, baseline, bulk, lease, marker, read
 from reconciler.backends.ews.errors import Patient, explain
+from reconciler.backends.ews.http import offered_schemes
 from reconciler.backends.ews.mapping import (
     READ_FIELDS,
     UPDATE_FIELDS,
@@ -127,7 +130,19 @@ class EwsBackend(SpeaksFor):
             return lease.write_lease(self.account(mailbox), item, holder)
 
     def explain(self, exc: BaseException, mailbox: str | None) -> str:
-        return explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
+        said = explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
+        if "(HTTP 401)" not in said:
+            return said
+        mine = {BASIC: "basic", NTLM: "ntlm"}.get(self.config.auth_type or "")
+        offered = offered_schemes(self.endpoint) if mine else []
+        if offered and mine not in offered:  # not a wrong password: a scheme the server does not speak
+            fits = "ntlm" if {"ntlm", "negotiate"} & set(offered) else "basic" if "basic" in offered else ""
+            names = ", ".join(
+                {"ntlm": "NTLM", "negotiate": "Negotiate", "basic": "Basic"}.get(o, o) for o in offered
+            )
+            fix = f"set target.auth: {fits}" if fits else "this client cannot use them"
+            return f"{self.endpoint} does not offer {mine} authentication: the server offers {names}; {fix}"
+        return said
 
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
         with self.speaking_for(organizer):
@@ -440,6 +455,4 @@ class EwsBackend(SpeaksFor):
             )
             for w in writes
         ]
-        return bulk.create(
-            account, account.sent, items, SEND_TO_NONE, message_disposition=SEND_AND_SAVE_COPY
-        )
+        return bulk.create(account, account.sent, items, SEND_TO_NONE, message_disposition=SEND_AND_SAVE_COPY)

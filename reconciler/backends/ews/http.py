@@ -50,3 +50,26 @@ def adapter_class(ca_bundle: str | None, verify: bool) -> type[requests.adapters
 
         return PrivateCAAdapter
     return BlockReadingAdapter
+
+
+def offered_schemes(endpoint: str, timeout: float = 5) -> list[str]:
+    """The authentication schemes `endpoint` announces (`WWW-Authenticate` of an unauthenticated request),
+    lower-case, in its order; empty when it cannot be asked. Used only to explain a refusal."""
+    import requests
+    from exchangelib.protocol import BaseProtocol
+
+    session = requests.Session()
+    session.mount("https://", BaseProtocol.HTTP_ADAPTER_CLS())
+    session.mount("http://", BaseProtocol.HTTP_ADAPTER_CLS())
+    try:
+        answer = session.post(endpoint, data=b"", headers={"Content-Type": "text/xml"}, timeout=timeout)
+    except requests.RequestException:
+        return []
+    finally:
+        session.close()
+    found = []
+    for part in answer.headers.get("WWW-Authenticate", "").split(","):
+        scheme = part.strip().split(" ", 1)[0].lower()
+        if scheme and "=" not in scheme and scheme not in found:
+            found.append(scheme)
+    return found

@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass, replace
+from typing import Any
 
 from lxml import etree
 
 from reconciler.sandbox.ews import soap
 from reconciler.sandbox.ews.context import EwsContext
 from reconciler.sandbox.ews.operations import OPERATIONS
+from reconciler.sandbox.ews.windows_auth import offers
 from reconciler.sandbox.recurrence import zone_from_xml
 from reconciler.sandbox.service import Service
 
@@ -50,19 +52,22 @@ def refusal(status: int, text: str) -> Reply:
     return Reply(status, soap.fault("ErrorInvalidRequest", text))
 
 
-def serve(service: Service, authorization: str, body: bytes) -> Reply:
-    """One POST to the EWS endpoint."""
+def serve(service: Service, authorization: str, body: bytes, session: dict[str, Any] | None = None) -> Reply:
+    """One POST to the EWS endpoint; `session`: what the connection carries (a Windows authentication)."""
+    anonymous = not authorization and not (session or {}).get("user")
+    if anonymous and "basic" not in service.auth:  # IIS asks for credentials before EWS reads anything
+        required = soap.fault("ErrorAccessDenied", "Authentication is required.")
+        return Reply(401, required, offers(service.auth))
     try:
         request = soap.parse_request(body)
     except soap.SoapError as exc:
         return Reply(exc.status, soap.fault(exc.code, exc.message))
-    caller = _authenticate(service, authorization, request)
+    caller = _authenticate(service, authorization, request, {} if session is None else session)
+    if isinstance(caller, Reply):  # a step of a Windows handshake
+        return caller
     if caller is None:
-        return Reply(
-            401,
-            soap.fault("ErrorAccessDenied", "Authentication is required."),
-            (("WWW-Authenticate", 'Basic realm="reconciler-sandbox"'),),
-        )
+        required = soap.fault("ErrorAccessDenied", "Authentication is required.")
+        return Reply(401, required, offers(service.auth))
     user, mailbox = caller
     service.requests[request.name] += 1
     refused = service.directory.refusal(user, mailbox)
@@ -71,18 +76,40 @@ def serve(service: Service, authorization: str, body: bytes) -> Reply:
     return _serve(service, request, mailbox)
 
 
-def _authenticate(service: Service, header: str, request: soap.Request) -> tuple[str | None, str] | None:
-    """(authenticated user or None, acting mailbox), or None when the caller must authenticate."""
-    if header.lower().startswith("basic "):
+def _acting(user: str, request: soap.Request) -> tuple[str, str]:
+    """(the user without its domain, the mailbox acted for: the impersonated one, else the user's own)."""
+    user = user.split("\\")[-1].lower()
+    return user, (request.impersonated or user).lower()
+
+
+def _authenticate(
+    service: Service, header: str, request: soap.Request, session: dict[str, Any]
+) -> tuple[str | None, str] | Reply | None:
+    """(authenticated user or None, acting mailbox); a 401 carrying the next handshake token; or None when
+    the caller must authenticate."""
+    if session.get("user"):  # Windows authentication holds for the connection, as in IIS
+        return _acting(session["user"], request)
+    scheme, _, token = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "basic" and "basic" in service.auth:
         try:
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            user, _, password = base64.b64decode(token).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             user, password = "", ""
         if user and (service.password is None or password == service.password):
-            user = user.split("\\")[-1].lower()
-            return user, (request.impersonated or user).lower()
-    elif request.impersonated:
-        return None, request.impersonated
+            return _acting(user, request)
+    elif scheme in ("ntlm", "negotiate") and scheme in service.auth and service.windows is not None:
+        user, answer = service.windows.step(session, scheme, token.strip())
+        if user:
+            session["user"] = user
+            return _acting(user, request)
+        if answer:
+            challenge = (
+                ("WWW-Authenticate", f"{scheme.upper() if scheme == 'ntlm' else 'Negotiate'} {answer}"),
+            )
+            return Reply(401, soap.fault("ErrorAccessDenied", "Authentication continues."), challenge)
+    elif not header and request.impersonated and "basic" in service.auth:
+        return None, request.impersonated  # the sandbox's default: impersonation on loopback, no password
     return None
 
 
