@@ -41,3 +41,7 @@ def not_found(what: str = "The specified object was not found in the store.") ->
 
 def invalid(message: str) -> GraphError:
     return GraphError(400, "ErrorInvalidRequest", message)
+
+
+def not_supported(method: str, path: str) -> GraphError:
+    return GraphError(405, "ErrorInvalidRequest", f"{method} is not supported on {path}.")

@@ -1,4 +1,5 @@
-"""`/users/{id}/events`, `/events/{id}`, `/events/{id}/cancel` and `/events/{id}/instances`.
+"""`/users/{id}/events`, `/events/{id}`, `/events/{id}/cancel`, `/instances` and the attendee's `accept`,
+`tentativelyAccept` and `decline`.
 
 Create always sends invitations when the event has attendees (Graph has no silent create). A PATCH sends
 updates when meeting fields change (subject, body, times, location, attendees, recurrence): to everyone, or
@@ -18,12 +19,14 @@ from reconciler.sandbox import calendar_items, meetings
 from reconciler.sandbox.calendar_view import in_range
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.graph import wire
-from reconciler.sandbox.graph.errors import GraphError, invalid
+from reconciler.sandbox.graph.errors import GraphError, invalid, not_supported
 from reconciler.sandbox.graph.request import Answer, GraphRequest, page
 from reconciler.sandbox.occurrences import Target, by_id, occurrence_fields, occurrence_id
 from reconciler.sandbox.store import Item
 
 SEND_ALL = "SendToAllAndSaveCopy"
+RESPONSES = {"accept": "AcceptItem", "tentativelyAccept": "TentativelyAcceptItem", "decline": "DeclineItem"}
+"""Graph's response actions and the EWS response each stands for."""
 MEETING_KEYS = {
     "item:Subject",
     "item:Body",
@@ -147,6 +150,28 @@ def cancel_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
     return Answer(202)
 
 
+def respond(ctx: Context, request: GraphRequest, target: Target, kind: str) -> Answer:
+    """`accept` / `tentativelyAccept` / `decline`: the attendee's answer, sent to the organizer unless
+    `sendResponse` is false; 202 with no body, as Graph answers."""
+    body = request.body if isinstance(request.body, dict) else {}
+    if target.index is not None:
+        raise GraphError(
+            400,
+            "ErrorInvalidRequest",
+            "The sandbox answers for a whole series only; a response to one occurrence is not built.",
+        )
+    organizer = (target.item.get("calendar:Organizer") or {}).get("email")
+    if organizer == ctx.mailbox:
+        raise GraphError(
+            400,
+            "ErrorInvalidRequest",
+            "Your request can't be completed. You can't respond to your own meeting.",
+        )
+    option = "SendAndSaveCopy" if body.get("sendResponse", True) is not False else "SaveOnly"
+    meetings.respond(ctx, kind, target.item, option, body.get("comment") or None)
+    return Answer(202)
+
+
 def window(request: GraphRequest) -> tuple[datetime, datetime]:
     params = {k.lower(): v for k, v in (request.query().params or {}).items()}
     try:
@@ -215,4 +240,6 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
             return cancel_event(ctx, request, target)
         elif rest == ["instances"] and method == "GET":
             return instances(ctx, request, target)
-    raise GraphError(405, "ErrorInvalidRequest", f"{method} is not supported on {request.path}.")
+        elif len(rest) == 1 and rest[0] in RESPONSES and method == "POST":
+            return respond(ctx, request, target, RESPONSES[rest[0]])
+    raise not_supported(method, request.path)

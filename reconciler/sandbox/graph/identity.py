@@ -5,7 +5,8 @@
 certificate-signed JWT; accepted without checking its signature, since the sandbox keeps no app
 registrations, and refused when a password is set). Answers as the identity platform does:
 `{"token_type": "Bearer", "expires_in": 3599, "access_token": ...}`, or `{"error", "error_description",
-"error_codes"}` with 400/401. Tokens are opaque and live in the server's memory for an hour.
+"error_codes", "timestamp", "trace_id", "correlation_id", "error_uri"}` with 400/401. Tokens are opaque and
+live in the server's memory for an hour.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -52,11 +54,18 @@ class Tokens:
 
 
 def _error(status: int, error: str, code: int, text: str) -> tuple[int, dict[str, Any]]:
+    """The identity platform's error body: the ids a support case asks for, in the fields and the text."""
+    trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
+    stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
     return status, {
         "error": error,
-        "error_description": f"AADSTS{code}: {text}",
+        "error_description": f"AADSTS{code}: {text} Trace ID: {trace} Correlation ID: {correlation} "
+        f"Timestamp: {stamp}",
         "error_codes": [code],
-        "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+        "timestamp": stamp,
+        "trace_id": trace,
+        "correlation_id": correlation,
+        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
     }
 
 

@@ -1,5 +1,5 @@
-"""`/users/{id}/mailFolders/{folder}/messages` and `/users/{id}/messages/{id}`: saved messages, and the
-meeting messages a folder holds.
+"""`/users/{id}/mailFolders/{folder}/messages`, `/users/{id}/messages` (every mail folder's) and
+`/users/{id}/messages/{id}`: saved messages, and the meeting messages a folder holds.
 
 Enough of the message resource for what a client keeps in a mailbox without sending it (the apply lease and
 the baseline record): list with `$filter` on an extended property or the subject, create (a draft-like saved
@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.sandbox.context import Context
 from reconciler.sandbox.graph import wire
-from reconciler.sandbox.graph.errors import GraphError, not_found
+from reconciler.sandbox.graph.errors import GraphError, not_found, not_supported
 from reconciler.sandbox.graph.events import check_version
 from reconciler.sandbox.graph.request import Answer, GraphRequest, page
 from reconciler.sandbox.store import DISTINGUISHED, Item
@@ -59,9 +59,21 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _message(ctx: Context, message_id: str) -> Item:
+def _listed(ctx: Context, folders: list[str]) -> list[dict[str, Any]]:
+    """The messages of the folders: saved ones and meeting messages."""
+    return [
+        message_json(i)
+        for folder in folders
+        for i in ctx.store.items(ctx.mailbox, folder)
+        if i.get("item:ItemClass") == "IPM.Note" or i.get("item:ItemClass") in MEETING_MESSAGES
+    ]
+
+
+def _message(ctx: Context, message_id: str, method: str) -> Item:
+    """A saved message, or (to read) a meeting message."""
     item = ctx.item(wire.ews_id(message_id))
-    if item.get("item:ItemClass") != "IPM.Note":
+    kind = item.get("item:ItemClass")
+    if kind != "IPM.Note" and not (method == "GET" and kind in MEETING_MESSAGES):
         raise not_found()
     return item
 
@@ -75,11 +87,7 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
                 404, "ErrorFolderNotFound", f"The folder {parts[1]!r} is not a well-known folder."
             )
         if method == "GET":
-            rows = [
-                message_json(i)
-                for i in ctx.store.items(ctx.mailbox, folder)
-                if i.get("item:ItemClass") == "IPM.Note" or i.get("item:ItemClass") in MEETING_MESSAGES
-            ]
+            rows = _listed(ctx, [folder])
             return page(request, rows, f"users('{ctx.mailbox}')/mailFolders('{folder}')/messages")
         if method == "POST":
             fields = {
@@ -89,8 +97,11 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
                 **_fields(request.json_body()),
             }
             return Answer(201, message_json(ctx.store.add(ctx.mailbox, folder, fields)))
+    if parts == ["messages"] and method == "GET":
+        mail = [name for name, (_, kind, _) in DISTINGUISHED.items() if kind == "IPF.Note"]
+        return page(request, _listed(ctx, mail), f"users('{ctx.mailbox}')/messages")
     if len(parts) == 2 and parts[0] == "messages":
-        item = _message(ctx, parts[1])
+        item = _message(ctx, parts[1], method)
         if method == "GET":
             return Answer(200, request.query().shape(message_json(item)))
         if method == "PATCH":
@@ -98,4 +109,4 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
             item.fields.update(_fields(request.json_body()))
             ctx.store.save(item)
             return Answer(200, message_json(item))
-    raise GraphError(405, "ErrorInvalidRequest", f"{method} is not supported on {request.path}.")
+    raise not_supported(method, request.path)

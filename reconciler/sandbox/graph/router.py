@@ -1,8 +1,9 @@
 """Graph requests in: token check, the mailbox, faults, one store transaction, the resource, JSON out.
 
-`/v1.0/users/{id}/events...`, `/calendarView`, `/mailFolders/{folder}/messages`, `/messages/{id}` and
-`/v1.0/$batch` (at most 20 requests, each answered on its own, throttling included). Faults answer as Graph
-does: 429 with `Retry-After` (seconds) when busy, 503 with `Retry-After` when unavailable, or a dropped
+`/v1.0/users/{id}/events...`, `/calendarView`, `/calendar...` (`calendars.py`),
+`/mailFolders/{folder}/messages`, `/messages...` and `/v1.0/$batch` (at most 20 requests, each answered on
+its own, throttling included; one whose `dependsOn` failed is answered 424 and not run). Faults answer as
+Graph does: 429 with `Retry-After` (seconds) when busy, 503 with `Retry-After` when unavailable, or a dropped
 connection. At most 4 requests per mailbox are served at once (Outlook's limit per app and mailbox);
 beyond that, 429 `ApplicationThrottled`.
 """
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from reconciler.sandbox.context import ItemError
-from reconciler.sandbox.graph import events, messages, schedule
+from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.graph import calendars, events, messages, schedule
 from reconciler.sandbox.graph.errors import GraphError, error_body
 from reconciler.sandbox.graph.identity import Tokens
 from reconciler.sandbox.graph.request import Answer, GraphRequest
@@ -27,6 +28,7 @@ PREFIX = "/v1.0"
 MAX_BATCH = 20
 MAILBOX_CONCURRENCY = 4
 log = logging.getLogger(__name__)
+_ACTIONS = ("cancel", "instances", "messages", "getSchedule", *events.RESPONSES)
 _STATUS = {"ErrorItemNotFound": 404, "ErrorInvalidIdMalformed": 400, "ErrorAccessDenied": 403}
 
 
@@ -41,12 +43,13 @@ class Reply:
 
 
 def _operation(method: str, parts: list[str]) -> str:
-    """A name for faults and logs: `graph.GET.events`, `graph.POST.cancel`, `graph.GET.instances`."""
-    resource = (
-        parts[-1]
-        if parts and parts[-1] in ("cancel", "instances", "messages", "getSchedule")
-        else (parts[0] if parts else "")
-    )
+    """A name for faults and logs: `graph.GET.events`, `graph.POST.cancel`, `graph.GET.instances` (the same
+    for a calendar-scoped path: `/calendar/events` is `events`)."""
+    if parts[:1] == ["calendars"] and len(parts) > 2:
+        parts = parts[2:]
+    elif parts[:1] == ["calendar"] and parts[1:2] in (["events"], ["calendarView"]):
+        parts = parts[1:]
+    resource = parts[-1] if parts and parts[-1] in _ACTIONS else (parts[0] if parts else "")
     return f"graph.{method}.{resource}"
 
 
@@ -132,14 +135,7 @@ def _resource(service: Service, request: GraphRequest, mailbox: str, parts: list
     try:
         with store.transaction():
             ctx = service.context(mailbox)
-            if parts[0] in ("events", "calendarView"):
-                answer = events.handle(ctx, request, parts)
-            elif parts[:2] == ["calendar", "getSchedule"] and request.method == "POST":
-                answer = schedule.get_schedule(ctx, request)
-            elif parts[0] in ("mailFolders", "messages"):
-                answer = messages.handle(ctx, request, parts)
-            else:
-                raise GraphError(400, "BadRequest", f"Resource not found for the segment {parts[0]!r}.")
+            answer = _dispatch(ctx, request, parts)
         service.faults.record_messages(ctx.messages_sent)
         return answer
     except GraphError as exc:
@@ -151,6 +147,22 @@ def _resource(service: Service, request: GraphRequest, mailbox: str, parts: list
         return Answer(500, error_body("InternalServerError", f"The sandbox failed: {type(exc).__name__}"))
 
 
+def _dispatch(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
+    """The resource module a path under `/users/{id}/` belongs to."""
+    if parts[0] in ("calendar", "calendars") and parts[1:2] != ["getSchedule"]:
+        routed = calendars.route(ctx, request, parts)
+        if isinstance(routed, Answer):
+            return routed
+        parts = routed
+    if parts[0] in ("events", "calendarView"):
+        return events.handle(ctx, request, parts)
+    if parts[:2] == ["calendar", "getSchedule"] and request.method == "POST":
+        return schedule.get_schedule(ctx, request)
+    if parts[0] in ("mailFolders", "messages"):
+        return messages.handle(ctx, request, parts)
+    raise GraphError(400, "BadRequest", f"Resource not found for the segment {parts[0]!r}.")
+
+
 def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
     body = request.body if isinstance(request.body, dict) else {}
     requests = body.get("requests")
@@ -160,13 +172,21 @@ def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
         return Reply(
             400, error_body("BadRequest", f"Number of requests in a batch cannot exceed {MAX_BATCH}.")
         )
+    refusal = _batch_refusal(requests)
+    if refusal:
+        return Reply(400, error_body("BadRequest", refusal))
     service.requests["graph.$batch"] += 1
     fault = service.faults.pick("graph.$batch", lambda: raw.decode(errors="replace"))
     service.faults.delay()
     if fault and service.faults.options.phase == "before":
         return _fault_reply(service, fault, inner=False)
     responses = []
+    failed: set[str] = set()
     for entry in requests:
+        if failed & set(_depends_on(entry)):  # not run: what it needs did not happen
+            failed.add(str(entry.get("id")))
+            responses.append(_failed_dependency(entry))
+            continue
         url = str(entry.get("url") or "")
         url = url if url.startswith("/") else "/" + url
         split = urlsplit(url)
@@ -191,7 +211,39 @@ def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
         }
         if reply.body is not None:
             answer["body"] = reply.body
+        if reply.status >= 400:
+            failed.add(answer["id"])
         responses.append(answer)
     if fault:  # phase "after": every request in it was served, the client does not hear about it
         return _fault_reply(service, fault, inner=False)
     return Reply(200, {"responses": responses}, operation="graph.$batch")
+
+
+def _depends_on(entry: dict[str, Any]) -> list[str]:
+    return [str(d) for d in entry.get("dependsOn") or []]
+
+
+def _batch_refusal(requests: list[Any]) -> str | None:
+    """Why a batch is refused whole (400): an entry that is not an object, a repeated id, or a `dependsOn`
+    naming no earlier request (JSON batching runs a dependent request after what it names)."""
+    seen: set[str] = set()
+    for entry in requests:
+        if not isinstance(entry, dict) or entry.get("id") in (None, ""):
+            return "Each request in a batch needs an id."
+        request_id = str(entry["id"])
+        if request_id in seen:
+            return f"Request id {request_id!r} is repeated: ids must be unique within a batch."
+        unknown = [d for d in _depends_on(entry) if d not in seen]
+        if unknown:
+            return f"Request {request_id!r} depends on {unknown[0]!r}, not an earlier request of the batch."
+        seen.add(request_id)
+    return None
+
+
+def _failed_dependency(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(entry.get("id")),
+        "status": 424,
+        "headers": {"Content-Type": "application/json"},
+        "body": error_body("FailedDependency", "The request this one depends on failed; it was not run."),
+    }

@@ -1,0 +1,131 @@
+"""What popular Graph clients do that the reconciler does not: answer as an attendee, reach events through
+the calendar, read invitations as messages, chain batch requests, and read token errors."""
+
+from __future__ import annotations
+
+from tests.graph.conftest import event, token_for
+
+USER = "/users/lead@example.com"
+ALICE = "/users/alice@example.com"
+
+
+def _alices_copy(http) -> dict:
+    [copy] = http.get(f"{ALICE}/calendar/events").json()["value"]
+    return copy
+
+
+def _alices_answer(http, made: dict) -> str:
+    got = http.get(f"{USER}/events/{made['id']}").json()
+    return next(
+        a["status"]["response"] for a in got["attendees"] if a["emailAddress"]["address"].startswith("alice")
+    )
+
+
+def test_an_attendee_accepts_and_declines_over_graph(http) -> None:
+    made = http.post(f"{USER}/events", json=event()).json()
+    copy = _alices_copy(http)
+    accepted = http.post(
+        f"{ALICE}/events/{copy['id']}/accept", json={"comment": "see you", "sendResponse": True}
+    )
+    assert accepted.status_code == 202 and not accepted.content
+    assert _alices_answer(http, made) == "accepted"
+    mail = http.get(f"{USER}/messages").json()["value"]  # the answer in the inbox, the invitation sent
+    assert sorted((m["meetingMessageType"], m["subject"]) for m in mail) == [
+        ("meetingAccepted", "Accepted: Sync"),
+        ("meetingRequest", "Sync"),
+    ]
+    assert any("see you" in m["body"]["content"] for m in mail)
+    tentative = http.post(f"{ALICE}/events/{copy['id']}/tentativelyAccept", json={"sendResponse": True})
+    assert tentative.status_code == 202 and _alices_answer(http, made) == "tentativelyAccepted"
+    quiet = http.post(f"{ALICE}/events/{copy['id']}/decline", json={"sendResponse": False})
+    assert quiet.status_code == 202
+    assert _alices_answer(http, made) == "tentativelyAccepted"  # the organizer was not told
+    assert http.get(f"{ALICE}/calendar/events").json()["value"] == []  # a declined copy leaves the calendar
+
+
+def test_the_organizer_cannot_answer_their_own_meeting(http) -> None:
+    made = http.post(f"{USER}/events", json=event()).json()
+    refused = http.post(f"{USER}/events/{made['id']}/accept", json={})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "ErrorInvalidRequest"
+
+
+def test_events_are_reached_through_the_calendar_paths(http) -> None:
+    made = http.post(f"{USER}/calendar/events", json=event()).json()
+    calendar = http.get(f"{USER}/calendar").json()
+    assert calendar["isDefaultCalendar"] is True and calendar["name"] == "Calendar"
+    assert calendar["@odata.context"].endswith("/calendar/$entity")
+    assert [c["id"] for c in http.get(f"{USER}/calendars").json()["value"]] == [calendar["id"]]
+    window = {"startDateTime": "2027-01-04T00:00:00Z", "endDateTime": "2027-01-05T00:00:00Z"}
+    for path in (
+        f"{USER}/events",
+        f"{USER}/calendar/events",
+        f"{USER}/calendars/{calendar['id']}/events",
+    ):
+        assert [e["id"] for e in http.get(path).json()["value"]] == [made["id"]], path
+    for path in (f"{USER}/calendar/calendarView", f"{USER}/calendars/{calendar['id']}/calendarView"):
+        assert [e["id"] for e in http.get(path, params=window).json()["value"]] == [made["id"]], path
+    one = http.get(f"{USER}/calendar/events/{made['id']}")
+    assert one.status_code == 200 and one.json()["subject"] == "Sync"
+    unknown = http.get(f"{USER}/calendars/AQMk{'B' * 40}/events")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "ErrorItemNotFound"
+
+
+def test_invitations_are_event_messages_in_the_attendees_mail(http) -> None:
+    http.post(f"{USER}/events", json=event())
+    everywhere = http.get(f"{ALICE}/messages").json()["value"]
+    in_inbox = http.get(f"{ALICE}/mailFolders/inbox/messages").json()["value"]
+    assert [m["id"] for m in everywhere] == [m["id"] for m in in_inbox]
+    [invitation] = everywhere
+    assert invitation["@odata.type"] == "#microsoft.graph.eventMessage"
+    assert invitation["meetingMessageType"] == "meetingRequest" and invitation["subject"] == "Sync"
+    read = http.get(f"{ALICE}/messages/{invitation['id']}")
+    assert read.status_code == 200 and read.json()["meetingMessageType"] == "meetingRequest"
+    assert http.patch(f"{ALICE}/messages/{invitation['id']}", json={"subject": "x"}).status_code == 404
+
+
+def test_a_batch_request_whose_dependency_failed_is_not_run(http, graph_sandbox) -> None:
+    answer = http.post(
+        "/$batch",
+        json={
+            "requests": [
+                {"id": "1", "method": "GET", "url": f"{USER}/events/AAMk{'A' * 150}"},
+                {
+                    "id": "2",
+                    "dependsOn": ["1"],
+                    "method": "POST",
+                    "url": f"{USER}/events",
+                    "headers": {"Content-Type": "application/json"},
+                    "body": event("Depends"),
+                },
+                {"id": "3", "dependsOn": ["2"], "method": "GET", "url": f"{USER}/events"},
+            ]
+        },
+    )
+    assert answer.status_code == 200
+    statuses = {r["id"]: r["status"] for r in answer.json()["responses"]}
+    assert statuses == {"1": 404, "2": 424, "3": 424}
+    assert graph_sandbox.store.items("lead@example.com", "calendar") == []
+
+
+def test_a_batch_with_repeated_or_unknown_ids_is_refused_whole(http, graph_sandbox) -> None:
+    create = {
+        "method": "POST",
+        "url": f"{USER}/events",
+        "body": event(),
+        "headers": {"Content-Type": "application/json"},
+    }
+    repeated = http.post("/$batch", json={"requests": [{"id": "1", **create}, {"id": "1", **create}]})
+    assert repeated.status_code == 400 and "repeated" in repeated.json()["error"]["message"]
+    unknown = http.post("/$batch", json={"requests": [{"id": "1", "dependsOn": ["9"], **create}]})
+    assert unknown.status_code == 400
+    assert graph_sandbox.store.items("lead@example.com", "calendar") == []
+
+
+def test_token_errors_carry_the_ids_a_support_case_needs(graph_sandbox) -> None:
+    refused = token_for(graph_sandbox, secret=None)  # type: ignore[arg-type]
+    body = refused.json()
+    assert refused.status_code == 401 and body["error"] == "invalid_client"
+    assert body["trace_id"] and body["correlation_id"] and body["trace_id"] != body["correlation_id"]
+    assert f"Trace ID: {body['trace_id']}" in body["error_description"]
+    assert f"Correlation ID: {body['correlation_id']}" in body["error_description"]
+    assert body["error_codes"] == [7000218]
