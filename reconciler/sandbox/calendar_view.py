@@ -6,7 +6,7 @@ As in Exchange: deleted occurrences left out, modified ones as exceptions at the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.sandbox import occurrences
@@ -15,10 +15,16 @@ from reconciler.sandbox.store import Item
 
 
 def in_range(
-    items: Iterable[Item], start: datetime, end: datetime
+    items: Iterable[Item], start: datetime, end: datetime, ending_at_start: bool = False
 ) -> list[tuple[str, str, dict[str, Any], str | None]]:
     """(id, change key, fields, series master id) of single items and occurrences overlapping
-    [start, end), by start: what a calendar view shows, over either protocol."""
+    [start, end), by start: what a calendar view shows, over either protocol.
+
+    `ending_at_start`: also those that end exactly at `start` (EWS's CalendarView leaves out only items
+    that end before its StartDate). Times are kept to the microsecond, so that is "ends after start - 1 µs".
+    """
+    if ending_at_start:
+        start -= timedelta(microseconds=1)
     rows = []
     for item in items:
         if occurrences.is_master(item):

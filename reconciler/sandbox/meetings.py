@@ -80,12 +80,28 @@ def _message(
             "message:IsRead": False,
             "message:From": organizer.get("calendar:Organizer"),
             "message:Sender": organizer.get("calendar:Organizer"),
-            "message:ToRecipients": [{"name": r, "email": r} for r in recipients],
+            **addressed(organizer.fields, recipients),
             "meeting:IsOutOfDate": False,
         }
     )
     fields.update(extra)
     return fields
+
+
+def addressed(fields: dict[str, Any], recipients: list[str]) -> dict[str, list[dict[str, str]]]:
+    """A meeting message's address lines as Exchange fills them (MS-OXOCAL recipient types): optional
+    attendees in Cc, rooms and other resources in neither (they are Bcc recipients), everyone else in To
+    (required attendees, and removed ones, who get their cancellation)."""
+    names = {a.get("email"): a.get("name") for key in ATTENDEE_KEYS for a in fields.get(key) or []}
+    optional = {a.get("email") for a in fields.get("calendar:OptionalAttendees") or []}
+    resources = {a.get("email") for a in fields.get("calendar:Resources") or []}
+    out: dict[str, list[dict[str, str]]] = {"message:ToRecipients": [], "message:CcRecipients": []}
+    for address in recipients:
+        if address in resources:
+            continue
+        line = "message:CcRecipients" if address in optional else "message:ToRecipients"
+        out[line].append({"name": names.get(address) or address, "email": address})
+    return {k: v for k, v in out.items() if v}
 
 
 def _mark_out_of_date(ctx: Context, mailbox: str, uid: str) -> None:

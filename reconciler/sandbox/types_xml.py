@@ -7,6 +7,8 @@ summaries as elements of Exchange's types namespace: the one form both front doo
 
 from __future__ import annotations
 
+from xml.sax.saxutils import quoteattr
+
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 
 
@@ -18,3 +20,8 @@ def t(name: str) -> str:
 def local(tag: object) -> str:
     """A tag without its namespace."""
     return str(tag).rsplit("}", 1)[-1]
+
+
+def zone_element(element: str, windows_id: str) -> str:
+    """A stored time zone: `<t:StartTimeZone Id="W. Europe Standard Time"/>` (or `EndTimeZone`)."""
+    return f'<t:{element} xmlns:t="{T}" Id={quoteattr(windows_id)}/>'

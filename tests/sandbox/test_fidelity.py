@@ -14,12 +14,12 @@ T = "http://schemas.microsoft.com/exchange/services/2006/types"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def soap(sandbox, body: str, mailbox: str = "lead@example.com") -> etree._Element:
+def soap(sandbox, body: str, mailbox: str = "lead@example.com", header: str = "") -> etree._Element:
     """A raw EWS request as a client writes it from Microsoft's reference; the parsed answer."""
     envelope = (
         f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="{M}" xmlns:t="{T}">'
         "<s:Header><t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>"
-        f"{mailbox}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></s:Header>"
+        f"{mailbox}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>{header}</s:Header>"
         f"<s:Body>{body}</s:Body></s:Envelope>"
     )
     answer = requests.post(sandbox.endpoint, data=envelope, headers={"Content-Type": "text/xml"}, timeout=10)

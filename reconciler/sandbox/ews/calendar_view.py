@@ -1,7 +1,9 @@
 """FindItem with `m:CalendarView`: single items and expanded occurrences overlapping a range.
 
-As in Exchange: no paging (everything in range, `IncludesLastItemInRange` true), deleted occurrences left
-out, modified ones as `Exception`, a range of at most two years.
+As in Exchange ("CalendarView"): items that end before StartDate or start on or after EndDate are left out
+(one ending exactly at StartDate is in), deleted occurrences left out, modified ones as `Exception`, a range
+of at most two years. `MaxEntriesReturned` keeps the first N: `TotalItemsInView` still counts the whole
+range and `IncludesLastItemInRange` is false, which is how a client knows to narrow the range.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ MAX_RANGE = timedelta(days=2 * 366)
 
 def render_view(
     ctx: EwsContext, mailbox: str, folder: str, view: etree._Element, base: str, extra: Iterable[str]
-) -> tuple[str, int]:
+) -> tuple[str, int, bool]:
+    """(items XML, how many the range holds, whether all of them are in the XML)."""
     try:
         start = parse_datetime(view.get("StartDate", ""))
         end = parse_datetime(view.get("EndDate", ""))
@@ -32,11 +35,10 @@ def render_view(
     if end - start > MAX_RANGE:
         raise ItemError("ErrorCalendarViewRangeTooBig", "The calendar view range is larger than two years.")
     extra = list(extra)
-    rows = [
-        (fields["calendar:Start"], render_item(item_id, change_key, fields, base, extra))
-        for item_id, change_key, fields, _ in in_range(ctx.store.items(mailbox, folder), start, end)
-    ]
+    found = in_range(ctx.store.items(mailbox, folder), start, end, ending_at_start=True)
     limit = int(view.get("MaxEntriesReturned") or 0)
-    if limit and len(rows) > limit:
-        rows = rows[:limit]
-    return "".join(xml for _, xml in rows), len(rows)
+    shown = found[:limit] if limit else found
+    xml = "".join(
+        render_item(item_id, change_key, fields, base, extra) for item_id, change_key, fields, _ in shown
+    )
+    return xml, len(found), len(shown) == len(found)

@@ -17,6 +17,7 @@ from reconciler.sandbox import recurrence
 from reconciler.sandbox.ews import soap
 from reconciler.sandbox.occurrences import duration, occurrence_fields, rule_of
 from reconciler.sandbox.store import Item
+from reconciler.sandbox.types_xml import zone_element
 
 _FREQ = {
     "DailyRecurrence": "DAILY",
@@ -256,7 +257,7 @@ def fields_from_ical(data: bytes) -> dict[str, Any]:
     start, end = event.decoded("DTSTART"), event.decoded("DTEND", None)
     all_day = not isinstance(start, datetime)
     tzid = event["DTSTART"].params.get("TZID") or getattr(getattr(start, "tzinfo", None), "key", "UTC")
-    zone_xml = f'<t:StartTimeZone xmlns:t="{soap.T}" Id="{windows_zone(str(tzid))}"/>'
+    zone_xml = zone_element("StartTimeZone", windows_zone(str(tzid)))
     if all_day:
         local = recurrence.zone_from_xml(zone_xml)
         start = datetime.combine(start, time(), local)
@@ -274,7 +275,7 @@ def fields_from_ical(data: bytes) -> dict[str, Any]:
         "calendar:End": end.astimezone(UTC),
         "calendar:IsAllDayEvent": all_day,
         "calendar:StartTimeZone": zone_xml,
-        "calendar:EndTimeZone": zone_xml.replace("StartTimeZone", "EndTimeZone"),
+        "calendar:EndTimeZone": zone_element("EndTimeZone", windows_zone(str(tzid))),
     }
     if event.get("LOCATION"):
         fields["calendar:Location"] = str(event["LOCATION"])

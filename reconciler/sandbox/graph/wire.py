@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
@@ -21,7 +20,7 @@ from reconciler.sandbox import recurrence, rewrites
 from reconciler.sandbox.graph.errors import GraphError, invalid
 from reconciler.sandbox.graph.recurrence_json import patterned, recurrence_xml
 from reconciler.sandbox.rewrites import ONLINE
-from reconciler.sandbox.types_xml import T as NS_T
+from reconciler.sandbox.types_xml import zone_element
 
 PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
 """The PublicStrings property set: `String {GUID} Name x` over Graph is `ext:PublicStrings:x:String` here."""
@@ -91,7 +90,7 @@ def windows_id(tz: ZoneInfo) -> str:
 
 
 def zone_xml(element: str, tz: ZoneInfo) -> str:
-    return f'<t:{element} xmlns:t="{NS_T}" Id="{escape(windows_id(tz), {chr(34): "&quot;"})}"/>'
+    return zone_element(element, windows_id(tz))
 
 
 def parse_time(value: Any, field: str) -> tuple[datetime, ZoneInfo]:

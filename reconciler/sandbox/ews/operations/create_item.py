@@ -2,7 +2,9 @@
 
 As on Exchange, a calendar item needs `SendMeetingInvitations`; the organizer's item gets IsMeeting,
 MyResponseType Organizer, a UID (kept when supplied, so a re-created meeting re-attaches to attendees'
-copies) and sequence number 0, and invitations go out through the meeting lifecycle.
+copies) and sequence number 0, and invitations go out through the meeting lifecycle. A calendar item given
+no `StartTimeZone` takes the zone of the request's `TimeZoneContext` header (what the EWS Managed API sends
+by default), so its series expands in that zone ("Time zones and EWS"); with neither, UTC.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from reconciler.sandbox.ews.items import parse_item
 from reconciler.sandbox.ews.soap import local, m, t
 from reconciler.sandbox.ews.targets import resolve
 from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.types_xml import zone_element
 
 CALENDAR_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
 
@@ -34,6 +37,10 @@ def _calendar_item(ctx: EwsContext, el: etree._Element, folder: str, option: str
     zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
     fields = {**_from_mime(el), **parse_item(el, zone)}  # elements in the request win over the MIME
     fields.pop("item:MimeContent", None)  # read, not kept: GetItem renders it from the fields
+    header_zone = ctx.request.time_zone
+    if header_zone and "calendar:StartTimeZone" not in fields:  # Exchange keeps the request's zone
+        fields["calendar:StartTimeZone"] = zone_element("StartTimeZone", header_zone)
+        fields.setdefault("calendar:EndTimeZone", zone_element("EndTimeZone", header_zone))
     item = calendar_items.create(ctx, folder, fields, option or "SendToNone")
     return f'<t:CalendarItem><t:ItemId Id="{item.id}" ChangeKey="{item.change_key}"/></t:CalendarItem>'
 

@@ -29,12 +29,12 @@ def handle(ctx: EwsContext) -> list[str]:
                         "ErrorInvalidOperation",
                         "Restrictions and sort order may not be specified for a CalendarView.",
                     )
-                xml, count = calendar_view.render_view(ctx, mailbox, folder, view, base, extra)
+                xml, total, whole = calendar_view.render_view(ctx, mailbox, folder, view, base, extra)
                 out.append(
                     soap.success(
                         "FindItem",
-                        f'<m:RootFolder TotalItemsInView="{count}" '
-                        f'IncludesLastItemInRange="true"><t:Items>{xml}</t:Items>'
+                        f'<m:RootFolder TotalItemsInView="{total}" '
+                        f'IncludesLastItemInRange="{str(whole).lower()}"><t:Items>{xml}</t:Items>'
                         "</m:RootFolder>",
                     )
                 )

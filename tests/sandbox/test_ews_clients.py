@@ -1,0 +1,114 @@
+"""EWS as Microsoft's own clients use it, rule by rule with the reference each follows: the zone a Managed API
+client gives only in its header, calendar views that stop early, and how meeting messages are addressed."""
+
+from __future__ import annotations
+
+from exchangelib import Attendee, Mailbox
+from exchangelib.items import MeetingRequest
+from lxml import etree
+
+from tests.sandbox.conftest import dt, meeting
+from tests.sandbox.test_fidelity import M, T, soap
+
+AMSTERDAM = '<t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext>'
+
+
+def _create(sandbox, item_xml: str, header: str = "") -> str:
+    answer = soap(
+        sandbox,
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId>'
+        '<t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>'
+        f"<m:Items>{item_xml}</m:Items></m:CreateItem>",
+        header=header,
+    )
+    found = answer.find(f".//{{{T}}}ItemId")
+    assert found is not None, etree.tostring(answer, encoding="unicode")
+    return found.get("Id")
+
+
+def _view(sandbox, start: str, end: str, limit: int | None = None):
+    most = f' MaxEntriesReturned="{limit}"' if limit else ""
+    answer = soap(
+        sandbox,
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        '<t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/><t:FieldURI FieldURI="calendar:Start"/>'
+        "</t:AdditionalProperties></m:ItemShape>"
+        f'<m:CalendarView{most} StartDate="{start}" EndDate="{end}"/>'
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>',
+    )
+    root = answer.find(f".//{{{M}}}RootFolder")
+    assert root is not None, etree.tostring(answer, encoding="unicode")
+    return root, [
+        (i.findtext(f"{{{T}}}Subject"), i.findtext(f"{{{T}}}Start"))
+        for i in root.iter(f"{{{T}}}CalendarItem")
+    ]
+
+
+def test_a_series_created_with_the_zone_only_in_the_header_keeps_its_wall_clock_across_dst(sandbox) -> None:
+    """ "Time zones and EWS": a calendar item without StartTimeZone takes the TimeZoneContext's zone (the
+    EWS Managed API sends the zone only there by default), so 09:00 stays 09:00 after the change to summer
+    time: 08:00Z in March's last winter week, 07:00Z after."""
+    _create(
+        sandbox,
+        "<t:CalendarItem><t:Subject>Stand-up</t:Subject>"
+        "<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek>"
+        "</t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2027-03-22</t:StartDate>"
+        "<t:NumberOfOccurrences>2</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
+        "<t:Start>2027-03-22T08:00:00Z</t:Start><t:End>2027-03-22T08:15:00Z</t:End></t:CalendarItem>",
+        header=AMSTERDAM,
+    )
+    _, rows = _view(sandbox, "2027-03-20T00:00:00Z", "2027-04-05T00:00:00Z")
+    assert rows == [("Stand-up", "2027-03-22T08:00:00Z"), ("Stand-up", "2027-03-29T07:00:00Z")]
+
+
+def test_a_view_that_stops_early_says_so_and_counts_the_whole_range(sandbox) -> None:
+    """ "CalendarView": MaxEntriesReturned keeps the first N; TotalItemsInView counts what the range holds
+    and IncludesLastItemInRange is false, so a client knows it did not see everything."""
+    for day in (4, 5, 6):
+        _create(
+            sandbox,
+            f"<t:CalendarItem><t:Subject>Day {day}</t:Subject><t:Start>2027-01-0{day}T09:00:00Z</t:Start>"
+            f"<t:End>2027-01-0{day}T10:00:00Z</t:End></t:CalendarItem>",
+        )
+    root, rows = _view(sandbox, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", limit=2)
+    assert [s for s, _ in rows] == ["Day 4", "Day 5"]
+    assert (root.get("TotalItemsInView"), root.get("IncludesLastItemInRange")) == ("3", "false")
+    root, rows = _view(sandbox, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", limit=3)
+    assert (len(rows), root.get("TotalItemsInView"), root.get("IncludesLastItemInRange")) == (3, "3", "true")
+
+
+def test_an_item_ending_exactly_at_the_view_start_is_in_the_view(sandbox) -> None:
+    """ "CalendarView": items that end *before* StartDate are left out; one ending at it is returned. One
+    starting exactly at EndDate is not."""
+    _create(
+        sandbox,
+        "<t:CalendarItem><t:Subject>Ends at start</t:Subject><t:Start>2027-01-04T08:00:00Z</t:Start>"
+        "<t:End>2027-01-04T09:00:00Z</t:End></t:CalendarItem>",
+    )
+    _create(
+        sandbox,
+        "<t:CalendarItem><t:Subject>Starts at end</t:Subject><t:Start>2027-01-04T10:00:00Z</t:Start>"
+        "<t:End>2027-01-04T11:00:00Z</t:End></t:CalendarItem>",
+    )
+    _, rows = _view(sandbox, "2027-01-04T09:00:00Z", "2027-01-04T10:00:00Z")
+    assert [s for s, _ in rows] == ["Ends at start"]
+
+
+def test_meeting_messages_address_required_in_to_optional_in_cc_and_rooms_in_neither(account) -> None:
+    """MS-OXOCAL recipient types: required attendees are primary (To), optional ones Cc, resources Bcc."""
+    lead, alice, bob = (account(f"{n}@example.com") for n in ("lead", "alice", "bob"))
+    meeting(
+        lead,
+        "Review",
+        dt(2027, 1, 5, 14),
+        attendees=("alice@example.com",),
+        optional_attendees=[Attendee(mailbox=Mailbox(email_address="bob@example.com"))],
+        resources=[Attendee(mailbox=Mailbox(email_address="room-oak@example.com"))],
+    ).save(send_meeting_invitations="SendToAllAndSaveCopy")
+    for acct in (alice, bob):
+        [request] = [m for m in acct.inbox.all() if isinstance(m, MeetingRequest)]
+        assert [r.email_address for r in request.to_recipients or []] == ["alice@example.com"]
+        assert [r.email_address for r in request.cc_recipients or []] == ["bob@example.com"]
+    [sent] = list(lead.sent.all())
+    everyone = [r.email_address for r in (sent.to_recipients or []) + (sent.cc_recipients or [])]
+    assert "room-oak@example.com" not in everyone
