@@ -69,6 +69,26 @@ class Directory:
         return " ".join(w[:1].upper() + w[1:] for w in words) or address
 
 
+    def resolve(self, entry: str, known: list[str]) -> list[str]:
+        """The addresses an ambiguous name resolves to, as Exchange's ambiguous name resolution matches:
+        the whole SMTP address, or the start of the address's local part, of the display name, or of one of
+        its words (case-insensitive). `known`: the mailboxes in use; a directory file's ones count too. A
+        whole address no one has used resolves to itself while every address has a mailbox."""
+        wanted = entry.strip().lower().removeprefix("smtp:")
+        if not wanted:
+            return []
+        people = sorted({*known, *self.names, *self.rooms, *(self.mailboxes or ())})
+        if "@" in wanted:
+            open_directory = self.mailboxes is None
+            return [wanted] if wanted in people or open_directory else []
+
+        def matches(address: str) -> bool:
+            name = self.display_name(address).lower()
+            return any(w.startswith(wanted) for w in (address.split("@")[0], name, *name.split()))
+
+        return [a for a in people if matches(a)]
+
+
 class DirectoryError(ValueError):
     """A directory file that cannot be used; the message names the file and what to change."""
 

@@ -112,3 +112,34 @@ def test_meeting_messages_address_required_in_to_optional_in_cc_and_rooms_in_nei
     [sent] = list(lead.sent.all())
     everyone = [r.email_address for r in (sent.to_recipients or []) + (sent.cc_recipients or [])]
     assert "room-oak@example.com" not in everyone
+
+
+def test_resolve_names_answers_from_the_directory(account, sandbox) -> None:
+    """ "ResolveNames operation": one match Success, several a Warning with all of them, none an Error. Asked
+    as a signed-in user (a protocol-level call carries no impersonation)."""
+    from exchangelib import BASIC, Build, Configuration, Credentials, Version
+    from exchangelib.errors import ErrorNameResolutionNoResults
+    from exchangelib.protocol import Protocol
+
+    for name in ("alice.jansen", "alex.berg", "bob"):
+        account(f"{name}@example.com").inbox.all().count()  # the mailboxes are in use
+    config = Configuration(
+        service_endpoint=sandbox.endpoint,
+        auth_type=BASIC,
+        credentials=Credentials("lead@example.com", "any"),
+        version=Version(Build(15, 1)),
+    )
+    protocol = Protocol(config=config)
+    [(mailbox, contact)] = protocol.resolve_names(["Jansen"], return_full_contact_data=True)
+    assert (mailbox.email_address, mailbox.name, mailbox.mailbox_type) == (
+        "alice.jansen@example.com",
+        "Alice Jansen",
+        "Mailbox",
+    )
+    assert contact.display_name == "Alice Jansen" and contact.contact_source == "ActiveDirectory"
+    several = protocol.resolve_names(["al"])
+    assert sorted(m.email_address for m in several) == ["alex.berg@example.com", "alice.jansen@example.com"]
+    [none] = protocol.resolve_names(["zed"])
+    assert isinstance(none, ErrorNameResolutionNoResults)
+    [typed] = protocol.resolve_names(["SMTP:carol@example.com"])
+    assert typed.email_address == "carol@example.com"

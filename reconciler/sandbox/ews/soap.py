@@ -126,12 +126,17 @@ def success(operation: str, inner: str = "") -> str:
     )
 
 
-def error(operation: str, code: str, text: str, inner: str = "") -> str:
+def error(operation: str, code: str, text: str, inner: str = "", response_class: str = "Error") -> str:
     return (
-        f'<m:{operation}ResponseMessage ResponseClass="Error"><m:MessageText>{escape(text)}</m:MessageText>'
-        f"<m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>{inner}"
-        f"</m:{operation}ResponseMessage>"
+        f'<m:{operation}ResponseMessage ResponseClass="{response_class}"><m:MessageText>{escape(text)}'
+        f"</m:MessageText><m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
+        f"{inner}</m:{operation}ResponseMessage>"
     )
+
+
+def warning(operation: str, code: str, text: str, inner: str = "") -> str:
+    """A Warning: the operation did its work and says something about it (e.g. several names matched)."""
+    return error(operation, code, text, inner, response_class="Warning")
 
 
 def fault(code: str, text: str, back_off_ms: int | None = None) -> bytes:

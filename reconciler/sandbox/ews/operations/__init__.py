@@ -18,6 +18,7 @@ from reconciler.sandbox.ews.operations import (
     get_item,
     get_user_availability,
     get_user_configuration,
+    resolve_names,
     update_item,
 )
 
@@ -36,6 +37,7 @@ OPERATIONS: dict[str, Handler] = {
     "FindFolder": find_folder.handle,
     "CreateFolder": create_folder.handle,
     "DeleteFolder": delete_folder.handle,
+    "ResolveNames": resolve_names.handle,
 }
 """Operations that change the store (the rest only read)."""
 WRITES = frozenset({"CreateItem", "UpdateItem", "DeleteItem", "CreateFolder", "DeleteFolder"})
