@@ -23,7 +23,7 @@ FOLDERS = ("inbox", "calendar", "sentitems", "deleteditems", "drafts", "outbox")
 
 IMPLEMENTED = (
     "ConvertId, GetFolder, FindFolder, CreateFolder, DeleteFolder, FindItem, GetItem, CreateItem, "
-    "UpdateItem, DeleteItem, GetUserConfiguration, GetUserAvailability"
+    "UpdateItem, DeleteItem, GetUserConfiguration, GetUserAvailability, ResolveNames"
 )
 """The EWS operations the sandbox serves (a test keeps this in step with the dispatcher); any other gets a
 SOAP fault naming it."""
