@@ -132,9 +132,11 @@ def _update_occurrence(target: Target, changed: dict[str, Any]) -> None:
 
 def remove_occurrence(
     ctx: Context, item: Item, index: int, option: str | None, text: str | None = None
-) -> None:
-    """Delete occurrence `index` of a series (cancellations for it per `option`)."""
-    meetings.before_delete(ctx, item, option, index, text)
+) -> Item | None:
+    """Delete occurrence `index` of a series (cancellations for it per `option`); the cancellation kept in
+    Sent Items, if any."""
+    sent = meetings.before_delete(ctx, item, option, index, text)
     item.fields["$deleted"] = sorted({*item.get("$deleted", []), index})
     item.fields["$modified"] = {k: v for k, v in item.get("$modified", {}).items() if k != str(index)}
     ctx.store.save(item)
+    return sent

@@ -68,7 +68,6 @@ class Directory:
         words = [w for w in local.replace("_", ".").replace("-", ".").split(".") if w]
         return " ".join(w[:1].upper() + w[1:] for w in words) or address
 
-
     def resolve(self, entry: str, known: list[str]) -> list[str]:
         """The addresses an ambiguous name resolves to, as Exchange's ambiguous name resolution matches:
         the whole SMTP address, or the start of the address's local part, of the display name, or of one of

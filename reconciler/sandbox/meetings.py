@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.context import Context, ItemError
+from reconciler.sandbox.occurrences import occurrence_fields, original
 from reconciler.sandbox.store import Item
 
 ATTENDEE_KEYS = ("calendar:RequiredAttendees", "calendar:OptionalAttendees", "calendar:Resources")
@@ -206,10 +207,11 @@ def deliver_cancellation(
     option: str,
     index: int | None = None,
     text: str | None = None,
-) -> None:
-    """Send a cancellation of the meeting (or of occurrence `index`) to `recipients`."""
+) -> Item | None:
+    """Send a cancellation of the meeting (or of occurrence `index`) to `recipients`; the copy kept in Sent
+    Items, if any."""
     if not recipients:
-        return
+        return None
     uid = organizer.get("calendar:UID")
     subject = f"Canceled: {organizer.get('item:Subject', '')}"
     occurrence = _occurrence(organizer, index)
@@ -239,15 +241,13 @@ def deliver_cancellation(
             "inbox",
             _message(ctx, organizer, "IPM.Schedule.Meeting.Canceled", subject, recipients, extra),
         )
-    _sent(ctx, organizer, "IPM.Schedule.Meeting.Canceled", subject, recipients, option, extra)
+    return _sent(ctx, organizer, "IPM.Schedule.Meeting.Canceled", subject, recipients, option, extra)
 
 
 def _occurrence(organizer: Item, index: int | None) -> dict[str, Any]:
     """Fields that make a message about one occurrence rather than the series."""
     if index is None:
         return {}
-    from reconciler.sandbox.occurrences import occurrence_fields
-
     fields = occurrence_fields(organizer, index)
     return {
         k: fields[k]
@@ -264,11 +264,13 @@ def _sent(
     recipients: list[str],
     option: str,
     extra: dict[str, Any],
-) -> None:
+) -> Item | None:
+    """The organizer's side of a sent message: counted, and kept in Sent Items (returned) when asked."""
     ctx.messages_sent.append(organizer.mailbox)
-    if saves_copy(option):
-        fields = _message(ctx, organizer, item_class, subject, recipients, extra)
-        ctx.store.add(organizer.mailbox, "sentitems", {k: v for k, v in fields.items() if v is not None})
+    if not saves_copy(option):
+        return None
+    fields = _message(ctx, organizer, item_class, subject, recipients, extra)
+    return ctx.store.add(organizer.mailbox, "sentitems", {k: v for k, v in fields.items() if v is not None})
 
 
 # -- hooks called by the operations -------------------------------------------------------------------------
@@ -315,48 +317,85 @@ def after_update(
 
 def before_delete(
     ctx: Context, item: Item, option: str | None, index: int | None, text: str | None = None
-) -> None:
-    """Cancellations for a meeting (or one occurrence) its organizer deletes or cancels."""
+) -> Item | None:
+    """Cancellations for a meeting (or one occurrence) its organizer deletes or cancels; the copy kept in
+    Sent Items, if any."""
     organizer = (item.get("calendar:Organizer") or {}).get("email")
     if organizer == item.mailbox and sends(option):
-        deliver_cancellation(ctx, item, attendees(item.fields), option, index, text)
+        return deliver_cancellation(ctx, item, attendees(item.fields), option, index, text)
+    return None
 
 
-def cancel(ctx: Context, item: Item, option: str, text: str | None) -> None:
-    """`CancelCalendarItem`: organizer only; attendees get cancellations; the item goes to Deleted Items."""
+def require_organizer(item: Item) -> None:
+    """Only the organizer's own calendar item can be cancelled (the series, or one occurrence of it)."""
     organizer = (item.get("calendar:Organizer") or {}).get("email")
     if organizer != item.mailbox or item.folder != "calendar":
         raise ItemError("ErrorCalendarIsNotOrganizer", "Only the organizer can cancel the meeting.")
-    before_delete(ctx, item, option, None, text)
+
+
+def cancel(ctx: Context, item: Item, option: str, text: str | None) -> Item | None:
+    """`CancelCalendarItem`: organizer only; attendees get cancellations; the item goes to Deleted Items.
+    Returns the cancellation kept in Sent Items, if any."""
+    require_organizer(item)
+    sent = before_delete(ctx, item, option, None, text)
     item.fields["calendar:IsCancelled"] = True
     ctx.move(item, "deleteditems")
+    return sent
 
 
-def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | None = None) -> None:
-    """An attendee's Accept / Tentative / Decline of a request or calendar copy."""
+def _answer_copy(ctx: Context, copy: Item, response: str, index: int | None) -> Item | None:
+    """The attendee's calendar copy after their answer (None when a decline took it away): the whole
+    series, or one occurrence of it (declined: deleted from the copy; else an exception carrying it)."""
+    busy = {"Accept": "Busy", "Tentative": "Tentative"}.get(response, "Free")
+    if index is not None:
+        modified = dict(copy.get("$modified", {}))
+        if response == "Decline":
+            copy.fields["$deleted"] = sorted({*copy.get("$deleted", []), index})
+            modified.pop(str(index), None)
+        else:
+            occ = original(copy, index)
+            entry = modified.get(str(index)) or {"start": occ.start, "end": occ.end, "fields": {}}
+            fields = {**entry.get("fields", {}), "calendar:MyResponseType": response}
+            modified[str(index)] = {**entry, "fields": {**fields, "calendar:LegacyFreeBusyStatus": busy}}
+        copy.fields["$modified"] = modified
+        return ctx.store.save(copy)
+    copy.fields["calendar:MyResponseType"] = response
+    copy.fields["calendar:LegacyFreeBusyStatus"] = busy
+    if response == "Decline":
+        ctx.move(copy, "deleteditems")
+        return None
+    return ctx.store.save(copy)
+
+
+def respond(
+    ctx: Context, kind: str, reference: Item, option: str, text: str | None = None, index: int | None = None
+) -> list[Item]:
+    """An attendee's Accept / Tentative / Decline of a request or calendar copy, or (`index`) of one
+    occurrence of a series. Returns what it made: the attendee's calendar item as answered, and the response
+    kept in Sent Items.
+
+    An answer to one occurrence reaches the organizer as a response about that occurrence; it leaves the
+    organizer's series-level tracking as it was (that records answers to the whole series)."""
     response, suffix, verb = RESPONSES[kind]
     uid = reference.get("calendar:UID")
     organizer_address = (reference.get("calendar:Organizer") or {}).get("email")
     if not uid or not organizer_address or organizer_address == ctx.mailbox:
         raise ItemError("ErrorInvalidOperation", "Only an attendee can respond to this item.")
+    made: list[Item] = []
     copy = _copy(ctx, ctx.mailbox, uid)
     if copy is not None:
-        copy.fields["calendar:MyResponseType"] = response
-        copy.fields["calendar:LegacyFreeBusyStatus"] = {"Accept": "Busy", "Tentative": "Tentative"}.get(
-            response, "Free"
-        )
-        if response == "Decline":
-            ctx.move(copy, "deleteditems")
-        else:
-            ctx.store.save(copy)
-    if reference.folder == "inbox" and reference.get("item:ItemClass", "").startswith(
-        "IPM.Schedule.Meeting.Request"
+        answered = _answer_copy(ctx, copy, response, index)
+        made += [answered] if answered is not None else []
+    if (
+        index is None
+        and reference.folder == "inbox"
+        and reference.get("item:ItemClass", "").startswith("IPM.Schedule.Meeting.Request")
     ):
         reference.fields["meeting:ResponseType"] = response
         ctx.move(reference, "deleteditems")
     if not option or option == "SaveOnly":
-        return
-    for item in ctx.store.by_uid(organizer_address, uid):
+        return made
+    for item in ctx.store.by_uid(organizer_address, uid) if index is None else []:
         if item.folder != "calendar":
             continue
         for key in (k for k in ATTENDEE_KEYS if item.fields.get(k)):
@@ -366,10 +405,17 @@ def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | N
             ]
         ctx.store.save(item)
     me = {"name": ctx.mailbox, "email": ctx.mailbox}
+    about = reference.fields if index is None else occurrence_fields(reference, index)
     fields = {
-        k: reference.fields[k]
-        for k in ("calendar:UID", "calendar:Start", "calendar:End", "calendar:Location")
-        if k in reference.fields
+        k: about[k]
+        for k in (
+            "calendar:UID",
+            "calendar:Start",
+            "calendar:End",
+            "calendar:Location",
+            "calendar:RecurrenceId",
+        )
+        if k in about
     }
     fields.update(
         {
@@ -389,4 +435,5 @@ def respond(ctx: Context, kind: str, reference: Item, option: str, text: str | N
     ctx.store.add(organizer_address, "inbox", fields)
     ctx.messages_sent.append(ctx.mailbox)
     if saves_copy(option):
-        ctx.store.add(ctx.mailbox, "sentitems", dict(fields))
+        made.append(ctx.store.add(ctx.mailbox, "sentitems", dict(fields)))
+    return made

@@ -60,7 +60,7 @@ class Rewrites:
     def __post_init__(self) -> None:
         unknown = sorted(set(self.off) - set(RULES))
         if unknown:
-            known = ', '.join(RULES)
+            known = ", ".join(RULES)
             raise ValueError(f"unknown rewrite rule(s) {', '.join(unknown)}; the rules are {known}")
 
     def on(self, rule: str) -> bool:

@@ -129,3 +129,18 @@ def test_token_errors_carry_the_ids_a_support_case_needs(graph_sandbox) -> None:
     assert f"Trace ID: {body['trace_id']}" in body["error_description"]
     assert f"Correlation ID: {body['correlation_id']}" in body["error_description"]
     assert body["error_codes"] == [7000218]
+
+
+def test_an_attendee_declines_one_instance_over_graph(http) -> None:
+    from tests.graph.conftest import WEEKLY
+
+    http.post(f"{USER}/events", json=event(recurrence=WEEKLY))
+    series = _alices_copy(http)
+    window = {"startDateTime": "2027-01-01T00:00:00Z", "endDateTime": "2027-02-01T00:00:00Z"}
+    instances = http.get(f"{ALICE}/events/{series['id']}/instances", params=window).json()["value"]
+    declined = http.post(f"{ALICE}/events/{instances[1]['id']}/decline", json={"sendResponse": True})
+    assert declined.status_code == 202
+    left = http.get(f"{ALICE}/calendarView", params=window).json()["value"]
+    assert [e["start"]["dateTime"][:10] for e in left] == ["2027-01-04", "2027-01-18", "2027-01-25"]
+    [answer] = http.get(f"{USER}/mailFolders/inbox/messages").json()["value"]
+    assert answer["meetingMessageType"] == "meetingDeclined"

@@ -143,3 +143,68 @@ def test_resolve_names_answers_from_the_directory(account, sandbox) -> None:
     assert isinstance(none, ErrorNameResolutionNoResults)
     [typed] = protocol.resolve_names(["SMTP:carol@example.com"])
     assert typed.email_address == "carol@example.com"
+
+
+def _weekly(lead, subject: str = "Weekly"):
+    from exchangelib.recurrence import NumberedPattern, Recurrence, WeeklyPattern
+
+    item = meeting(
+        lead,
+        subject,
+        dt(2027, 1, 4, 10),
+        attendees=("alice@example.com",),
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[1]),
+            boundary=NumberedPattern(start=dt(2027, 1, 4, 0).date(), number=4),
+        ),
+    )
+    item.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    return item
+
+
+def _starts(acct) -> list[int]:
+    """The January days of the account's occurrences."""
+    return [o.start.day for o in acct.calendar.view(start=dt(2027, 1, 1, 0), end=dt(2027, 2, 1, 0))]
+
+
+def _messages(sandbox, mailbox: str, folder: str) -> list[tuple[str, int]]:
+    """(subject, January day) of the meeting messages in a folder (exchangelib reads no Start on them)."""
+    return sorted(
+        (i.get("item:Subject"), i.get("calendar:Start").day)
+        for i in sandbox.store.items(mailbox, folder)
+        if i.get("item:ItemClass", "").startswith("IPM.Schedule.Meeting")
+    )
+
+
+def test_cancelling_one_occurrence_leaves_the_series(account, sandbox) -> None:
+    """ "Delete appointments in a recurring series by using EWS": CancelCalendarItem whose ReferenceItemId is
+    an occurrence cancels that occurrence; attendees get a cancellation for it alone."""
+    lead, alice = account("lead@example.com"), account("alice@example.com")
+    series = _weekly(lead)
+    second = [o for o in lead.calendar.view(start=dt(2027, 1, 1, 0), end=dt(2027, 2, 1, 0))][1]
+    second.cancel()
+    assert lead.calendar.get(id=series.id).subject == "Weekly"
+    assert _starts(lead) == [4, 18, 25] and _starts(alice) == [4, 18, 25]
+    assert _messages(sandbox, "alice@example.com", "inbox") == [("Canceled: Weekly", 11), ("Weekly", 4)]
+    assert ("Canceled: Weekly", 11) in _messages(sandbox, "lead@example.com", "sentitems")
+
+
+def test_an_attendee_declines_one_occurrence_and_accepts_the_series(account, sandbox) -> None:
+    """ "Accept or decline meeting requests by using EWS": an answer whose ReferenceItemId is an occurrence
+    is about that occurrence. Accepting answers with the attendee's calendar item (the item it made)."""
+    lead, alice = account("lead@example.com"), account("alice@example.com")
+    series = _weekly(lead)
+    [request] = [m for m in alice.inbox.all() if isinstance(m, MeetingRequest)]
+    made = request.accept()
+    copy = alice.calendar.get(id=made.id)
+    assert copy.subject == "Weekly" and copy.my_response_type == "Accept"
+    third = [o for o in alice.calendar.view(start=dt(2027, 1, 1, 0), end=dt(2027, 2, 1, 0))][2]
+    third.decline(body="Away that week")
+    assert _starts(alice) == [4, 11, 25] and _starts(lead) == [4, 11, 18, 25]
+    assert _messages(sandbox, "lead@example.com", "inbox") == [
+        ("Accepted: Weekly", 4),
+        ("Declined: Weekly", 18),
+    ]
+    tracked = lead.calendar.get(id=series.id)
+    assert [a.response_type for a in tracked.required_attendees] == ["Accept"]  # the series answer stands
+    assert alice.calendar.get(id=copy.id).my_response_type == "Accept"

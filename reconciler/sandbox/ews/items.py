@@ -73,6 +73,20 @@ ELEMENT_BY_CLASS = {
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+def element_name(fields: dict[str, Any]) -> str:
+    """The types.xsd element an item is answered as, by its class."""
+    item_class = str(fields.get("item:ItemClass", ""))
+    if item_class.startswith("IPM.Schedule.Meeting.Resp"):
+        return "MeetingResponse"
+    return ELEMENT_BY_CLASS.get(item_class, "CalendarItem")
+
+
+def id_only(item_id: str, change_key: str, fields: dict[str, Any]) -> str:
+    """An item as an operation that made it answers it: its element with the id alone."""
+    name = element_name(fields)
+    return f'<t:{name}><t:ItemId Id="{item_id}" ChangeKey="{change_key}"/></t:{name}>'
+
+
 @cache
 def schema() -> tuple[dict[str, tuple[str, str, int]], dict[str, str]]:
     """(field key → (element name, kind, schema position), element name → field key), from exchangelib."""
@@ -332,12 +346,7 @@ def render_item(
     keys = [k for k in dict.fromkeys(keys) if not k.startswith("$") and (k in values)]
     normal = sorted((k for k in keys if not is_extended(k)), key=lambda k: by_key.get(k, ("", "", 999))[2])
     ext = [k for k in keys if is_extended(k)]
-    item_class = str(fields.get("item:ItemClass", ""))
-    name = element or (
-        "MeetingResponse"
-        if item_class.startswith("IPM.Schedule.Meeting.Resp")
-        else ELEMENT_BY_CLASS.get(item_class, "CalendarItem")
-    )
+    name = element or element_name(fields)
     body = (
         [f'<t:MimeContent CharacterSet="UTF-8">{base64.b64encode(mime).decode()}</t:MimeContent>']
         if mime

@@ -151,15 +151,9 @@ def cancel_event(ctx: Context, request: GraphRequest, target: Target) -> Answer:
 
 
 def respond(ctx: Context, request: GraphRequest, target: Target, kind: str) -> Answer:
-    """`accept` / `tentativelyAccept` / `decline`: the attendee's answer, sent to the organizer unless
-    `sendResponse` is false; 202 with no body, as Graph answers."""
+    """`accept` / `tentativelyAccept` / `decline` of an event or one occurrence: the attendee's answer, sent
+    to the organizer unless `sendResponse` is false; 202 with no body, as Graph answers."""
     body = request.body if isinstance(request.body, dict) else {}
-    if target.index is not None:
-        raise GraphError(
-            400,
-            "ErrorInvalidRequest",
-            "The sandbox answers for a whole series only; a response to one occurrence is not built.",
-        )
     organizer = (target.item.get("calendar:Organizer") or {}).get("email")
     if organizer == ctx.mailbox:
         raise GraphError(
@@ -168,7 +162,7 @@ def respond(ctx: Context, request: GraphRequest, target: Target, kind: str) -> A
             "Your request can't be completed. You can't respond to your own meeting.",
         )
     option = "SendAndSaveCopy" if body.get("sendResponse", True) is not False else "SaveOnly"
-    meetings.respond(ctx, kind, target.item, option, body.get("comment") or None)
+    meetings.respond(ctx, kind, target.item, option, body.get("comment") or None, target.index)
     return Answer(202)
 
 

@@ -18,13 +18,15 @@ from reconciler.sandbox import calendar_items, meetings, recurrence
 from reconciler.sandbox.context import ItemError
 from reconciler.sandbox.ews import mime_content, soap
 from reconciler.sandbox.ews.context import EwsContext
-from reconciler.sandbox.ews.items import parse_item
+from reconciler.sandbox.ews.items import id_only, parse_item
 from reconciler.sandbox.ews.soap import local, m, t
 from reconciler.sandbox.ews.targets import resolve
 from reconciler.sandbox.recurrence import zone_from_xml
 from reconciler.sandbox.types_xml import zone_element
 
 CALENDAR_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
+CANCEL_OPTIONS = {"SendAndSaveCopy": "SendToAllAndSaveCopy", "SendOnly": "SendOnlyToAll"}
+"""A cancellation's MessageDisposition as the meeting option it stands for (SaveOnly: nobody is told)."""
 
 
 def _calendar_item(ctx: EwsContext, el: etree._Element, folder: str, option: str | None) -> str:
@@ -83,6 +85,11 @@ def _message(ctx: EwsContext, el: etree._Element, folder: str | None, dispositio
 
 
 def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
+    """A response object: the organizer's CancelCalendarItem or an attendee's answer, of a whole series or
+    (its ReferenceItemId an occurrence) of that occurrence alone ("Delete appointments in a recurring series
+    by using EWS"). Answered with the one item it made, as clients read it (the Managed API's
+    CalendarActionResults; exchangelib expects at most one): the attendee's calendar item as answered, else
+    the message kept in Sent Items (none with SaveOnly or SendOnly)."""
     ref = el.find(t("ReferenceItemId"))
     if ref is None:
         raise ItemError("ErrorInvalidRequest", "A response item needs a ReferenceItemId.")
@@ -90,19 +97,16 @@ def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
     body = el.findtext(t("NewBodyContent")) or el.findtext(t("Body"))
     kind = local(el.tag)
     if kind == "CancelCalendarItem":
-        meetings.cancel(
-            ctx,
-            target.item,
-            "SendToAllAndSaveCopy"
-            if disposition == "SendAndSaveCopy"
-            else "SendOnlyToAll"
-            if disposition == "SendOnly"
-            else "SendToNone",
-            body,
-        )
+        option = CANCEL_OPTIONS.get(disposition, "SendToNone")
+        meetings.require_organizer(target.item)
+        if target.index is None:
+            made = [meetings.cancel(ctx, target.item, option, body)]
+        else:
+            made = [calendar_items.remove_occurrence(ctx, target.item, target.index, option, body)]
     else:
-        meetings.respond(ctx, kind, target.item, disposition, body)
-    return ""
+        made = meetings.respond(ctx, kind, target.item, disposition, body, target.index)
+    first = next((i for i in made if i is not None), None)
+    return id_only(first.id, first.change_key, first.fields) if first is not None else ""
 
 
 def handle(ctx: EwsContext) -> list[str]:
