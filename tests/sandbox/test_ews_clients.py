@@ -208,3 +208,24 @@ def test_an_attendee_declines_one_occurrence_and_accepts_the_series(account, san
     tracked = lead.calendar.get(id=series.id)
     assert [a.response_type for a in tracked.required_attendees] == ["Accept"]  # the series answer stands
     assert alice.calendar.get(id=copy.id).my_response_type == "Accept"
+
+
+def test_empty_attendee_lists_are_left_out(sandbox) -> None:
+    """types.xsd NonEmptyArrayOfAttendeesType: RequiredAttendees/OptionalAttendees/Resources hold at least
+    one attendee, so an item without optional attendees or rooms has no such element at all."""
+    item_id = _create(
+        sandbox,
+        "<t:CalendarItem><t:Subject>One guest</t:Subject><t:Start>2027-01-04T08:00:00Z</t:Start>"
+        "<t:End>2027-01-04T09:00:00Z</t:End><t:RequiredAttendees><t:Attendee><t:Mailbox>"
+        "<t:EmailAddress>alice@example.com</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees>"
+        "</t:CalendarItem>",
+    )
+    answer = soap(
+        sandbox,
+        "<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>"
+        f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
+    )
+    item = answer.find(f".//{{{T}}}CalendarItem")
+    present = {etree.QName(child).localname for child in item}
+    assert "RequiredAttendees" in present
+    assert not present & {"OptionalAttendees", "Resources"}

@@ -213,8 +213,8 @@ def _mailbox_xml(box: dict[str, Any]) -> str:
 
 def render_value(key: str, value: Any) -> str:
     element, kind, _ = schema()[0].get(key, (key.split(":", 1)[-1], "xml", 0))
-    if value is None:
-        return ""
+    if value is None or (kind in ("recipients", "attendees") and not value):
+        return ""  # types.xsd: recipient and attendee arrays are non-empty; an empty one is left out
     if kind == "xml":
         return value if isinstance(value, str) and value.startswith("<") else ""
     if kind == "datetime":
