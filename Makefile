@@ -44,14 +44,21 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# DavMail, a third-party EWS client, against the sandbox: installs davmail-server (apt, as root) when
-# missing and the CalDAV client into the venv, then lists, creates and deletes events through it.
+# Clients this project did not write, against the sandbox: DavMail (davmail-server, apt as root when
+# missing) through CalDAV, the EWS Managed API's TypeScript port (npm ci from tests/interop/ews_js), and
+# Microsoft's Graph SDK for Python with azure-identity (the venv's `interop` extra).
 interop: $(STAMP)
 	@if [ ! -f /usr/share/davmail/davmail.jar ] || ! command -v java >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq davmail-server >/dev/null; \
 		else echo "make interop needs DavMail: apt-get install davmail-server (as root)"; exit 1; fi; \
 	fi
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "make interop needs Node.js and npm: apt-get install nodejs npm (as root)"; exit 1; fi; \
+	fi
+	npm ci --prefix tests/interop/ews_js --no-audit --no-fund --silent
 	$(BIN)/python -m pip install --quiet -e '.[dev,interop]'
 	$(BIN)/python -m pytest -m interop tests/interop
 
