@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.sandbox import meetings, normalise, recurrence, rewrites, rooms
@@ -43,7 +44,7 @@ def create(ctx: Context, folder: str, fields: dict[str, Any], option: str, extra
         "calendar:AppointmentSequenceNumber": 0,
         "calendar:IsResponseRequested": True,
         "calendar:AllowNewTimeProposal": True,
-        "calendar:UID": str(uuid.uuid4()).upper(),
+        "calendar:UID": global_object_id(ctx.now),
         "calendar:CalendarItemType": "RecurringMaster" if fields.get("calendar:Recurrence") else "Single",
         "calendar:IsRecurring": False,
         "calendar:Organizer": {"name": ctx.mailbox, "email": ctx.mailbox},
@@ -55,6 +56,25 @@ def create(ctx: Context, folder: str, fields: dict[str, Any], option: str, extra
     meetings.after_create(ctx, item, option)
     rooms.answer_all(ctx)
     return ctx.store.get(item.id) or item
+
+
+GOID_CLASS = "040000008200E00074C5B7101A82E008"
+"""The byte-array id that opens every PidLidGlobalObjectId (MS-OXOCAL 2.2.1.27)."""
+
+
+def global_object_id(created: datetime) -> str:
+    """A new meeting's UID in Exchange's form, as EWS `UID` and Graph `iCalUId` show it: the hex of
+    PidLidGlobalObjectId (class id, no instance date, creation time as FILETIME, 8 zero bytes, the size of
+    the data and 16 bytes of it)."""
+    ticks = int((created - datetime(1601, 1, 1, tzinfo=UTC)).total_seconds() * 10_000_000)
+    return (
+        GOID_CLASS
+        + "00000000"
+        + ticks.to_bytes(8, "little").hex().upper()
+        + "0" * 16
+        + (16).to_bytes(4, "little").hex().upper()
+        + uuid.uuid4().hex.upper()
+    )
 
 
 def stored(ctx: Context, fields: dict[str, Any], touched: set[str] | None = None) -> dict[str, Any]:

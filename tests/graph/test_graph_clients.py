@@ -144,3 +144,28 @@ def test_an_attendee_declines_one_instance_over_graph(http) -> None:
     assert [e["start"]["dateTime"][:10] for e in left] == ["2027-01-04", "2027-01-18", "2027-01-25"]
     [answer] = http.get(f"{USER}/mailFolders/inbox/messages").json()["value"]
     assert answer["meetingMessageType"] == "meetingDeclined"
+
+
+def test_an_event_has_the_shape_graph_documents(http) -> None:
+    """The event resource as Microsoft's reference shows it: context on a single entity, seven-digit
+    timestamps, webLink, locations with their private ids, and iCalUId in Exchange's GlobalObjectId form."""
+    import re
+
+    made = http.post(f"{USER}/events", json=event(location={"displayName": "Room Oak"})).json()
+    got = http.get(f"{USER}/events/{made['id']}").json()
+    for one in (made, got):
+        assert one["@odata.context"].endswith("/$metadata#users('lead@example.com')/events/$entity")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z", one["createdDateTime"])
+        assert re.fullmatch(r"040000008200E00074C5B7101A82E008[0-9A-F]{80}", one["iCalUId"])
+        assert one["webLink"].startswith("https://outlook.office365.com/owa/?itemid=")
+        assert (one["hasAttachments"], one["hideAttendees"], one["onlineMeetingUrl"]) == (False, False, None)
+        assert one["location"] == {
+            "displayName": "Room Oak",
+            "locationType": "default",
+            "uniqueId": "Room Oak",
+            "uniqueIdType": "private",
+            "address": {},
+        }
+        assert one["locations"] == [one["location"]]
+    selected = http.get(f"{USER}/events/{made['id']}", params={"$select": "subject"}).json()
+    assert set(selected) == {"@odata.context", "@odata.etag", "id", "subject"}

@@ -38,13 +38,14 @@ MEETING_KEYS = {
 
 
 def event_json(request: GraphRequest, target: Target) -> dict[str, Any]:
+    """One event as answered on its own (GET, POST, PATCH): with its `@odata.context`."""
     item, index = target.item, target.index
-    if index is None:
-        return wire.to_event(item.id, item.change_key, item.fields, request.zone(), None, request.body_type())
-    fields = occurrence_fields(item, index)
-    return wire.to_event(
-        occurrence_id(item.id, index), item.change_key, fields, request.zone(), item.id, request.body_type()
-    )
+    context = {"@odata.context": f"{request.base}/$metadata#users('{item.mailbox}')/events/$entity"}
+    event_id, fields, master = item.id, item.fields, None
+    if index is not None:
+        event_id, fields, master = occurrence_id(item.id, index), occurrence_fields(item, index), item.id
+    event = wire.to_event(event_id, item.change_key, fields, request.zone(), master, request.body_type())
+    return {**context, **event}
 
 
 def _calendar(ctx: Context) -> list[Item]:

@@ -35,7 +35,7 @@ def message_json(item: Item) -> dict[str, Any]:
         "@odata.etag": f'W/"{item.change_key}"',
         "id": wire.rest_id(item.id),
         "changeKey": item.change_key,
-        "createdDateTime": wire.format_instant(created) if created else None,
+        "createdDateTime": wire.format_timestamp(created) if created else None,
         "subject": item.get("item:Subject") or "",
         "body": wire.body_json(item.fields),
         "isDraft": item.get("item:ItemClass") == "IPM.Note",

@@ -144,7 +144,7 @@ class Query:
         out = {
             k: v
             for k, v in event.items()
-            if not self.select or k in self.select or k in ("id", "@odata.etag")
+            if not self.select or k in self.select or k in ("id", "@odata.etag", "@odata.context")
         }
         out.pop("singleValueExtendedProperties", None)
         if self.expand_properties is not None:

@@ -116,6 +116,25 @@ def format_instant(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def format_timestamp(moment: datetime) -> str:
+    """A creation or modification time as Graph writes it: seven fractional digits (.NET's ticks)."""
+    moment = moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}0Z"
+
+
+def location_json(name: str) -> dict[str, Any]:
+    """A location given by its name alone, as Exchange keeps it: a private one, its name as its id."""
+    if not name:
+        return {"displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}}
+    return {
+        "displayName": name,
+        "locationType": "default",
+        "uniqueId": name,
+        "uniqueIdType": "private",
+        "address": {},
+    }
+
+
 # -- event JSON → fields ------------------------------------------------------------------------------------
 
 
@@ -256,8 +275,8 @@ def to_event(
     event: dict[str, Any] = {
         "@odata.etag": f'W/"{change_key}"',
         "id": rest_id(item_id),
-        "createdDateTime": format_instant(created) if created else None,
-        "lastModifiedDateTime": format_instant(modified) if modified else None,
+        "createdDateTime": format_timestamp(created) if created else None,
+        "lastModifiedDateTime": format_timestamp(modified) if modified else None,
         "changeKey": change_key,
         "categories": list(fields.get("item:Categories") or []),
         "transactionId": fields.get("$transactionId"),
@@ -285,7 +304,8 @@ def to_event(
         "body": body_json(fields, body_as),
         "start": format_time(fields["calendar:Start"], out_zone, tz_name),
         "end": format_time(fields["calendar:End"], out_zone, tz_name),
-        "location": {"displayName": fields.get("calendar:Location") or "", "locationType": "default"},
+        "location": location_json(fields.get("calendar:Location") or ""),
+        "locations": [location_json(fields["calendar:Location"])] if fields.get("calendar:Location") else [],
         "recurrence": patterned(fields["calendar:Recurrence"], windows_id(start_zone))
         if kind == "RecurringMaster" and fields.get("calendar:Recurrence")
         else None,
@@ -296,6 +316,10 @@ def to_event(
                 "address": organizer.get("email", ""),
             }
         },
+        "hasAttachments": False,
+        "hideAttendees": False,
+        "webLink": web_link(item_id),
+        "onlineMeetingUrl": None,
         "isOnlineMeeting": bool(fields.get(ONLINE)),
         "onlineMeetingProvider": (fields.get(ONLINE) or {}).get("provider", "unknown"),
         "onlineMeeting": {"joinUrl": fields[ONLINE]["joinUrl"]} if fields.get(ONLINE) else None,
@@ -304,6 +328,12 @@ def to_event(
         event["originalStart"] = format_instant(fields["calendar:OriginalStart"])
     event["singleValueExtendedProperties"] = extended_properties(fields)
     return event
+
+
+def web_link(item_id: str) -> str:
+    """Where Outlook on the web opens the item (the form Exchange Online answers)."""
+    item = quote(item_id, safe="")
+    return f"https://outlook.office365.com/owa/?itemid={item}&exvsurl=1&path=/calendar/item"
 
 
 def extended_properties(fields: dict[str, Any]) -> list[dict[str, Any]]:
