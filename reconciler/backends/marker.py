@@ -29,3 +29,14 @@ MEETING_NAMES = (NAMESPACE, KEY, SPEC_HASH, TIMEZONE)
 def graph_id(name: str) -> str:
     """The Graph id of one marker property."""
     return f"String {{{PUBLIC_STRINGS_GUID}}} Name {name}"
+
+
+def graph_name(property_id: str | None) -> str | None:
+    """The name of a PublicStrings String property from its Graph id, None for any other property.
+
+    Graph answers an id in its own spelling (a tenant writes the GUID in lower case, whatever case it was
+    given in), so the type and the GUID are compared without case; the name keeps its case."""
+    parts = (property_id or "").split(" ", 3)
+    if len(parts) != 4 or parts[0].lower() != "string" or parts[2].lower() != "name":
+        return None
+    return parts[3] if parts[1].lower() == "{" + PUBLIC_STRINGS_GUID.lower() + "}" else None

@@ -169,3 +169,34 @@ def test_an_event_has_the_shape_graph_documents(http) -> None:
         assert one["locations"] == [one["location"]]
     selected = http.get(f"{USER}/events/{made['id']}", params={"$select": "subject"}).json()
     assert set(selected) == {"@odata.context", "@odata.etag", "id", "subject"}
+
+
+def test_extended_properties_of_any_set_and_filters_spelled_either_way(http) -> None:
+    """ "Outlook extended properties overview": `{type} {guid} Name {name}`, `{type} {guid} Id {id}` and
+    `{type} {tag}`, any property set. Ids come back in the tenant's spelling (GUID in lower case); the
+    type and the GUID match in any case, the name exactly; `ep/Id`/`ep/Value` are read like `ep/id`."""
+    custom = "String {66F5A359-4659-4830-9070-00047EC6AC6E} Name Color"
+    by_id = "Integer {00062002-0000-0000-C000-000000000046} Id 0x8233"
+    tag = "String 0x007D"
+    props = [{"id": custom, "value": "Green"}, {"id": by_id, "value": "7"}, {"id": tag, "value": "hdr"}]
+    made = http.post(f"{USER}/events", json=event(singleValueExtendedProperties=props)).json()
+    expand = f"singleValueExtendedProperties($filter=id eq '{custom}' or id eq '{by_id}' or id eq '{tag}')"
+    got = http.get(f"{USER}/events/{made['id']}", params={"$expand": expand}).json()
+    assert sorted((p["id"], p["value"]) for p in got["singleValueExtendedProperties"]) == [
+        ("Integer {00062002-0000-0000-c000-000000000046} Id 0x8233", "7"),
+        ("String 0x007d", "hdr"),
+        ("String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Color", "Green"),
+    ]
+    for spelled in (
+        f"singleValueExtendedProperties/Any(ep: ep/Id eq '{custom}' and ep/Value eq 'green')",
+        f"singleValueExtendedProperties/any(ep: ep/id eq '{custom.lower().replace('color', 'Color')}')",
+    ):
+        assert [e["id"] for e in http.get(f"{USER}/events", params={"$filter": spelled}).json()["value"]] == [
+            made["id"]
+        ], spelled
+    other_name = f"singleValueExtendedProperties/any(ep: ep/id eq '{custom.replace('Color', 'color')}')"
+    assert http.get(f"{USER}/events", params={"$filter": other_name}).json()["value"] == []
+    refused = http.post(
+        f"{USER}/events", json=event(singleValueExtendedProperties=[{"id": "Name x", "value": ""}])
+    )
+    assert refused.status_code == 400

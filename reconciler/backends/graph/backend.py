@@ -63,12 +63,8 @@ MARKER = expanding(*marker.MEETING_NAMES)
 
 
 def _marker_of(event: dict[str, Any]) -> dict[str, str]:
-    names = {marker.graph_id(n): n for n in marker.MEETING_NAMES}
-    return {
-        names[p["id"]]: p.get("value") or ""
-        for p in event.get("singleValueExtendedProperties") or []
-        if p.get("id") in names
-    }
+    found = ((marker.graph_name(p.get("id")), p) for p in event.get("singleValueExtendedProperties") or [])
+    return {name: p.get("value") or "" for name, p in found if name in marker.MEETING_NAMES}
 
 
 class GraphBackend(SpeaksFor):

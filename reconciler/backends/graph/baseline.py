@@ -21,7 +21,8 @@ NAMESPACE = marker.graph_id(marker.BASELINE_NAMESPACE)
 
 def _value(message: dict[str, Any]) -> str:
     props = message.get("singleValueExtendedProperties") or []
-    return next((p.get("value") or "" for p in props if p.get("id") == PROPERTY), "")
+    mine = (p for p in props if marker.graph_name(p.get("id")) == marker.BASELINE)
+    return next((p.get("value") or "" for p in mine), "")
 
 
 def read_call(user: str, namespace: str) -> Call:

@@ -24,7 +24,7 @@ def _item(message: dict[str, Any]) -> LeaseItem:
         (
             p.get("value") or ""
             for p in message.get("singleValueExtendedProperties") or []
-            if p["id"] == PROPERTY
+            if marker.graph_name(p.get("id")) == marker.LEASE
         ),
         "",
     )

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from reconciler.sandbox.graph.errors import GraphError
+from reconciler.sandbox.graph.properties import same_property
 
 MAX_TOP = 1000
 DEFAULT_TOP = 10
@@ -81,9 +82,9 @@ def _property_clause(var: str, inner: str) -> Test:
             if function
             else ("", "", "")
         )
-        if path == f"{var}/id" and op.lower() == "eq":
+        if path.lower() == f"{var}/id".lower() and op.lower() == "eq":  # `ep/id` or `ep/Id`
             wanted_id = _unquote(value)
-        elif path == f"{var}/value" and op:
+        elif path.lower() == f"{var}/value".lower() and op:
             value_tests.append(_string_test(op, _unquote(value)))
         else:
             raise bad_filter(clause)
@@ -92,7 +93,7 @@ def _property_clause(var: str, inner: str) -> Test:
 
     def test(event: dict[str, Any]) -> bool:
         for prop in event.get("singleValueExtendedProperties") or []:
-            if prop.get("id") == wanted_id:  # names are case-sensitive
+            if same_property(prop.get("id", ""), wanted_id):  # type and GUID in any case, the name exactly
                 return all(t(prop.get("value")) for t in value_tests)
         return False
 
@@ -148,9 +149,11 @@ class Query:
         }
         out.pop("singleValueExtendedProperties", None)
         if self.expand_properties is not None:
-            wanted = set(self.expand_properties)
+            wanted = self.expand_properties
             props = [
-                p for p in event.get("singleValueExtendedProperties") or [] if not wanted or p["id"] in wanted
+                p
+                for p in event.get("singleValueExtendedProperties") or []
+                if not wanted or any(same_property(p["id"], w) for w in wanted)
             ]
             if props:
                 out["singleValueExtendedProperties"] = props

@@ -18,12 +18,11 @@ from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 
 from reconciler.sandbox import recurrence, rewrites
 from reconciler.sandbox.graph.errors import GraphError, invalid
+from reconciler.sandbox.graph.properties import property_id, property_key
 from reconciler.sandbox.graph.recurrence_json import patterned, recurrence_xml
 from reconciler.sandbox.rewrites import ONLINE
 from reconciler.sandbox.types_xml import zone_element
 
-PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
-"""The PublicStrings property set: `String {GUID} Name x` over Graph is `ext:PublicStrings:x:String` here."""
 TEAMS = "teamsForBusiness"
 
 SHOW_AS = {
@@ -136,21 +135,6 @@ def location_json(name: str) -> dict[str, Any]:
 
 
 # -- event JSON → fields ------------------------------------------------------------------------------------
-
-
-def property_key(graph_id: str) -> str:
-    """`String {PublicStrings GUID} Name x` → the store's key; other property sets are not kept."""
-    parts = graph_id.split(" ", 3)
-    if len(parts) != 4 or parts[0] != "String" or parts[1].upper() != PUBLIC_STRINGS or parts[2] != "Name":
-        raise invalid(f"The sandbox keeps String properties of the PublicStrings set only, not {graph_id!r}.")
-    return f"ext:PublicStrings:{parts[3]}:String"
-
-
-def property_id(key: str) -> str | None:
-    parts = key.split(":")
-    if len(parts) == 4 and parts[0] == "ext" and parts[1] == "PublicStrings" and parts[3] == "String":
-        return f"String {PUBLIC_STRINGS} Name {parts[2]}"
-    return None
 
 
 def _people(values: list[Any]) -> dict[str, list[dict[str, Any]]]:
@@ -337,12 +321,21 @@ def web_link(item_id: str) -> str:
 
 
 def extended_properties(fields: dict[str, Any]) -> list[dict[str, Any]]:
-    """The item's PublicStrings properties as `singleValueExtendedProperties` (unset ones left out)."""
+    """The item's single-valued extended properties as `singleValueExtendedProperties` (unset ones and
+    multi-valued ones left out; values as strings, as Graph answers them)."""
     return [
-        {"id": pid, "value": value}
+        {"id": pid, "value": _property_text(value)}
         for key, value in fields.items()
-        if (pid := property_id(key)) is not None and value is not None
+        if (pid := property_id(key)) is not None and value is not None and not isinstance(value, list)
     ]
+
+
+def _property_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_instant(value)
+    return str(value)
 
 
 def body_json(fields: dict[str, Any], body_as: str | None = None) -> dict[str, Any]:
