@@ -46,6 +46,7 @@ def test_a_meeting_lifecycle_through_the_managed_api(sandbox: Sandbox) -> None:
         "required": ["alice@example.com"],
         "optional": ["bob@example.com"],
         "organizer": "lead@example.com",
+        "startZone": "W. Europe Standard Time",  # read from the zone's definition, which Exchange answers
     }
     weekly = [(o["start"], o["type"]) for o in seen["series"]]
     assert weekly == [  # 09:00 in Amsterdam each Monday, before and after the change to summer time

@@ -229,3 +229,36 @@ def test_empty_attendee_lists_are_left_out(sandbox) -> None:
     present = {etree.QName(child).localname for child in item}
     assert "RequiredAttendees" in present
     assert not present & {"OptionalAttendees", "Resources"}
+
+
+def test_a_zone_comes_back_with_its_definition(sandbox) -> None:
+    """TimeZoneDefinitionType as Exchange answers it: Periods (Bias is the negated offset), the yearly rule
+    in a TransitionsGroup, and the Transition to that group. The Managed API has no zone without them."""
+    item_id = _create(
+        sandbox,
+        "<t:CalendarItem><t:Subject>Zoned</t:Subject><t:Start>2027-01-04T08:00:00Z</t:Start>"
+        "<t:End>2027-01-04T09:00:00Z</t:End></t:CalendarItem>",
+        header=AMSTERDAM,
+    )
+    answer = soap(
+        sandbox,
+        "<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>"
+        f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
+    )
+    zone = answer.find(f".//{{{T}}}StartTimeZone")
+    assert zone.get("Id") == "W. Europe Standard Time"
+    periods = {p.get("Name"): p.get("Bias") for p in zone.iter(f"{{{T}}}Period")}
+    assert periods == {"Standard": "-PT1H", "Daylight": "-PT2H"}
+    rules = [
+        (
+            r.findtext(f"{{{T}}}Month"),
+            r.findtext(f"{{{T}}}DayOfWeek"),
+            r.findtext(f"{{{T}}}Occurrence"),
+            r.findtext(f"{{{T}}}TimeOffset"),
+            r.findtext(f"{{{T}}}To").rsplit("-", 1)[-1],
+        )
+        for r in zone.iter(f"{{{T}}}RecurringDayTransition")
+    ]
+    assert rules == [("3", "Sunday", "-1", "PT2H", "Daylight"), ("10", "Sunday", "-1", "PT3H", "Standard")]
+    [to_group] = zone.find(f"{{{T}}}Transitions")
+    assert to_group.find(f"{{{T}}}To").get("Kind") == "Group"

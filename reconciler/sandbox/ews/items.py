@@ -34,6 +34,7 @@ from lxml import etree
 
 from reconciler.sandbox.ews.fieldkeys import field_key, is_extended
 from reconciler.sandbox.ews.soap import local, t
+from reconciler.sandbox.ews.time_zones import with_definition
 
 
 def escape(text: str) -> str:
@@ -64,6 +65,8 @@ _KIND_BY_FIELD_CLASS = {
     "CultureField": "text",
     "AppointmentStateField": "int",
 }
+ZONE_KEYS = {"calendar:StartTimeZone", "calendar:EndTimeZone"}
+"""Stored by Windows id; answered with their definitions (`time_zones.py`)."""
 ELEMENT_BY_CLASS = {
     "IPM.Appointment": "CalendarItem",
     "IPM.Schedule.Meeting.Request": "MeetingRequest",
@@ -216,7 +219,9 @@ def render_value(key: str, value: Any) -> str:
     if value is None or (kind in ("recipients", "attendees") and not value):
         return ""  # types.xsd: recipient and attendee arrays are non-empty; an empty one is left out
     if kind == "xml":
-        return value if isinstance(value, str) and value.startswith("<") else ""
+        if not (isinstance(value, str) and value.startswith("<")):
+            return ""
+        return with_definition(element, value) if key in ZONE_KEYS else value
     if kind == "datetime":
         inner = format_datetime(value)
     elif kind == "bool":

@@ -58,6 +58,7 @@ async function main() {
     required: bound.RequiredAttendees.Items.map((a) => a.Address),
     optional: bound.OptionalAttendees.Items.map((a) => a.Address),
     organizer: bound.Organizer.Address,
+    startZone: bound.StartTimeZone ? bound.StartTimeZone.Id : null,
   };
 
   // 2. A weekly series at 09:00 Amsterdam time across the change to summer time (2027-03-28).
