@@ -262,3 +262,28 @@ def test_a_zone_comes_back_with_its_definition(sandbox) -> None:
     assert rules == [("3", "Sunday", "-1", "PT2H", "Daylight"), ("10", "Sunday", "-1", "PT3H", "Standard")]
     [to_group] = zone.find(f"{{{T}}}Transitions")
     assert to_group.find(f"{{{T}}}To").get("Kind") == "Group"
+
+
+def test_all_properties_include_what_exchange_computes(account) -> None:
+    """ "GetItem operation (calendar item)": an AllProperties answer carries the computed properties, and
+    GetItem counts the meetings that conflict with the item and those that touch it."""
+    lead = account("lead@example.com")
+    review = meeting(
+        lead,
+        "Review",
+        dt(2027, 1, 5, 14),
+        60,
+        attendees=("alice.jansen@example.com",),
+        optional_attendees=[Attendee(mailbox=Mailbox(email_address="bob@example.com"))],
+    )
+    review.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    meeting(lead, "Overlaps", dt(2027, 1, 5, 14, 30)).save(send_meeting_invitations="SendToNone")
+    meeting(lead, "Right after", dt(2027, 1, 5, 15)).save(send_meeting_invitations="SendToNone")
+    got = lead.calendar.get(id=review.id)
+    assert (got.conflicting_meeting_count, got.adjacent_meeting_count) == (1, 1)
+    assert got.duration == "PT1H" and got.appointment_state == ("Meeting",)  # exchangelib reads the bits
+    assert got.display_to == "Alice Jansen" and got.display_cc == "Bob"
+    assert got.reminder_due_by == got.start and got.culture == "en-US"
+    assert got.size > 0 and got.has_attachments is False and got.is_draft is False
+    assert got.parent_folder_id.id == lead.calendar.id
+    assert got.datetime_received == got.datetime_created

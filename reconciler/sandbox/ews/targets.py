@@ -16,6 +16,7 @@ from lxml import etree
 from reconciler.sandbox import recurrence
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.ews import mapi
+from reconciler.sandbox.ews.computed import computed
 from reconciler.sandbox.ews.items import format_datetime, render_item
 from reconciler.sandbox.occurrences import (
     Target,
@@ -27,7 +28,7 @@ from reconciler.sandbox.occurrences import (
     original,
     rule_of,
 )
-from reconciler.sandbox.store import Item
+from reconciler.sandbox.store import Item, Store
 from reconciler.sandbox.types_xml import local
 
 
@@ -51,29 +52,26 @@ def resolve(ctx: Context, ref: etree._Element) -> Target:
     raise ItemError("ErrorInvalidRequest", f"Unexpected item id element {kind}.")
 
 
-def render_target(target: Target, base: str, extra: Iterable[str], mime: bytes | None = None) -> str:
+def render_target(
+    target: Target,
+    base: str,
+    extra: Iterable[str],
+    mime: bytes | None = None,
+    store: Store | None = None,
+    neighbours: bool = False,
+) -> str:
+    """The item (or occurrence) in the requested shape; with `store`, the properties Exchange computes too
+    (`neighbours`: the conflicting and adjacent counts, which GetItem alone answers)."""
+    item = target.item
+    fields = item.fields if target.index is None else occurrence_fields(item, target.index)
+    shown = {**mapi.derived(item, None if target.index is None else fields)}
+    if store is not None:
+        shown.update(computed(store, item, fields, neighbours))
     if target.index is None:
-        return render_item(
-            target.item.id,
-            target.item.change_key,
-            target.item.fields,
-            base,
-            extra,
-            {
-                **mapi.derived(target.item),
-                **(master_fields(target.item) if is_master(target.item) else {}),
-            },
-            mime=mime,
-        )
-    fields = occurrence_fields(target.item, target.index)
-    return render_item(
-        occurrence_id(target.item.id, target.index),
-        target.item.change_key,
-        fields,
-        base,
-        extra,
-        mapi.derived(target.item, fields),
-    )
+        if is_master(item):
+            shown.update(master_fields(item))
+        return render_item(item.id, item.change_key, fields, base, extra, shown, mime=mime)
+    return render_item(occurrence_id(item.id, target.index), item.change_key, fields, base, extra, shown)
 
 
 def _occurrence_xml(tag: str, item: Item, index: int, start: datetime, end: datetime, orig: datetime) -> str:

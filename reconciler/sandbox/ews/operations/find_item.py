@@ -52,7 +52,7 @@ def handle(ctx: EwsContext) -> list[str]:
                     views = [by_identity[id(v)] for v in sorting.sort_items([v for v, _ in views], sort)]
                 items = [i for _, i in views]
             chosen, paged = paging.page(items, op.find(m("IndexedPageItemView")))
-            xml = "".join(render_target(Target(i), base, extra) for i in chosen)
+            xml = "".join(render_target(Target(i), base, extra, store=ctx.store) for i in chosen)
             out.append(
                 soap.success("FindItem", f"<m:RootFolder {paged}><t:Items>{xml}</t:Items></m:RootFolder>")
             )

@@ -23,7 +23,7 @@ def handle(ctx: EwsContext) -> list[str]:
             target = targets.resolve(ctx, ref)
             calendar = target.item.get("item:ItemClass") == "IPM.Appointment" and target.index is None
             content = mime_content.to_ical(target.item) if mime and calendar else None
-            xml = targets.render_target(target, base, extra, content)
+            xml = targets.render_target(target, base, extra, content, ctx.store, neighbours=True)
             out.append(soap.success("GetItem", f"<m:Items>{xml}</m:Items>"))
         except ItemError as exc:
             out.append(soap.error("GetItem", exc.code, exc.text, "<m:Items/>"))
