@@ -8,13 +8,15 @@ client as Exchange's. How each protocol names and renders them is its own (`ews/
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from reconciler.sandbox import recurrence
 from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.store import Item
+from reconciler.sandbox.store import ID_BYTES, Item
 
 _MASTER_ONLY = (
     "calendar:Recurrence",
@@ -33,8 +35,27 @@ class Target:
     index: int | None = None
 
 
+OCCURRENCE_TAG = b"\x07"
+"""Opens the binary form of an occurrence id (then the master's id bytes and the index)."""
+
+
 def occurrence_id(master_id: str, index: int) -> str:
-    return f"{master_id}.{index}"
+    """An occurrence's id: opaque like Exchange's, the same length class as an item id, and naming its
+    master and its index (so it survives a round trip through any client)."""
+    raw = base64.b64decode(master_id[4:])
+    return master_id[:4] + base64.b64encode(OCCURRENCE_TAG + raw + index.to_bytes(4, "big")).decode()
+
+
+def parse_occurrence_id(item_id: str) -> tuple[str, int] | None:
+    """(master id, index) of an occurrence id; None for any other id."""
+    try:
+        raw = base64.b64decode(item_id[4:], validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) != ID_BYTES + len(OCCURRENCE_TAG) + 4 or not raw.startswith(OCCURRENCE_TAG):
+        return None  # an item id has ID_BYTES bytes, whatever its first byte
+    master = item_id[:4] + base64.b64encode(raw[1:-4]).decode()
+    return master, int.from_bytes(raw[-4:], "big")
 
 
 def is_master(item: Item) -> bool:
@@ -88,12 +109,12 @@ def occurrence_fields(item: Item, index: int) -> dict[str, Any]:
 
 
 def by_id(ctx: Context, item_id: str, change_key: str | None = None) -> Target:
-    """The item, or the occurrence of a series, an id names (occurrence ids: `<master id>.<index>`)."""
-    base, _, index = item_id.rpartition(".")
-    if base and index.isdigit():
-        master = ctx.item(base)
-        original(master, int(index))
-        return Target(master, int(index))
+    """The item, or the occurrence of a series, an id names."""
+    occurrence = parse_occurrence_id(item_id)
+    if occurrence is not None:
+        master = ctx.item(occurrence[0])
+        original(master, occurrence[1])
+        return Target(master, occurrence[1])
     return Target(ctx.item(item_id))
 
 

@@ -72,13 +72,17 @@ CREATE TABLE IF NOT EXISTS user_folders (
 """
 
 
+ID_BYTES = 111
+"""The binary length of an item or folder id (152 characters with its prefix, as Exchange's)."""
+
+
 def new_id(prefix: str = "AAMk") -> str:
     """An opaque identifier in the form of Exchange's: base64 of a binary id, 152 characters.
 
     Clients tell ids from names by that form: DavMail takes anything of 140 characters or more as an
     item id, and names a server-created item by it.
     """
-    return prefix + base64.b64encode(uuid.uuid4().bytes + os.urandom(95)).decode()
+    return prefix + base64.b64encode(uuid.uuid4().bytes + os.urandom(ID_BYTES - 16)).decode()
 
 
 def new_change_key() -> str:

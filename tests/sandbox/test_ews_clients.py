@@ -287,3 +287,51 @@ def test_all_properties_include_what_exchange_computes(account) -> None:
     assert got.size > 0 and got.has_attachments is False and got.is_draft is False
     assert got.parent_folder_id.id == lead.calendar.id
     assert got.datetime_received == got.datetime_created
+
+
+def test_occurrence_ids_are_opaque_like_exchanges(account) -> None:
+    """Occurrence and exception ids are base64 like any item id (not the master's id with a suffix), and
+    name their occurrence through GetItem, UpdateItem and DeleteItem."""
+    import base64
+
+    lead = account("lead@example.com")
+    series = _weekly(lead)
+    occurrences = list(lead.calendar.view(start=dt(2027, 1, 1, 0), end=dt(2027, 2, 1, 0)))
+    for occurrence in occurrences:
+        assert not occurrence.id.startswith(series.id) and "." not in occurrence.id
+        assert len(base64.b64decode(occurrence.id[4:])) > 100
+    second = lead.calendar.get(id=occurrences[1].id)
+    assert second.start.day == 11 and second.type == "Occurrence"
+    second.subject = "Moved"
+    second.save(update_fields=["subject"], send_meeting_invitations="SendToNone")
+    assert lead.calendar.get(id=occurrences[1].id).subject == "Moved"
+    lead.calendar.get(id=occurrences[2].id).delete(send_meeting_cancellations="SendToNone")
+    assert [o.start.day for o in lead.calendar.view(start=dt(2027, 1, 1, 0), end=dt(2027, 2, 1, 0))] == [
+        4,
+        11,
+        25,
+    ]
+
+
+def test_extended_properties_come_before_culture_and_last_modified_time(sandbox) -> None:
+    """types.xsd ItemType: ... HasAttachments, ExtendedProperty, Culture, EffectiveRights, LastModifiedName,
+    LastModifiedTime, ...: an ExtendedProperty after LastModifiedTime is invalid."""
+    uri = (
+        '<t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="k" '
+        'PropertyType="String"/>'
+    )
+    item_id = _create(
+        sandbox,
+        f"<t:CalendarItem><t:Subject>Keyed</t:Subject><t:ExtendedProperty>{uri}<t:Value>v</t:Value>"
+        "</t:ExtendedProperty><t:Start>2027-01-04T08:00:00Z</t:Start><t:End>2027-01-04T09:00:00Z</t:End>"
+        "</t:CalendarItem>",
+    )
+    answer = soap(
+        sandbox,
+        "<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape>"
+        f"<t:AdditionalProperties>{uri}</t:AdditionalProperties></m:ItemShape>"
+        f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
+    )
+    order = [etree.QName(child).localname for child in answer.find(f".//{{{T}}}CalendarItem")]
+    assert order.index("HasAttachments") < order.index("ExtendedProperty") < order.index("Culture")
+    assert order.index("Culture") < order.index("LastModifiedTime") < order.index("UID")

@@ -349,7 +349,10 @@ def render_item(
     else:
         keys = [*DEFAULT_FIELDS, *extra]
     keys = [k for k in dict.fromkeys(keys) if not k.startswith("$") and (k in values)]
-    normal = sorted((k for k in keys if not is_extended(k)), key=lambda k: by_key.get(k, ("", "", 999))[2])
+    def position(key: str) -> int:
+        return by_key.get(key, ("", "", 999))[2]
+
+    normal = sorted((k for k in keys if not is_extended(k)), key=position)
     ext = [k for k in keys if is_extended(k)]
     name = element or element_name(fields)
     body = (
@@ -358,7 +361,9 @@ def render_item(
         else []
     )
     body.append(f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/>')
-    body += [render_value(k, values[k]) for k in normal if k.startswith("item:")]
-    body += [render_extended(k, values[k]) for k in ext]  # ExtendedProperty closes the ItemType part
+    culture = position("item:Culture")  # ItemType: ... HasAttachments, ExtendedProperty, Culture, ...
+    body += [render_value(k, values[k]) for k in normal if k.startswith("item:") and position(k) < culture]
+    body += [render_extended(k, values[k]) for k in ext]
+    body += [render_value(k, values[k]) for k in normal if k.startswith("item:") and position(k) >= culture]
     body += [render_value(k, values[k]) for k in normal if not k.startswith("item:")]
     return f"<t:{name}>{''.join(body)}</t:{name}>"
