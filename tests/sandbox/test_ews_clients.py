@@ -335,3 +335,23 @@ def test_extended_properties_come_before_culture_and_last_modified_time(sandbox)
     order = [etree.QName(child).localname for child in answer.find(f".//{{{T}}}CalendarItem")]
     assert order.index("HasAttachments") < order.index("ExtendedProperty") < order.index("Culture")
     assert order.index("Culture") < order.index("LastModifiedTime") < order.index("UID")
+
+
+def test_a_request_invalid_against_the_schema_is_refused_whole(sandbox) -> None:
+    """Exchange validates a request against messages.xsd/types.xsd before doing anything: elements inside
+    `t:Body` (text only) are ErrorSchemaValidation, and nothing of the request is kept."""
+    from reconciler.sandbox.ews.soap import S
+
+    answer = soap(
+        sandbox,
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items>'
+        "<t:CalendarItem><t:Subject>Fine</t:Subject><t:Start>2027-01-04T08:00:00Z</t:Start>"
+        "<t:End>2027-01-04T09:00:00Z</t:End></t:CalendarItem>"
+        '<t:CalendarItem><t:Subject>Broken</t:Subject><t:Body BodyType="HTML"><p>hi</p></t:Body>'
+        "<t:Start>2027-01-04T10:00:00Z</t:Start><t:End>2027-01-04T11:00:00Z</t:End></t:CalendarItem>"
+        "</m:Items></m:CreateItem>",
+    )
+    fault = answer.find(f".//{{{S}}}Fault")
+    assert fault is not None and "ErrorSchemaValidation" in fault.findtext("faultcode")
+    assert "'Body'" in fault.findtext("faultstring") and "text only" in fault.findtext("faultstring")
+    assert sandbox.store.items("lead@example.com", "calendar") == []

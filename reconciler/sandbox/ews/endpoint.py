@@ -17,6 +17,7 @@ from lxml import etree
 
 from reconciler.sandbox.ews import soap
 from reconciler.sandbox.ews.context import EwsContext
+from reconciler.sandbox.ews.items import schema_violation
 from reconciler.sandbox.ews.operations import OPERATIONS
 from reconciler.sandbox.ews.windows_auth import offers
 from reconciler.sandbox.recurrence import zone_from_xml
@@ -140,6 +141,9 @@ def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int,
     if handler is None:
         message = f"The operation {request.name} is not supported by the sandbox."
         return 500, soap.fault("ErrorInvalidRequest", message)
+    invalid = schema_violation(request.operation)
+    if invalid:
+        return 500, soap.fault("ErrorSchemaValidation", invalid)
     store = service.store
     zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
     with store.transaction():

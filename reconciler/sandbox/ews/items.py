@@ -35,6 +35,7 @@ from lxml import etree
 from reconciler.sandbox.ews.fieldkeys import field_key, is_extended
 from reconciler.sandbox.ews.soap import local, t
 from reconciler.sandbox.ews.time_zones import with_definition
+from reconciler.sandbox.types_xml import T as T_NS
 
 
 def escape(text: str) -> str:
@@ -186,6 +187,31 @@ def parse_extended(el: etree._Element) -> tuple[str, Any]:
     if values is not None:
         return key, [v.text or "" for v in values]
     return key, el.findtext(t("Value")) or ""
+
+
+TEXT_ONLY = {"datetime", "bool", "int", "body", "text"}
+"""Field kinds whose element holds text alone in types.xsd (simple content)."""
+ITEM_ELEMENTS = {"CalendarItem", "Message", "Item"}
+
+
+def schema_violation(operation: etree._Element) -> str | None:
+    """What makes a request's items invalid against types.xsd, as Exchange words it, or None: an element
+    whose content model is text only (Subject, Body, Start, ...) given child elements. Exchange refuses
+    the whole request (ErrorSchemaValidation) rather than keep part of it."""
+    by_element = schema()[1]
+    by_key = schema()[0]
+    for el in operation.iter(f"{{{T_NS}}}*"):
+        parent = el.getparent()
+        if parent is None or local(parent.tag) not in ITEM_ELEMENTS or not len(el):
+            continue
+        key = by_element.get(local(el.tag))
+        if key is not None and by_key[key][1] in TEXT_ONLY:
+            return (
+                f"The request failed schema validation: The element '{local(el.tag)}' in namespace '{T_NS}' "
+                f"cannot contain child element '{local(el[0].tag)}' because the parent element's content "
+                "model is text only."
+            )
+    return None
 
 
 def parse_item(el: etree._Element, zone: Any = None) -> dict[str, Any]:
