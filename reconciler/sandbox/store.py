@@ -72,6 +72,12 @@ CREATE TABLE IF NOT EXISTS user_folders (
 """
 
 
+def extended_key(set_id: str, name: str, prop_type: str) -> str:
+    """The field key of an extended property, the one form both doors map their ids to:
+    `ext:{property set}:{name | id:N | 0xTAG}:{MAPI type}`."""
+    return f"ext:{set_id}:{name}:{prop_type}"
+
+
 ID_BYTES = 111
 """The binary length of an item or folder id (152 characters with its prefix, as Exchange's)."""
 

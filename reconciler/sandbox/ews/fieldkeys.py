@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from reconciler.sandbox.store import extended_key
 from reconciler.sandbox.types_xml import local as _local
-
-
-def ext_key(set_id: str, name: str, prop_type: str) -> str:
-    return f"ext:{set_id}:{name}:{prop_type}"
 
 
 def field_key(path: etree._Element) -> str:
@@ -35,7 +32,7 @@ def field_key(path: etree._Element) -> str:
             name = path.get("PropertyName", "")
         else:
             name = f"id:{path.get('PropertyId', '')}"
-        return ext_key(set_id, name, path.get("PropertyType", ""))
+        return extended_key(set_id, name, path.get("PropertyType", ""))
     raise ValueError(f"not a property path element: {kind}")
 
 

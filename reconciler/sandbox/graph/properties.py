@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from exchangelib.extended_properties import ExtendedProperty
 
-from reconciler.sandbox.ews.fieldkeys import ext_key
 from reconciler.sandbox.graph.errors import invalid
+from reconciler.sandbox.store import extended_key
 
 _SETS = ExtendedProperty.DISTINGUISHED_SET_NAME_TO_ID_MAP
 _SET_BY_GUID = {guid.lower(): name for name, guid in _SETS.items()}
@@ -31,14 +31,14 @@ def property_key(graph_id: str) -> str:
     parts = graph_id.strip().split(" ", 3)
     try:
         if len(parts) == 2:  # {type} {tag}
-            return ext_key("", f"0x{int(parts[1], 16):04x}", _type(parts[0], graph_id))
+            return extended_key("", f"0x{int(parts[1], 16):04x}", _type(parts[0], graph_id))
         if len(parts) == 4 and parts[1].startswith("{") and parts[1].endswith("}"):
             guid = parts[1][1:-1].lower()
             set_id = _SET_BY_GUID.get(guid, guid)
             if parts[2].lower() == "name":
-                return ext_key(set_id, parts[3], _type(parts[0], graph_id))
+                return extended_key(set_id, parts[3], _type(parts[0], graph_id))
             if parts[2].lower() == "id":
-                return ext_key(set_id, f"id:{int(parts[3], 0)}", _type(parts[0], graph_id))
+                return extended_key(set_id, f"id:{int(parts[3], 0)}", _type(parts[0], graph_id))
     except ValueError:
         pass
     raise invalid(
