@@ -355,3 +355,34 @@ def test_a_request_invalid_against_the_schema_is_refused_whole(sandbox) -> None:
     assert fault is not None and "ErrorSchemaValidation" in fault.findtext("faultcode")
     assert "'Body'" in fault.findtext("faultstring") and "text only" in fault.findtext("faultstring")
     assert sandbox.store.items("lead@example.com", "calendar") == []
+
+
+def test_meeting_messages_list_their_elements_type_by_type(account, sandbox) -> None:
+    """types.xsd: MeetingRequestMessageType extends MeetingMessageType extends MessageType extends ItemType,
+    and a derived type's elements follow its base's; a MeetingCancellation has only Start, End, Location,
+    Recurrence and CalendarItemType of a calendar item's elements."""
+    lead = account("lead@example.com")
+    item = meeting(lead, "Typed", dt(2027, 1, 5, 9), attendees=("alice@example.com",))
+    item.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    item.cancel()
+    alice = account("alice@example.com")
+    ids = "".join(f'<t:ItemId Id="{m.id}"/>' for m in alice.inbox.all())
+    answer = soap(
+        sandbox,
+        f"<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:ItemIds>{ids}"
+        "</m:ItemIds></m:GetItem>",
+        mailbox="alice@example.com",
+    )
+    request = answer.find(f".//{{{T}}}MeetingRequest")
+    order = [etree.QName(c).localname for c in request]
+    expected = [
+        *("Culture", "Sender", "IsRead", "IsResponseRequested"),  # ItemType, then MessageType
+        *("AssociatedCalendarItemId", "ResponseType", "UID"),  # MeetingMessageType
+        *("MeetingRequestType", "Start", "Organizer"),  # MeetingRequestMessageType
+    ]
+    positions = [order.index(name) for name in expected]
+    assert positions == sorted(positions), order
+    cancellation = answer.find(f".//{{{T}}}MeetingCancellation")
+    present = {etree.QName(c).localname for c in cancellation}
+    assert {"Start", "End", "UID"} <= present
+    assert not present & {"Organizer", "RequiredAttendees", "IsAllDayEvent", "StartTimeZone", "IsMeeting"}

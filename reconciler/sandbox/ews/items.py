@@ -341,6 +341,41 @@ DEFAULT_FIELDS = (
 )
 
 
+MEETING_MESSAGES = {"MeetingRequest", "MeetingCancellation", "MeetingResponse"}
+_BASE_CALENDAR = {"calendar:Start", "calendar:End", "calendar:Location", "calendar:Recurrence"}
+MESSAGE_CALENDAR_FIELDS = {
+    "MeetingCancellation": {
+        *_BASE_CALENDAR,
+        "calendar:CalendarItemType",
+        *("calendar:UID", "calendar:RecurrenceId"),
+    },
+    "MeetingResponse": {
+        *_BASE_CALENDAR,
+        "calendar:CalendarItemType",
+        *("calendar:UID", "calendar:RecurrenceId"),
+    },
+}
+"""The calendar elements a cancellation and a response have in types.xsd (MeetingCancellationMessageType,
+MeetingResponseMessageType; UID and RecurrenceId come from MeetingMessageType); a request has them all."""
+_MEETING_MESSAGE_TAIL = ("calendar:UID", "calendar:RecurrenceId", "calendar:DateTimeStamp")
+"""MeetingMessageType's own elements after ResponseType, though the store names them as calendar fields."""
+_GROUP = {"item:": 0, "message:": 1, "meeting:": 2, "meetingRequest:": 3, "calendar:": 4}
+
+
+def schema_order(element: str, key: str) -> tuple[int, int]:
+    """Where `key` stands in `element` (types.xsd): a meeting message lists ItemType's elements, then
+    MessageType's, MeetingMessageType's and its own type's, each in exchangelib's field order (which
+    follows the schema within one type)."""
+    if element in MEETING_MESSAGES and key == "calendar:IsResponseRequested":
+        key = "message:IsResponseRequested"  # in a message it is MessageType's element
+    position = schema()[0].get(key, ("", "", 999))[2]
+    if element not in MEETING_MESSAGES:
+        return 0, position
+    if key in _MEETING_MESSAGE_TAIL:
+        return 2, 1000 + _MEETING_MESSAGE_TAIL.index(key)
+    return next((g for prefix, g in _GROUP.items() if key.startswith(prefix)), 5), position
+
+
 def wants_mime(shape: etree._Element | None) -> bool:
     """Whether an `m:ItemShape` asks for `IncludeMimeContent`."""
     return shape is not None and (shape.findtext(t("IncludeMimeContent")) or "").strip() == "true"
@@ -374,13 +409,21 @@ def render_item(
         keys = [k for k in values if not is_extended(k)] + list(extra)
     else:
         keys = [*DEFAULT_FIELDS, *extra]
-    keys = [k for k in dict.fromkeys(keys) if not k.startswith("$") and (k in values)]
+    name = element or element_name(fields)
+    allowed = MESSAGE_CALENDAR_FIELDS.get(name)
+    keys = [
+        k
+        for k in dict.fromkeys(keys)
+        if not k.startswith("$")
+        and k in values
+        and (allowed is None or not k.startswith("calendar:") or k in allowed)
+    ]
+
     def position(key: str) -> int:
         return by_key.get(key, ("", "", 999))[2]
 
-    normal = sorted((k for k in keys if not is_extended(k)), key=position)
+    normal = sorted((k for k in keys if not is_extended(k)), key=lambda k: schema_order(name, k))
     ext = [k for k in keys if is_extended(k)]
-    name = element or element_name(fields)
     body = (
         [f'<t:MimeContent CharacterSet="UTF-8">{base64.b64encode(mime).decode()}</t:MimeContent>']
         if mime
