@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@echo "== a fresh embedded sandbox: each demo starts from empty mailboxes (.reconciler/ is the demo's state)"
+	rm -f .reconciler/sandbox.sqlite3 .reconciler/graph.yaml
 	@echo "== validate the meeting files"
 	$(BIN)/reconciler validate meetings/
 	@echo "== plan against the embedded sandbox over EWS (.reconciler/sandbox.sqlite3); note the double-booking warning"
