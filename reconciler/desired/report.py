@@ -11,6 +11,7 @@ from reconciler.desired.load import LoadResult, load_meetings
 from reconciler.desired.problems import Problem, capped, format_path
 from reconciler.desired.recurrence import occurrences
 from reconciler.desired.schedule import render_schedule
+from reconciler.wording import counted
 
 
 def github_annotation(problem: Problem) -> str:
@@ -28,7 +29,7 @@ def _failed(lines: list[str]) -> int:
     """Print each problem and their count; the exit code of a failed check."""
     for line in capped(lines):
         typer.echo(line)
-    typer.echo(f"{len(lines)} problem{'s' * (len(lines) != 1)} found; nothing was changed.")
+    typer.echo(f"{counted(len(lines), 'problem')} found; nothing was changed.")
     return 1
 
 
@@ -36,14 +37,14 @@ def _problems(result: LoadResult, fmt: str = "text") -> int:
     return _failed([github_annotation(p) if fmt == "github" else str(p) for p in result.problems])
 
 
-def summary(result: LoadResult, now: datetime) -> str:
-    """`N meetings, M organizers, K occurrences in the next 30 days`."""
-    horizon = now + timedelta(days=30)
+def summary(result: LoadResult, now: datetime, days: int = 30) -> str:
+    """`N meetings, M organizers, K occurrences in the next D days`."""
+    horizon = now + timedelta(days=days)
     count = sum(len(occurrences(m, now, horizon)) for m in result.meetings)
     organizers = len({m.organizer for m in result.meetings})
     return (
-        f"{len(result.meetings)} meetings, {organizers} organizer{'s' * (organizers != 1)}, "
-        f"{count} occurrences in the next 30 days"
+        f"{counted(len(result.meetings), 'meeting')}, {counted(organizers, 'organizer')}, "
+        f"{counted(count, 'occurrence')} in the next {counted(days, 'day')}"
     )
 
 
@@ -84,5 +85,5 @@ def run_schedule(path: Path, days: int) -> int:
         return _problems(result)
     today = datetime.now(UTC).date()
     typer.echo(render_schedule(result.meetings, today, days))
-    typer.echo(f"\n{summary(result, datetime.now(UTC))}")
+    typer.echo(f"\n{summary(result, datetime.now(UTC), days)}")
     return 0

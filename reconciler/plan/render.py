@@ -11,6 +11,7 @@ import re
 
 from reconciler.inert import inert
 from reconciler.plan.changes import Change, Plan
+from reconciler.wording import counted
 
 SYMBOL = {
     "adopt": "=",
@@ -52,10 +53,8 @@ def summary_line(plan: Plan) -> str:
         counts.append(f"{plan.count('orphan')} left (prune off)")
     minutes = plan.pacing_seconds / 60
     pace = f"~{max(1, round(minutes))} min" if plan.messages else "no sending"
-    return (
-        f"{', '.join(counts)} · {plan.messages} messages to {plan.recipients} recipients · {pace} at "
-        f"{plan.message_rate_per_minute:g} messages/min"
-    )
+    sending = f"{counted(plan.messages, 'message')} to {counted(plan.recipients, 'recipient')}"
+    return f"{', '.join(counts)} · {sending} · {pace} at {plan.message_rate_per_minute:g} messages/min"
 
 
 def render_text(plan: Plan, color: bool = False) -> str:

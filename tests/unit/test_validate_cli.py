@@ -99,3 +99,18 @@ def test_random_input_never_produces_a_traceback(meetings_dir) -> None:
         assert result.exception is None or isinstance(result.exception, SystemExit), (data, result.exception)
         assert "Traceback" not in result.output
         assert result.exit_code in (0, 1)
+
+
+def test_summaries_count_in_the_right_number_and_over_the_days_asked(meetings_dir) -> None:
+    one = {
+        "team/retro.yaml": GOOD["team/more.yml"].split("---\n")[1],
+        **{k: GOOD[k] for k in GOOD if "_" in k},
+    }
+    root = meetings_dir(one)
+    validated = CliRunner().invoke(app, ["validate", str(root)])
+    assert validated.output.startswith("ok: 1 meeting, 1 organizer, 1 occurrence in the next 30 days") or (
+        validated.output.startswith("ok: 1 meeting, 1 organizer, 0 occurrences in the next 30 days")
+    ), validated.output
+    scheduled = CliRunner().invoke(app, ["schedule", str(root), "--days", "400"])
+    assert scheduled.exit_code == 0 and scheduled.output.rstrip().endswith("in the next 400 days")
+    assert " 1 meetings" not in scheduled.output and "1 occurrences" not in scheduled.output
