@@ -15,6 +15,7 @@ import typer
 
 from reconciler.sandbox.cli import app as sandbox_app
 from reconciler.stopping import Interrupted, Stop, Stopped
+from reconciler.wording import counted
 
 T = TypeVar("T")
 
@@ -68,7 +69,11 @@ def init(
         None, help="Stamped on every managed meeting (default: from the directory's name)."
     ),
     organizer: str = typer.Option("organizer@example.com", help="Whose calendar the example meeting uses."),
-    target: str = typer.Option("sandbox", help="sandbox | ews | graph"),
+    target: str | None = typer.Option(
+        None,
+        help="Where the calendars live: sandbox (try it here) | ews (Exchange Server) | graph (Exchange "
+        "Online). Asked on a terminal; sandbox otherwise.",
+    ),
     timezone: str = typer.Option("UTC", help="IANA time zone for the meetings (e.g. Europe/Amsterdam)."),
 ) -> None:
     """Start a team's meetings repository: configuration, example meeting, workflows, pre-commit hook."""
@@ -78,6 +83,14 @@ def init(
     from reconciler.scaffold import namespace_for, option_problems
 
     ns = namespace or namespace_for(directory)
+    if target is None:
+        target = "sandbox"
+        if sys.stdin.isatty():
+            target = typer.prompt(
+                "Where do the calendars live? sandbox (try it here), ews (Exchange Server) or graph "
+                "(Exchange Online)",
+                default="sandbox",
+            ).strip()
     problems = option_problems(ns, organizer.lower(), target, timezone)
     if problems:
         raise _fail("\n".join(problems))
@@ -89,6 +102,11 @@ def init(
         typer.echo(f"wrote   {path}")
     for path in result.skipped:
         typer.echo(f"skipped {path} (exists; left as it is)")
+    if target == "sandbox":
+        typer.echo(
+            "The workflows skip, each with a notice, while reconciler.yaml targets the sandbox (a runner "
+            "starts it empty): set target: to your Exchange and add its secrets (README: month one)."
+        )
     typer.echo(
         f"namespace {ns}, target {target}. Next: `reconciler validate`, then `reconciler plan`"
         + (f" (in {directory})" if directory != Path(".") else "")
@@ -148,6 +166,26 @@ def schedule(
     raise typer.Exit(run_schedule(path, days=days))
 
 
+@app.command()
+def target(
+    config: Path | None = ConfigOption,
+    kind: bool = typer.Option(False, "--kind", help="Print only the kind: sandbox, ews or graph."),
+) -> None:
+    """Say which calendars the configuration points at, without connecting (the CI action reads `--kind` to
+    skip the embedded sandbox, which a fresh runner starts empty)."""
+    from reconciler import run
+
+    try:
+        chosen = run.settings_for(config).target
+    except run.RunError as exc:
+        raise _fail(str(exc)) from None
+    if kind:
+        typer.echo(chosen.kind)
+        return
+    where = chosen.path if chosen.kind == "sandbox" else chosen.endpoint
+    typer.echo(f"{chosen.kind} over {chosen.speaks}: {where}")
+
+
 def _only(keys: list[str] | None, items: list[T], key_of: Callable[[T], str], missing: str) -> list[T]:
     """The items with one of `keys` (all without keys); a key none has fails, `missing` naming it."""
     if not keys:
@@ -171,6 +209,14 @@ def plan(
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 0 when there is nothing to do, 2 when there are changes."
     ),
+    max_chars: int = typer.Option(
+        60_000,
+        "--max-chars",
+        help="markdown: stay under this many characters (a GitHub comment takes 65,536); 0: no limit.",
+    ),
+    full_out: Path | None = typer.Option(
+        None, "--full-out", help="Also write the whole plan, nothing left out, here (for a job summary)."
+    ),
 ) -> None:
     """Show what apply would do: invitations, updates and cancellations, and to whom."""
     from reconciler import run
@@ -189,7 +235,11 @@ def plan(
         raise _fail(str(exc)) from None
     except Exception as exc:  # the service failed: say so, without a traceback
         raise _fail(f"cannot plan against the target: {type(exc).__name__}: {exc}") from None
-    typer.echo(run.render_planned(planned, fmt, color=run.stdout_is_tty()), nl=fmt == "text")
+    limit = max_chars if fmt == "markdown" and max_chars > 0 else None
+    typer.echo(run.render_planned(planned, fmt, color=run.stdout_is_tty(), limit=limit), nl=fmt == "text")
+    if full_out:
+        full_out.parent.mkdir(parents=True, exist_ok=True)
+        full_out.write_text(run.render_planned(planned, fmt, color=False) + "\n" * (fmt == "text"))
     for line in run.refusal_text(planned.refusals, force=False):
         typer.echo(line, err=True)
     if out:
@@ -330,7 +380,9 @@ def unlock(
         raise
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
-    typer.echo(f"broke {len(broken)} lease(s) on {mailbox}; the next apply plans again before writing")
+    typer.echo(
+        f"broke {counted(len(broken), 'lease')} on {mailbox}; the next apply plans again before writing"
+    )
 
 
 @app.command()
@@ -458,7 +510,7 @@ def import_(
     check = load_meetings(settings.meetings, settings.organizers)
     if not check.ok:
         raise _fail("\n".join(str(p) for p in check.problems))
-    typer.echo(f"{len(result.written)} meeting(s) imported; `reconciler plan` shows them as adopt")
+    typer.echo(f"{counted(len(result.written), 'meeting')} imported; `reconciler plan` shows them as adopt")
 
 
 @export_app.command("ics")
@@ -492,12 +544,12 @@ def export_ics(
         if out.suffix.lower() == ".ics":
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(to_ical(meetings, settings.namespace))
-            typer.echo(f"{len(meetings)} meeting(s) written to {out}", err=True)
+            typer.echo(f"{counted(len(meetings), 'meeting')} written to {out}", err=True)
         else:
             out.mkdir(parents=True, exist_ok=True)
             for m in meetings:
                 (out / f"{m.key}.ics").write_bytes(to_ical([m], settings.namespace, m.subject))
-            typer.echo(f"{len(meetings)} file(s) written to {out}", err=True)
+            typer.echo(f"{counted(len(meetings), 'file')} written to {out}", err=True)
     except OSError as exc:
         raise _fail(
             f"cannot write {out}: {exc.strerror or exc}; give a FILE.ics or a folder you can write to"

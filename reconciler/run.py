@@ -29,6 +29,7 @@ from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.plan.rooms import RoomWarning
 from reconciler.stopping import Stop
+from reconciler.wording import counted
 
 Echo = Callable[[str], None]
 READERS = 4
@@ -66,7 +67,12 @@ def _checked(result: LoadResult) -> LoadResult:
     if not result.ok:
         lines = [str(p) for p in result.problems]
         raise RunError(
-            "\n".join([*capped(lines), f"{len(lines)} problem(s) in the meeting files; nothing was planned."])
+            "\n".join(
+                [
+                    *capped(lines),
+                    f"{counted(len(lines), 'problem')} in the meeting files; nothing was planned.",
+                ]
+            )
         )
     return result
 
@@ -247,9 +253,9 @@ def render(plan: Plan, fmt: str, color: bool) -> str:
     return render_text(plan, color=color)
 
 
-def render_planned(planned: Planned, fmt: str, color: bool) -> str:
+def render_planned(planned: Planned, fmt: str, color: bool, limit: int | None = None) -> str:
     """The plan with its double-booking and room warnings under it (in JSON: `conflicts` and `rooms` lists
-    beside the plan)."""
+    beside the plan). Markdown carries the week chart and, with `limit`, stays within that many characters."""
     sources = planned.desired.sources
     if fmt == "json":
         import json
@@ -258,7 +264,6 @@ def render_planned(planned: Planned, fmt: str, color: bool) -> str:
         data["conflicts"] = [c.to_data(sources) for c in planned.conflicts]
         data["rooms"] = [w.to_data(sources) for w in planned.rooms]
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    text = render(planned.plan, fmt, color)
     markdown = fmt == "markdown"
     warnings = [
         w
@@ -268,7 +273,10 @@ def render_planned(planned: Planned, fmt: str, color: bool) -> str:
         )
         if w
     ]
-    return "\n".join([text, *warnings])
+    if markdown:
+        durations = {m.key: int(m.duration.total_seconds()) for m in planned.desired.meetings}
+        return render_markdown(planned.plan, warnings, limit, durations)
+    return "\n".join([render_text(planned.plan, color=color), *warnings])
 
 
 def refusal_text(refusals: list[safety.Refusal], force: bool) -> list[str]:
@@ -339,7 +347,11 @@ def report_outcome(echo: Echo) -> Callable[[Outcome], None]:
         c = outcome.change
         mark = "ok  " if outcome.ok else "FAIL"
         detail = (
-            f" · {outcome.error}" if outcome.error else f" · {c.messages} message(s)" if c.messages else ""
+            f" · {outcome.error}"
+            if outcome.error
+            else f" · {counted(c.messages, 'message')}"
+            if c.messages
+            else ""
         )
         echo(f"{mark} {c.action:<9} {c.key}{detail}")
 
@@ -379,7 +391,7 @@ def run_apply(
     stopped = [o for o in outcomes if o.stopped]
     failed = [o for o in outcomes if not o.ok and not o.stopped]
     done = len(outcomes) - len(failed) - len(stopped)
-    summary = f"applied {done} of {len(outcomes)} change(s)"
+    summary = f"applied {done} of {counted(len(outcomes), 'change')}"
     if failed:
         converges = all(NOT_RETRYABLE not in (o.error or "") for o in failed)
         summary += f"; {len(failed)} failed" + (" (a re-run converges)" if converges else "")

@@ -1,8 +1,11 @@
 """`reconciler init`: a team's own meetings repository, ready to validate and plan at once.
 
 The files come from `reconciler/templates/init/` (package data), with a few `@NAME@` placeholders filled in.
-The workflows call this project's composite action pinned to the installed version, and the pre-commit
-configuration pins the hook to the same version, so a repository keeps working as the project moves on.
+The workflows call a copy of this project's composite action (`.github/actions/reconcile`), which installs
+the reconciler version pinned in `.github/reconciler/requirements.txt`; third-party actions are pinned by
+commit SHA, and `.github/dependabot.yml` keeps both current. The pre-commit configuration pins the hook to the
+same version, so a repository keeps working as the project moves on. With the sandbox target the workflows
+skip (the action says why); with `ews` or `graph` they hand that target's secrets to the commands.
 Existing files are never overwritten.
 """
 
@@ -16,7 +19,6 @@ from pathlib import Path
 
 from reconciler import REPOSITORY, __version__
 
-ACTION = f"{REPOSITORY}/.github/actions/reconcile@v{__version__}"
 LOCAL_ACTION = "./.github/actions/reconcile"
 TARGETS = ("sandbox", "ews", "graph")
 
@@ -29,6 +31,9 @@ FILES = {
     "github/workflows/plan.yml": ".github/workflows/plan.yml",
     "github/workflows/apply.yml": ".github/workflows/apply.yml",
     "github/workflows/drift.yml": ".github/workflows/drift.yml",
+    "github/actions/reconcile/action.yml": ".github/actions/reconcile/action.yml",
+    "github/reconciler/requirements.txt": ".github/reconciler/requirements.txt",
+    "github/dependabot.yml": ".github/dependabot.yml",
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "gitignore": ".gitignore",
 }
@@ -149,7 +154,7 @@ def render_all(namespace: str, organizer: str, target: str, timezone: str, today
     out: dict[str, str] = {}
     for name, dest in FILES.items():
         if name.startswith("github/workflows/"):
-            out[dest] = render_workflow(Path(name).stem, ACTION, target)
+            out[dest] = render_workflow(Path(name).stem, LOCAL_ACTION, target)
             continue
         text = template(name)
         for placeholder, value in values.items():

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from reconciler.config import Policy
 from reconciler.desired.model import Meeting
 from reconciler.desired.recurrence import occurrences
+from reconciler.wording import counted
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,11 @@ def conflict_text(
         return ""
     shown = list(found if limit is None else found[:limit])
     rest = len(found) - len(shown)
-    more = f"… and {rest} more double booking(s): `reconciler validate --conflicts` lists them all"
+    more = f"… and {counted(rest, 'more double booking')}: `reconciler validate --conflicts` lists them all"
     if markdown:
         from reconciler.plan.render import md_escape
 
-        lines = ["", f"**Warnings: {len(found)} double booking(s)**", ""]
+        lines = ["", f"**Warnings: {counted(len(found), 'double booking')}**", ""]
         lines += [f"- ⚠ {md_escape(c.text(sources))}" for c in shown]
         lines += [f"- {md_escape(more)}"] if rest else []
         return "\n".join(lines) + "\n"

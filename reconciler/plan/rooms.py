@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from reconciler.backends.base import ObservedMeeting
 from reconciler.desired.model import Meeting
 from reconciler.desired.recurrence import occurrences
+from reconciler.wording import counted
 
 MAX_MINUTES = 1440
 Span = tuple[datetime, datetime]
@@ -167,7 +168,7 @@ def warning_text(found: Sequence[RoomWarning], sources: Mapping[str, object], ma
     if markdown:
         from reconciler.plan.render import md_escape
 
-        lines = ["", f"**Rooms: {len(found)} warning(s)**", ""]
+        lines = ["", f"**Rooms: {counted(len(found), 'warning')}**", ""]
         lines += [f"- ⚠ {md_escape(w.text(sources))}" for w in found]
         return "\n".join(lines) + "\n"
     return "\n".join(f"warning: {w.text(sources)}" for w in found)

@@ -15,6 +15,7 @@ from reconciler.desired.model import Meeting
 from reconciler.plan.changes import Plan
 from reconciler.plan.conflicts import Conflict
 from reconciler.plan.rooms import RoomWarning
+from reconciler.wording import counted
 
 MIN_MANAGED_FOR_PERCENT = 10
 
@@ -69,23 +70,26 @@ def check(
     if coming and policy.rooms == "error":  # rooms would decline what the plan sends (not forceable)
         out.append(
             Refusal(
-                f"{len(coming)} room(s) would decline what the plan sends and policy.rooms is error; see "
-                "the warnings",
+                f"{counted(len(coming), 'room')} would decline what the plan sends and policy.rooms is "
+                "error; see the warnings",
                 False,
             )
         )
     if conflicts and policy.conflicts == "error":  # double bookings stop plan and apply (not forceable)
         out.append(
             Refusal(
-                f"{len(conflicts)} double booking(s) and policy.conflicts is error; see the warnings", False
+                f"{counted(len(conflicts), 'double booking')} and policy.conflicts is error; "
+                "see the warnings",
+                False,
             )
         )
     cancels = sum(1 for c in plan.changes if c.action == "cancel")
     if plan.desired == 0 and cancels:
         out.append(
             Refusal(
-                f"the meeting files define no meetings but {cancels} managed meeting(s) exist; an "
-                "empty desired set never cancels everything (check the meetings path)",
+                "the meeting files define no meetings but the calendars hold "
+                f"{counted(cancels, 'managed meeting')}; an empty desired set never cancels everything "
+                "(check the meetings path)",
                 False,
             )
         )

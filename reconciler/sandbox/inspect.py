@@ -11,6 +11,7 @@ from datetime import datetime
 from reconciler.sandbox import meetings
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.store import Item, Store
+from reconciler.wording import counted
 
 KINDS = {
     "IPM.Appointment": "calendar item",
@@ -50,9 +51,9 @@ def entry(item: Item) -> Entry:
     if item.get("calendar:CalendarItemType") in ("RecurringMaster", "Exception"):
         detail.append(item.get("calendar:CalendarItemType"))
     if item.get("$deleted"):
-        detail.append(f"{len(item.get('$deleted'))} occurrence(s) deleted")
+        detail.append(f"{counted(len(item.get('$deleted')), 'occurrence')} deleted")
     if item.get("$modified"):
-        detail.append(f"{len(item.get('$modified'))} occurrence(s) modified")
+        detail.append(f"{counted(len(item.get('$modified')), 'occurrence')} modified")
     sender = (item.get("message:From") or {}).get("email")
     if sender and _kind(item) != "calendar item":
         detail.append(f"from {sender}")

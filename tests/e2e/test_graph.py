@@ -118,7 +118,7 @@ def test_saved_plan_and_cancellation_threshold(graph_project) -> None:
     p = graph_project
     saved = p.root / "plan.json"
     ok(p, "plan", "--out", str(saved))
-    assert "applied 2 of 2 change(s)" in ok(p, "apply", str(saved))
+    assert "applied 2 of 2 changes" in ok(p, "apply", str(saved))
     p.configure(max_cancellations=1)
     p.remove("sync.yaml")
     p.remove("review.yaml")

@@ -83,7 +83,7 @@ def test_import_adopt_round_trip(project) -> None:
     assert project.cli("plan", "--detailed-exitcode").exit_code == 0
 
     again = project.cli("import", "--organizer", "lead@example.com")
-    assert again.exit_code == 0 and "0 meeting(s) imported" in again.output
+    assert again.exit_code == 0 and "0 meetings imported" in again.output
 
     path = project.root / "meetings" / "imported" / "budget-review.yaml"
     path.write_text(path.read_text().replace("Board room", "Oak room"))

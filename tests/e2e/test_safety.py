@@ -90,7 +90,7 @@ def test_saved_plan_applies_exactly(project) -> None:
     assert project.cli("plan", "--out", str(saved)).exit_code == 0
     result = project.cli("apply", str(saved))
     assert result.exit_code == 0, result.output
-    assert "applied 2 of 2 change(s)" in result.output
+    assert "applied 2 of 2 changes" in result.output
 
 
 def test_tampered_plan_file_is_refused(project) -> None:

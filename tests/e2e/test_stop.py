@@ -60,7 +60,7 @@ def test_a_signal_stops_a_paced_apply_and_the_next_apply_finishes_it(
     assert time.monotonic() - signalled < 5, out
     assert apply.returncode == code, out
     name = signal.Signals(signum).name
-    assert f"stopped by {name}: applied 30 of 60 change(s); 30 not finished, nothing more was sent" in out
+    assert f"stopped by {name}: applied 30 of 60 changes; 30 not finished, nothing more was sent" in out
     assert _invited(served.db) == sent_at_signal  # nothing after the signal
 
     started = time.monotonic()

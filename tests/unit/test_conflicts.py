@@ -126,7 +126,7 @@ def test_validate_and_plan_report_a_conflict_between_folders(tmp_path: Path, mon
     planned = runner.invoke(app, ["plan"])
     assert planned.exit_code == 0 and "warning: resource room-oak@example.com" in planned.output
     markdown = runner.invoke(app, ["plan", "--format", "markdown"])
-    assert "**Warnings: 1 double booking(s)**" in markdown.output
+    assert "**Warnings: 1 double booking**" in markdown.output
     config = (tmp_path / "reconciler.yaml").read_text().replace("conflicts: warn", "conflicts: error")
     (tmp_path / "reconciler.yaml").write_text(config)
     refused = runner.invoke(app, ["plan"])

@@ -17,7 +17,7 @@ from reconciler import REPOSITORY, __version__
 from reconciler.cli import app
 from reconciler.desired.schemas import load_schema, schema_text
 from reconciler.scaffold import FILES, LOCAL_ACTION, render_all, render_workflow
-from tests.unit.test_workflows import load, vendored
+from tests.unit.test_workflows import PINNED, load, vendored
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,10 +51,14 @@ def test_repository_workflows_are_the_templates_init_writes() -> None:
         assert (
             render_workflow(name, LOCAL_ACTION, "ews") == (ROOT / f".github/workflows/{name}.yml").read_text()
         )
+    action = ".github/actions/reconcile/action.yml"
+    assert render_all("team", "lead@example.com", "ews", "UTC", date(2026, 11, 24))[action] == (
+        ROOT / action
+    ).read_text()
 
 
 @pytest.mark.parametrize("target", ["sandbox", "ews", "graph"])
-def test_init_workflows_pass_the_github_schema_and_pin_the_action(target: str, tmp_path: Path) -> None:
+def test_init_workflows_pass_the_github_schema_and_pin_every_action(target: str, tmp_path: Path) -> None:
     files = render_all("team", "lead@example.com", target, "Europe/Amsterdam", date(2026, 11, 24))
     assert set(files) == set(FILES.values())
     for dest, text in files.items():
@@ -64,7 +68,16 @@ def test_init_workflows_pass_the_github_schema_and_pin_the_action(target: str, t
             errors = list(Draft7Validator(vendored("github-workflows")).iter_errors(load(path)))
             assert errors == [], (dest, [e.message for e in errors])
             uses = re.findall(r"uses: (\S*reconcile\S*)", text)
-            assert uses and set(uses) == {f"{REPOSITORY}/.github/actions/reconcile@v{__version__}"}
+            assert uses and set(uses) == {LOCAL_ACTION}
+        for uses in re.findall(r"uses: (.*)", text):
+            assert uses == LOCAL_ACTION or PINNED.fullmatch(uses), (dest, uses)
+    action = yaml.safe_load(files[".github/actions/reconcile/action.yml"])
+    assert list(Draft7Validator(vendored("github-actions")).iter_errors(action)) == []
+    dependabot = yaml.safe_load(files[".github/dependabot.yml"])
+    assert list(Draft7Validator(vendored("dependabot")).iter_errors(dependabot)) == []
+    assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"github-actions", "pip"}
+    pinned = files[".github/reconciler/requirements.txt"].splitlines()[-1]
+    assert pinned == f"reconciler @ git+https://github.com/{REPOSITORY}@v{__version__}"
     secrets = set(re.findall(r"secrets\.([A-Z_]+)", files[".github/workflows/apply.yml"]))
     assert (
         secrets

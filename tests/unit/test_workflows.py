@@ -17,6 +17,8 @@ from reconciler.cli import app
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTION = ROOT / ".github" / "actions" / "reconcile" / "action.yml"
+PINNED = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+")
+"""A third-party action pinned by commit, its version in a comment (what Dependabot reads and updates)."""
 
 
 def vendored(name: str) -> dict:
@@ -49,40 +51,64 @@ def test_triggers_permissions_and_concurrency() -> None:
     assert plan["on"]["pull_request"]["paths"] == ["meetings/**", "reconciler.yaml"]
     assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert apply["on"]["push"]["branches"] == ["main"] and apply["permissions"] == {"contents": "read"}
-    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
-    assert drift["concurrency"]["group"] == "reconciler-apply"  # never reads while an apply writes
+    # applies queue in push order and are never cancelled; drift has its own group, so it cannot cancel one
+    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False, "queue": "max"}
+    assert drift["concurrency"] == {"group": "reconciler-drift", "cancel-in-progress": True}
     assert "schedule" in drift["on"] and drift["permissions"] == {"contents": "read"}
 
 
 def test_plan_fails_on_errors_not_on_changes_and_updates_one_comment() -> None:
     plan = load(WORKFLOWS / "plan.yml")
-    steps = plan["jobs"]["plan"]["steps"]
-    assert steps[1]["with"] == {"command": "validate", "args": "meetings --format github"}
-    assert (
-        "--detailed-exitcode" in steps[2]["with"]["args"] and "--format markdown" in steps[2]["with"]["args"]
-    )
-    script = steps[3]["with"]["script"]
+    steps = {s.get("id") or s.get("name"): s for s in plan["jobs"]["plan"]["steps"]}
+    assert steps["validate"]["with"] == {"command": "validate", "args": "meetings --format github"}
+    args = steps["plan"]["with"]["args"]
+    assert "--detailed-exitcode" in args and "--format markdown" in args and "--full-out plan.md" in args
+    comment = steps["post the plan as one comment, updated in place (a failed plan says so)"]
+    script = comment["with"]["script"]
     assert "updateComment" in script and "createComment" in script and "<!-- reconciler-plan -->" in script
+    # the comment is rewritten when the plan fails or validation stops it, so a stale plan never stands
+    assert comment["if"].startswith("always()")
+    assert "### The plan failed" in script and "have problems" in script
+    assert "head -c 1000000 plan.md" in steps["the whole plan in the job summary"]["run"]
     action = ACTION.read_text()
     assert 'if [ "$code" != 0 ] && [ "$code" != 2 ]; then exit "$code"; fi' in action
+
+
+def test_fork_pull_requests_get_validate_and_a_clear_note() -> None:
+    job = load(WORKFLOWS / "plan.yml")["jobs"]["plan"]
+    assert job["env"]["FORK"] == "${{ github.event.pull_request.head.repo.full_name != github.repository }}"
+    steps = {s.get("id") or s.get("name"): s for s in job["steps"]}
+    assert "if" not in steps["validate"]
+    note = steps["no credentials in fork pull requests"]
+    assert note["if"] == "env.FORK == 'true'" and "no credentials in fork pull requests" in note["run"]
+    assert steps["plan"]["if"] == "env.FORK != 'true'"
 
 
 def test_apply_keeps_plan_and_outcome() -> None:
     apply = load(WORKFLOWS / "apply.yml")
     steps = apply["jobs"]["apply"]["steps"]
     assert steps[2]["with"] == {"command": "apply", "args": "plan.json --auto-approve"}
+    assert steps[2]["if"] == "steps.plan.outputs.exitcode != 'skipped'"
     assert "GITHUB_STEP_SUMMARY" in steps[3]["run"]
     assert steps[4]["uses"].startswith("actions/upload-artifact@") and "plan.json" in steps[4]["with"]["path"]
 
 
-def test_actions_are_pinned_and_secrets_never_echoed() -> None:
+def test_actions_are_pinned_by_commit_and_secrets_never_echoed() -> None:
     for path in [*WORKFLOWS.glob("*.yml"), ACTION]:
         text = path.read_text()
-        for uses in re.findall(r"uses:\s*(\S+)", text):
-            assert uses.startswith("./") or re.search(r"@v\d+\.\d+\.\d+$", uses), (path.name, uses)
+        for uses in re.findall(r"uses:\s*(.+)", text):
+            assert uses.startswith("./") or PINNED.fullmatch(uses), (path.name, uses)
         for line in text.splitlines():
             if "secrets." in line:
                 assert re.match(r"\s+EWS_[A-Z]+: \$\{\{ secrets\.EWS_[A-Z]+ \}\}$", line), (path.name, line)
+
+
+def test_dependabot_keeps_actions_and_pip_current() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert list(Draft7Validator(vendored("dependabot")).iter_errors(config)) == []
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(ecosystems) == {"github-actions", "pip"}
+    assert "/.github/actions/reconcile" in ecosystems["github-actions"]["directories"]
 
 
 def test_composite_action_wires_its_inputs() -> None:
