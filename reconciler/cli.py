@@ -15,9 +15,28 @@ import typer
 
 from reconciler.sandbox.cli import app as sandbox_app
 from reconciler.stopping import Interrupted, Stop, Stopped
-from reconciler.wording import counted
+from reconciler.wording import counted, did_you_mean
 
 T = TypeVar("T")
+
+
+def _flags_take_no_value() -> None:
+    """typer's rich help prints a flag's type as `<bool>` (`--help <bool>`), which reads as if the flag took a
+    value; a flag's type column stays empty, every other option keeps its type."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "flags_take_no_value", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich.flags_take_no_value = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
 
 app = typer.Typer(
     name="reconciler",
@@ -159,11 +178,12 @@ def schema(
 def schedule(
     path: Path = typer.Argument(Path("meetings"), help="Meetings directory or a single meeting file."),
     days: int = typer.Option(14, help="How many days ahead to list occurrences."),
+    keys: list[str] | None = typer.Option(None, "--key", "-k", help="Only these meetings (repeatable)."),
 ) -> None:
     """Print the desired schedule: each meeting and its next occurrences."""
     from reconciler.desired.report import run_schedule
 
-    raise typer.Exit(run_schedule(path, days=days))
+    raise typer.Exit(run_schedule(path, days=days, keys=keys or ()))
 
 
 @app.command()
@@ -190,9 +210,10 @@ def _only(keys: list[str] | None, items: list[T], key_of: Callable[[T], str], mi
     """The items with one of `keys` (all without keys); a key none has fails, `missing` naming it."""
     if not keys:
         return items
-    unknown = sorted(set(keys) - {key_of(i) for i in items})
+    known = {key_of(i) for i in items}
+    unknown = sorted(set(keys) - known)
     if unknown:
-        raise _fail(missing.format(", ".join(unknown)))
+        raise _fail(missing.format(", ".join(unknown)) + did_you_mean(unknown, known))
     return [i for i in items if key_of(i) in keys]
 
 
@@ -409,13 +430,16 @@ def show(
         with open_backend(settings) as backend:
             organizers = {meeting.organizer} if meeting else set(settings.organizers)
             observed, entry = None, None
+            keys = {m.key for m in desired.meetings}
             for organizer in sorted(organizers):
                 observation = backend.observe(organizer, settings.namespace)
+                keys.update(o.marker.key for o in observation.meetings)
                 found = next((o for o in observation.meetings if o.marker.key == key), None)
                 if found is not None:
                     observed, entry = found, observation.baseline.entries.get(key)
             if meeting is None and observed is None:
-                raise run.RunError(f"no meeting with key {key!r} in the files or the calendars read")
+                missing = f"no meeting with key {key!r} in the files or the calendars read"
+                raise run.RunError(missing + did_you_mean([key], keys))
             reasons = reasons_for(backend, [observed] if observed else [])
             if fmt == "json":
                 data = showing.to_data(key, meeting, observed, entry, reasons)

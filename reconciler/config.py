@@ -103,6 +103,25 @@ def config_path(path: Path | None) -> Path:
     return path or Path(os.environ.get(ENV_VAR) or DEFAULT_FILE)
 
 
+def _disallowed_organizers(data: dict) -> list[Problem]:
+    """Listed organizers the policy does not allow acting for: found by `validate`, at their line, rather
+    than refused by the first `plan`."""
+    from fnmatch import fnmatch
+
+    patterns = [
+        p.lower() for p in (data.get("policy") or {}).get("allowed_organizers", Policy.allowed_organizers)
+    ]
+    return [
+        Problem(
+            ("organizers", i),
+            f"{organizer} is not allowed by policy.allowed_organizers ({', '.join(patterns)}); add a pattern "
+            "that matches it there, or remove it here",
+        )
+        for i, organizer in enumerate(data.get("organizers") or ())
+        if not any(fnmatch(str(organizer).lower(), p) for p in patterns)
+    ]
+
+
 def load_config(path: Path | None = None) -> Settings:
     """Settings from `path`, `$RECONCILER_CONFIG` or `./reconciler.yaml`; `ConfigError` when unusable."""
     path = config_path(path)
@@ -139,6 +158,8 @@ def load_config(path: Path | None = None) -> Settings:
             for op in ("create", "update", "cancel")
             if notify.get(op) == "none"
         ]
+    if not found:
+        found += _disallowed_organizers(data)
     if found:
         raise ConfigError(
             [p.located(str(path), *doc.locate(p.path, at_key=isinstance(p, KeyProblem))) for p in found]

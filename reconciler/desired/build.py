@@ -34,6 +34,20 @@ _INTERVAL = {
 }
 
 
+def parse_attendee(entry: str) -> Attendee | None:
+    """`name@example.com` or `Name <name@example.com>` as an attendee; None when it is not an address."""
+    match = _NAMED.match(entry.strip())
+    if match:
+        name, address = match["name"].strip().strip('"') or None, match["address"].strip()
+    else:
+        name, address = None, entry.strip()
+    return Attendee(address.lower(), name) if ADDRESS.match(address) else None
+
+
+def not_an_address(entry: str) -> str:
+    return f"{entry!r} is not an e-mail address; write name@example.com or Name <name@example.com>"
+
+
 class _Builder:
     def __init__(self, doc: Mapping[str, Any], groups: Mapping[str, tuple[str, ...]]) -> None:
         self.doc = doc
@@ -58,18 +72,10 @@ class _Builder:
             return None
 
     def address(self, entry: str, path: KeyPath) -> Attendee | None:
-        match = _NAMED.match(entry.strip())
-        name, address = (
-            (match["name"].strip().strip('"') or None, match["address"].strip())
-            if match
-            else (None, entry.strip())
-        )
-        if not ADDRESS.match(address):
-            self.problem(
-                path, f"{entry!r} is not an e-mail address; write name@example.com or Name <name@example.com>"
-            )
-            return None
-        return Attendee(address.lower(), name)
+        attendee = parse_attendee(entry)
+        if attendee is None:
+            self.problem(path, not_an_address(entry))
+        return attendee
 
     def attendee_entries(self, kind: str) -> list[tuple[Attendee, KeyPath]]:
         out = []

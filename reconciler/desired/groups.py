@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reconciler.desired.build import not_an_address, parse_attendee
 from reconciler.desired.problems import Problem
 from reconciler.desired.yamlsource import Document
 
@@ -42,7 +43,10 @@ def flatten_groups(doc: Document) -> tuple[dict[str, tuple[str, ...]], list[Prob
         members: list[str] = []
         for i, entry in enumerate(raw.get(name, [])):
             if not entry.startswith(PREFIX):
-                members.append(entry)
+                if parse_attendee(entry) is None:  # reported here, once, not at every meeting using the group
+                    problems.append(locate(Problem(("groups", name, i), not_an_address(entry))))
+                else:
+                    members.append(entry)
                 continue
             inner = entry[len(PREFIX) :].strip()
             if inner not in raw:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from reconciler.desired.defaults import Merged, merge_defaults
 from reconciler.desired.groups import flatten_groups
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import Problem
-from reconciler.desired.validate import KeyProblem, schema_problems
+from reconciler.desired.validate import KeyProblem, MissingKey, schema_problems
 from reconciler.desired.yamlsource import Document, read_documents
 
 SUFFIXES = (".yaml", ".yml")
@@ -101,6 +101,8 @@ class _Loader:
         self.organizers = organizers
         self.problems: list[Problem] = []
         self.defaults_cache: dict[Path, Document | None] = {}
+        self.unsupplied: dict[str, set[str]] = {}
+        """Keys each `_defaults.yaml` set wrongly: reported there, so not again as missing in each meeting."""
         self.boundary = repository_root(root).resolve()
 
     def inside(self, path: Path) -> bool:
@@ -137,7 +139,15 @@ class _Loader:
         found = schema_problems(doc.data, "meeting", schema_ref)
         for p in found:
             self.problems.append(p.located(doc.file, *doc.locate(p.path, at_key=isinstance(p, KeyProblem))))
-        return None if found else doc
+        if not found:
+            return doc
+        wrong = {p.path[0] for p in found if p.path}
+        if schema_ref != "defaults" or any(not p.path for p in found):
+            return None
+        # A defaults file's problems are reported once, here: its other keys still apply, and the meetings
+        # under it are not blamed for a key it failed to supply.
+        self.unsupplied[doc.file] = {str(k) for k in wrong}
+        return replace(doc, data={k: v for k, v in doc.data.items() if k not in wrong})
 
     def groups(self) -> dict[str, tuple[str, ...]]:
         path = self.root / GROUPS_FILE
@@ -179,8 +189,14 @@ class _Loader:
                     )
                 )
                 continue
-            merged = merge_defaults(doc, self.defaults_for(path))
+            chain = self.defaults_for(path)
+            merged = merge_defaults(doc, chain)
             found = schema_problems(merged.data, "meeting")
+            unsupplied = set().union(*(self.unsupplied.get(d.file, set()) for d in chain))
+            owned = [p for p in found if isinstance(p, MissingKey) and p.key in unsupplied]
+            if owned:  # the defaults file's own problem stands for these; the meeting cannot be built
+                self.problems += [_locate(p, merged) for p in found if p not in owned]
+                continue
             if not found:
                 meeting, found = build_meeting(merged.data, groups)
                 if meeting is not None and self.organizers is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from reconciler.desired.load import LoadResult, load_meetings
 from reconciler.desired.problems import Problem, capped, format_path
 from reconciler.desired.recurrence import occurrences
 from reconciler.desired.schedule import render_schedule
-from reconciler.wording import counted
+from reconciler.wording import counted, did_you_mean
 
 
 def github_annotation(problem: Problem) -> str:
@@ -79,11 +80,18 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
     return 1 if found and policy.conflicts == "error" else 0
 
 
-def run_schedule(path: Path, days: int) -> int:
+def run_schedule(path: Path, days: int, keys: Sequence[str] = ()) -> int:
     result = load_meetings(path)
     if not result.ok:
         return _problems(result)
+    known = {m.key for m in result.meetings}
+    unknown = sorted(set(keys) - known)
+    if unknown:
+        hint = did_you_mean(unknown, known)
+        typer.echo(f"no meeting with key {', '.join(unknown)} in {path}{hint}", err=True)
+        return 1
+    shown = [m for m in result.meetings if not keys or m.key in keys]
     today = datetime.now(UTC).date()
-    typer.echo(render_schedule(result.meetings, today, days))
+    typer.echo(render_schedule(shown, today, days))
     typer.echo(f"\n{summary(result, datetime.now(UTC), days)}")
     return 0

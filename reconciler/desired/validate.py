@@ -8,6 +8,7 @@ nearest valid name.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -48,6 +49,14 @@ class KeyProblem(Problem):
     """A problem about a key itself (unknown key), located at the key rather than its value."""
 
 
+@dataclass(frozen=True)
+class MissingKey(Problem):
+    """A required key that is absent (`key` names it), so a defaults file that failed to supply it can own
+    the problem instead of every meeting under it."""
+
+    key: str = ""
+
+
 def _explain(error: ValidationError) -> list[Problem]:
     path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -71,7 +80,7 @@ def _explain(error: ValidationError) -> list[Problem]:
         ]
     if kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
-        return [Problem(path, f"missing required key '{missing}'")]
+        return [MissingKey(path, f"missing required key '{missing}'", key=missing)]
     if kind == "type":
         want = error.validator_value
         wants = want if isinstance(want, list) else [want]

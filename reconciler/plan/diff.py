@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
 from reconciler.backends.baseline import Baseline, Entry
@@ -203,6 +204,29 @@ def _update(
     return _change(action, desired, observed, writes, fields, reason)
 
 
+def _schedule(meeting: Meeting) -> tuple:
+    """Who and when, zone-independent: what a renamed meeting keeps (its key is all that changed)."""
+    start = meeting.start.replace(tzinfo=ZoneInfo(meeting.timezone)).astimezone(UTC)
+    return (meeting.organizer, start, meeting.duration, meeting.all_day, repr(plain(meeting.recurrence)))
+
+
+def _renames(
+    changes: list[Change], desired: dict[str, Meeting], removed: list[ObservedMeeting]
+) -> dict[str, str]:
+    """Old key → new key, for each create with the organizer and schedule of a meeting removed from the files:
+    it looks like a renamed key, which `previous_keys` turns into an update (no cancel and re-invite)."""
+    gone: dict[tuple, list[ObservedMeeting]] = {}
+    for o in removed:
+        gone.setdefault(_schedule(o.meeting), []).append(o)
+    out: dict[str, str] = {}
+    for c in changes:
+        found = gone.get(_schedule(desired[c.key]), []) if c.action == "create" and not c.reason else []
+        if found:  # several alike: the one with the same subject, else the first by key
+            old = next((o for o in found if o.meeting.subject == c.subject), found[0])
+            out[old.marker.key] = c.key
+    return out
+
+
 def _with_upcoming(
     change: Change, desired: dict[str, Meeting], held: dict[str, Meeting], now: datetime
 ) -> Change:
@@ -263,9 +287,20 @@ def diff(
         change = _update(meeting, match, settings, known)
         if change:
             changes.append(change)
-    for key, o in sorted(observed.items()):
-        if key not in claimed:
-            changes.append(_cancel(o, settings, "removed from the meeting files"))
+    removed = [o for key, o in sorted(observed.items()) if key not in claimed]
+    renamed = _renames(changes, {m.key: m for m in desired}, removed)
+    hint = {
+        new: f"renamed from {old}? add `previous_keys: [{old}]` to keep it" for old, new in renamed.items()
+    }
+    changes = [
+        replace(c, reason=hint[c.key]) if c.action == "create" and c.key in hint else c for c in changes
+    ]
+    for o in removed:
+        reason = "removed from the meeting files"
+        if o.marker.key in renamed:
+            old, new = o.marker.key, renamed[o.marker.key]
+            reason += f"; renamed to {new}? add `previous_keys: [{old}]` there to keep it"
+        changes.append(_cancel(o, settings, reason))
     silent = settings.target.speaks == "ews"  # Graph cannot remove a meeting without a cancellation
     for o in duplicates:
         send: Send = "none" if silent else "all"

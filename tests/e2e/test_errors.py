@@ -112,3 +112,21 @@ def test_tls_failure_names_ca_bundle_and_a_private_ca_works(
         exchangelib.close_connections()
     assert result.exit_code == 0, result.output
     assert "+ create    sync" in result.output
+
+
+def test_graph_tls_failure_names_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over Graph too (tokens first, then requests), an untrusted certificate says what to do."""
+    for name in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"):
+        monkeypatch.setenv(name, "x")
+    with Sandbox(tls=True) as sb:
+        target = {
+            "kind": "graph",
+            "endpoint": sb.graph_endpoint,
+            "authority": sb.authority,
+            "tenant_id_env": "GRAPH_TENANT_ID",
+            "client_id_env": "GRAPH_CLIENT_ID",
+            "client_secret_env": "GRAPH_CLIENT_SECRET",
+        }
+        code, out = _plan(_project(tmp_path, target), monkeypatch)
+    assert code == 1
+    assert out.startswith(f"TLS verification of {sb.authority}/x failed: ") and "target.ca_bundle" in out

@@ -102,3 +102,21 @@ def test_action_hands_validate_its_config_and_keeps_errors_for_the_comment(embed
     code, output, found = _run_action(embedded.root, "plan", "--format markdown", config="team.yaml")
     assert code == 1 and found["exitcode"] == "1"
     assert "127.0.0.1:9" in Path(found["errors"]).read_text()  # what a failed plan's comment quotes
+
+
+def test_show_suggests_the_key_meant(embedded: Project) -> None:
+    result = embedded.cli("show", "snyc")
+    assert result.exit_code == 1
+    assert (
+        "no meeting with key 'snyc' in the files or the calendars read; did you mean 'sync'?" in result.output
+    )
+
+
+def test_a_renamed_key_without_previous_keys_gets_the_hint(embedded: Project) -> None:
+    assert embedded.cli("apply", "--auto-approve").exit_code == 0
+    text = (embedded.root / "meetings" / "sync.yaml").read_text()
+    embedded.remove("sync.yaml")
+    embedded.write("weekly.yaml", text.replace("key: sync", "key: weekly"))
+    result = embedded.cli("plan")
+    assert "renamed from sync? add `previous_keys: [sync]` to keep it" in result.output
+    assert "renamed to weekly? add `previous_keys: [sync]` there to keep it" in result.output

@@ -335,6 +335,35 @@ case(
     "meetings/_defaults.yaml:1:1: organiser: unknown key; did you mean 'organizer'?",
 )
 case(
+    "defaults-typo-blamed-once-where-it-is",
+    {
+        "_defaults.yaml": "organizer: lead@example.com\ntimezone: Europe/Amsterdam\nremindr: 5m\n",
+        "a.yaml": "key: a\nsubject: A\nstart: 2026-12-07T09:30\nduration: 15m\n",
+        "b.yaml": "key: b\nsubject: B\nstart: 2026-12-08T09:30\nduration: 15m\n",
+    },
+    # the defaults' other keys still apply: no meeting is told it lacks organizer or timezone
+    "meetings/_defaults.yaml:3:1: remindr: unknown key; did you mean 'reminder'?",
+)
+case(
+    "defaults-bad-value-not-reported-again-as-missing",
+    {
+        "_defaults.yaml": "organizer: lead@@example\ntimezone: Europe/Amsterdam\n",
+        "a.yaml": "key: a\nsubject: A\nstart: 2026-12-07T09:30\nduration: 15m\n",
+    },
+    "meetings/_defaults.yaml:1:12: organizer: 'lead@@example' is not an e-mail address; write name@example.com "
+    "or Name <name@example.com>",
+)
+case(
+    "group-member-bad-address-at-the-groups-file",
+    {
+        "_groups.yaml": "groups:\n  team:\n    - alice@example.com\n    - bob@@example\n",
+        "a.yaml": BASE + "attendees:\n  required: [group:team]\n",
+        "b.yaml": BASE.replace("key: standup", "key: other") + "attendees:\n  optional: [group:team]\n",
+    },
+    "meetings/_groups.yaml:4:7: groups.team[1]: 'bob@@example' is not an e-mail address; write "
+    "name@example.com or Name <name@example.com>",
+)
+case(
     "defaulted-bad-timezone",
     {
         "_defaults.yaml": "timezone: Mars/Olympus\n",

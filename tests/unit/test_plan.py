@@ -147,7 +147,7 @@ def test_safety_refusals() -> None:
 def test_text_rendering_matches_the_design() -> None:
     plan = plan_for(
         [meeting("a"), meeting("b", start=datetime(2027, 1, 4, 11))],
-        [observed(meeting("b")), observed(meeting("c"))],
+        [observed(meeting("b")), observed(meeting("c", start=datetime(2027, 1, 5, 9)))],
     )
     text = render_text(plan)
     lines = text.splitlines()
@@ -161,6 +161,21 @@ def test_text_rendering_matches_the_design() -> None:
         "1 create, 1 update, 1 cancel, 0 drift · 3 messages to 2 recipients · ~1 min at 30 messages/min"
     )
     assert "\x1b[" in render_text(plan, color=True) and "\x1b[" not in text
+
+
+def test_a_create_and_a_cancel_of_the_same_schedule_get_the_previous_keys_hint() -> None:
+    other = meeting("other", start=datetime(2027, 1, 4, 15))
+    plan = plan_for([meeting("standup")], [observed(meeting("daily")), observed(other)])
+    hinted = {c.key: c.reason for c in plan.changes}
+    assert hinted["standup"] == "renamed from daily? add `previous_keys: [daily]` to keep it"
+    assert hinted["daily"] == (
+        "removed from the meeting files; renamed to standup? add `previous_keys: [daily]` there to keep it"
+    )
+    unrelated = plan_for([meeting("standup", start=datetime(2027, 1, 4, 9))], [observed(meeting("daily"))])
+    assert {c.key: c.reason for c in unrelated.changes} == {
+        "standup": "",
+        "daily": "removed from the meeting files",
+    }
 
 
 HOSTILE = "**bold** <script>alert(1)</script> @everyone | `code` <!-- [x](http://evil) #1\nnext"

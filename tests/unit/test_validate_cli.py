@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -114,3 +115,40 @@ def test_summaries_count_in_the_right_number_and_over_the_days_asked(meetings_di
     scheduled = CliRunner().invoke(app, ["schedule", str(root), "--days", "400"])
     assert scheduled.exit_code == 0 and scheduled.output.rstrip().endswith("in the next 400 days")
     assert " 1 meetings" not in scheduled.output and "1 occurrences" not in scheduled.output
+
+
+def test_validate_refuses_what_plan_would_at_the_configuration_line(meetings_dir) -> None:
+    """`plan` never refuses what `validate` passed: an organizer outside policy.allowed_organizers is found
+    by validate, at its line in reconciler.yaml."""
+    root = meetings_dir(GOOD)
+    Path("reconciler.yaml").write_text(
+        "namespace: team\norganizers:\n  - lead@example.com\n  - ceo@other.org\n"
+        "policy:\n  allowed_organizers: ['*@example.com']\n"
+    )
+    result = CliRunner().invoke(app, ["validate", str(root)])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "reconciler.yaml:4:5: organizers[1]: ceo@other.org is not allowed by policy.allowed_organizers "
+        "(*@example.com); add a pattern that matches it there, or remove it here"
+    )
+    planned = CliRunner().invoke(app, ["plan"])
+    assert planned.exit_code == 1 and "reconciler.yaml:4:5: organizers[1]: ceo@other.org" in planned.output
+
+
+def test_unknown_keys_get_close_matches(meetings_dir) -> None:
+    root = meetings_dir(GOOD)
+    scheduled = CliRunner().invoke(app, ["schedule", str(root), "--key", "standpu"])
+    assert scheduled.exit_code == 1
+    assert "no meeting with key standpu in meetings; did you mean 'standup'?" in scheduled.output
+    one = CliRunner().invoke(app, ["schedule", str(root), "-k", "standup"])
+    assert one.exit_code == 0 and "standup" in one.output and "retro" not in one.output
+    Path("reconciler.yaml").write_text("namespace: team\norganizers: [lead@example.com]\n")
+    exported = CliRunner().invoke(app, ["export", "ics", "retor"])
+    assert exported.exit_code == 1 and "did you mean 'retro'?" in exported.output
+
+
+def test_help_shows_no_type_for_flags() -> None:
+    for command in ([], ["plan"], ["apply"], ["validate"]):
+        shown = CliRunner().invoke(app, [*command, "--help"], terminal_width=100).output
+        assert "<bool>" not in shown and "--help" in shown, command
+    assert "<int>" in CliRunner().invoke(app, ["schedule", "--help"], terminal_width=100).output

@@ -27,6 +27,7 @@ from exchangelib.errors import (
 from exchangelib.protocol import FaultTolerance
 
 from reconciler.backends.base import NOT_RETRYABLE
+from reconciler.backends.connection import reason, says, tls_problem, unreachable_problem
 
 
 class Patient(FaultTolerance):
@@ -40,23 +41,10 @@ class Patient(FaultTolerance):
         return super().raise_response_errors(response)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    while exc is not None and exc not in out:
-        out.append(exc)
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return out
-
-
-def _says(exc: BaseException, *words: str) -> bool:
-    text = " ".join(f"{type(e).__name__} {e}" for e in _chain(exc)).lower()
-    return any(w.lower() in text for w in words)
-
-
 def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials: str, max_wait: float) -> str:
     """One line: what failed, naming the endpoint or mailbox, and the likely fix. Never a secret."""
     who = f"mailbox {mailbox}" if mailbox else endpoint
-    if isinstance(exc, UnauthorizedError) or _says(exc, "HTTP 401", "Invalid credentials"):
+    if isinstance(exc, UnauthorizedError) or says(exc, "HTTP 401", "Invalid credentials"):
         if "403" in str(exc):
             return (
                 f"{endpoint} forbids this account (HTTP 403): check that EWS is enabled for it "
@@ -66,7 +54,7 @@ def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials:
             f"{endpoint} refused the credentials (HTTP 401): check {credentials}, "
             "and that the account is neither locked nor expired"
         )
-    if _says(exc, "HTTP 413", "status code 413", "ErrorMessageSizeExceeded", "Request Entity Too Large"):
+    if says(exc, "HTTP 413", "status code 413", "ErrorMessageSizeExceeded", "Request Entity Too Large"):
         return (
             f"{endpoint} refused the request for {who} as too large (HTTP 413 / message size limit): "
             f"shorten the meeting's body or its attendee list (`reconciler validate` checks Exchange's "
@@ -88,54 +76,25 @@ def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials:
             f"access to {who} was denied: the account needs impersonation or delegate (editor) rights on "
             "that calendar"
         )
-    if isinstance(exc, RateLimitError | ErrorServerBusy) or _says(exc, "ErrorServerBusy", "back off"):
+    if isinstance(exc, RateLimitError | ErrorServerBusy) or says(exc, "ErrorServerBusy", "back off"):
         return (
             f"{endpoint} kept throttling requests for {who} beyond target.max_wait_seconds ({max_wait:g} s): "
             "run again later, or raise max_wait_seconds"
         )
-    if _says(exc, "SSLError", "CERTIFICATE_VERIFY_FAILED", "certificate verify failed"):
+    if (problem := tls_problem(exc, endpoint)) is not None:
+        return problem
+    if says(exc, "RemoteDisconnected", "Connection aborted", "Connection reset"):
         return (
-            f"TLS verification of {endpoint} failed: if the server's certificate comes from a private CA, "
-            "set target.ca_bundle to that CA's PEM file (verification is never switched off)"
-        )
-    if _says(exc, "RemoteDisconnected", "Connection aborted", "Connection reset"):
-        return (
-            f"the connection to {endpoint} dropped before its answer ({_reason(exc)}): the request may or "
+            f"the connection to {endpoint} dropped before its answer ({reason(exc)}): the request may or "
             "may not have taken effect; a re-run converges"
         )
-    if _says(
-        exc,
-        "Connection refused",
-        "Name or service not known",
-        "nodename nor servname",
-        "Temporary failure in name resolution",
-        "Failed to establish a new connection",
-        "timed out",
-        "Max retries exceeded",
-    ):
-        return (
-            f"cannot reach {endpoint} ({_reason(exc)}): check target.endpoint, that the server is up, "
-            "and any proxy or firewall between"
-        )
+    if (problem := unreachable_problem(exc, endpoint)) is not None:
+        return problem
     if isinstance(exc, ErrorMailboxStoreUnavailable | CASError | RedirectError):
         return f"{endpoint} could not serve {who} ({type(exc).__name__}: {exc}); run again later"
     if isinstance(exc, ErrorTimeoutExpired | MalformedResponseError | TransportError):
         return f"{endpoint} gave an unusable answer for {who} ({type(exc).__name__}: {_short(exc)})"
     return f"{type(exc).__name__} from {endpoint} for {who}: {_short(exc)}"
-
-
-def _reason(exc: BaseException) -> str:
-    for phrase in (
-        "Connection refused",
-        "Name or service not known",
-        "Temporary failure in name resolution",
-        "timed out",
-        "Connection reset",
-        "RemoteDisconnected",
-    ):
-        if _says(exc, phrase):
-            return phrase.lower()
-    return "no connection"
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

@@ -26,6 +26,7 @@ import requests
 import urllib3
 
 from reconciler.backends.base import NOT_RETRYABLE, BackendError
+from reconciler.backends.connection import chain, connection_problem
 
 MAX_BATCH = 20
 TIMEOUT = 60
@@ -130,7 +131,8 @@ class GraphClient:
             )
         except (ValueError, requests.RequestException) as exc:
             raise BackendError(
-                f"the identity platform at {self.authority} cannot be used: {_short(exc)}"
+                connection_problem(exc, self.authority, "target.authority")
+                or f"the identity platform at {self.authority} cannot be used: {_short(exc)}"
             ) from None
 
     # -- tokens ---------------------------------------------------------------------------------------------
@@ -140,7 +142,8 @@ class GraphClient:
             result = self.app.acquire_token_for_client(scopes=[self.scope])
         except requests.RequestException as exc:
             raise BackendError(
-                f"cannot reach the identity platform at {self.authority}: {_short(exc)}"
+                connection_problem(exc, self.authority, "target.authority")
+                or f"cannot reach the identity platform at {self.authority}: {_short(exc)}"
             ) from None
         if "access_token" not in result:
             text = result.get("error_description") or result.get("error") or "no token"
@@ -220,7 +223,10 @@ class GraphClient:
                 got = send(todo)
             except requests.RequestException as exc:
                 if _unreachable(exc):
-                    raise BackendError(f"cannot reach {self.endpoint}: {_short(exc)}") from None
+                    raise BackendError(
+                        connection_problem(exc, self.endpoint)
+                        or f"cannot reach {self.endpoint}: {_short(exc)}"
+                    ) from None
                 wait = min(2.0**attempt * 0.5, 8.0)
                 if time.monotonic() - started + wait > self.max_wait:
                     raise BackendError(
@@ -272,16 +278,10 @@ def _unreachable(exc: requests.RequestException) -> bool:
     """
     if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ConnectTimeout)):
         return True
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, urllib3.exceptions.NewConnectionError | urllib3.exceptions.NameResolutionError):
-            return True
-        seen = (
-            seen.__cause__
-            or seen.__context__
-            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
-        )
-    return False
+    return any(
+        isinstance(e, urllib3.exceptions.NewConnectionError | urllib3.exceptions.NameResolutionError)
+        for e in chain(exc)
+    )
 
 
 def _after_drop(call: Call) -> Call:
