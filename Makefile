@@ -47,8 +47,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # Clients this project did not write, against the sandbox: DavMail (davmail-server, apt as root when
-# missing) through CalDAV, the EWS Managed API's TypeScript port (npm ci from tests/interop/ews_js), and
-# Microsoft's Graph SDK for Python with azure-identity (the venv's `interop` extra).
+# missing) through CalDAV, the EWS Managed API's TypeScript port (npm ci from tests/interop/ews_js),
+# Microsoft's Graph SDK for Python with azure-identity (the venv's `interop` extra), and the HTML export in
+# headless Chromium (Debian's chromium).
 interop: $(STAMP)
 	@if [ ! -f /usr/share/davmail/davmail.jar ] || ! command -v java >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -59,6 +60,11 @@ interop: $(STAMP)
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 		else echo "make interop needs Node.js and npm: apt-get install nodejs npm (as root)"; exit 1; fi; \
+	fi
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "make interop needs Chromium (headless, for the HTML export): apt-get install chromium (as root)"; exit 1; fi; \
 	fi
 	npm ci --prefix tests/interop/ews_js --no-audit --no-fund --silent
 	$(BIN)/python -m pip install --quiet -e '.[dev,interop]'

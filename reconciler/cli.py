@@ -580,5 +580,67 @@ def export_ics(
         ) from None
 
 
+@export_app.command("html")
+def export_html(
+    out: Path = typer.Option(..., "--out", help="The folder for the site (created; its files replaced)."),
+    week: str | None = typer.Option(
+        None, help="Any day of the week to show, YYYY-MM-DD (default: this week)."
+    ),
+    timezone: str | None = typer.Option(None, help="The pages' time zone (default: most meetings' zone)."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """A static site of one week: a grid per team folder, person and room, and a page per meeting.
+
+    Plain files with no script or CDN: open out/index.html, or publish the folder on any static host.
+    Double bookings and rooms that will decline (by Exchange's defaults) are marked; nothing is read from
+    the calendars.
+    """
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from reconciler import run
+    from reconciler.desired.load import display_name
+    from reconciler.plan.rooms import before_sending
+    from reconciler.week_site import build_site, monday_of
+
+    try:
+        day = date.fromisoformat(week) if week else datetime.now(UTC).date()
+        if timezone:
+            ZoneInfo(timezone)
+    except ValueError:
+        raise _fail(f"--week {week!r} is not a date; write YYYY-MM-DD") from None
+    except ZoneInfoNotFoundError:
+        raise _fail(
+            f"--timezone {timezone!r} is not an IANA time zone name (e.g. Europe/Amsterdam)"
+        ) from None
+    try:
+        settings = run.settings_for(config)
+        desired = run.load_desired(settings)
+    except run.RunError as exc:
+        raise _fail(str(exc)) from None
+    root = Path(display_name(settings.meetings))
+    teams = {}
+    for key, source in desired.sources.items():
+        folder = Path(source.file).parent
+        inside = folder.relative_to(root).parts if folder.is_relative_to(root) else folder.parts[-1:]
+        teams[key] = inside[0] if inside else settings.namespace
+    now = datetime.now(UTC)
+    warnings = before_sending(desired.meetings, now, settings.policy.room_booking_window_days)
+    files = build_site(
+        desired.meetings, desired.sources, teams, settings.namespace, monday_of(day), timezone, warnings, now
+    )
+    try:
+        for name, content in files.items():
+            path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror or exc}; give a folder you can write to") from None
+    typer.echo(f"{counted(len(files), 'file')} written to {out}; open {out / 'index.html'}", err=True)
+
+
 def main() -> None:
     app()
