@@ -68,16 +68,25 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
         refused = target_refusals(result.meetings, result.sources, settings.target)
         if refused:
             return _failed(refused)
-    typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
-    if not conflicts:
+    policy = settings.policy if settings else Policy()
+    if not conflicts and policy.conflicts != "error":
+        typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
         return 0
+    # Under `conflicts: error` plan refuses double bookings, so validate always looks for them: plan never
+    # refuses what validate passed.
     from reconciler.plan.conflicts import conflict_text, conflicts_of
 
-    policy = settings.policy if settings else Policy()
     found = conflicts_of(result.meetings, policy, datetime.now(UTC))
+    refused = bool(found) and policy.conflicts == "error"
+    if not refused:
+        typer.echo(f"ok: {summary(result, datetime.now(UTC))}")
     if found:
         typer.echo(conflict_text(found, result.sources, limit=None))
-    return 1 if found and policy.conflicts == "error" else 0
+    if refused:
+        typer.echo(
+            f"{counted(len(found), 'double booking')} and policy.conflicts is error; nothing was changed."
+        )
+    return 1 if refused else 0
 
 
 def run_schedule(path: Path, days: int, keys: Sequence[str] = ()) -> int:

@@ -132,5 +132,8 @@ def test_validate_and_plan_report_a_conflict_between_folders(tmp_path: Path, mon
     refused = runner.invoke(app, ["plan"])
     assert refused.exit_code == 1 and "policy.conflicts is error" in refused.output
     assert runner.invoke(app, ["validate", "meetings", "--conflicts"]).exit_code == 1
+    plain = runner.invoke(app, ["validate", "meetings"])  # plan refuses it, so validate does without asking
+    assert plain.exit_code == 1 and "1 double booking and policy.conflicts is error" in plain.output
+    assert "booked twice: review (meetings/team-a/review.yaml:1:1)" in plain.output
     applied = runner.invoke(app, ["apply", "--auto-approve"])
     assert applied.exit_code == 1 and "nothing was applied" in applied.output
