@@ -9,13 +9,16 @@ import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from reconciler.sandbox.cli import app as sandbox_app
 from reconciler.stopping import Interrupted, Stop, Stopped
 from reconciler.wording import counted, did_you_mean
+
+if TYPE_CHECKING:
+    from reconciler.plan.shards import Shard
 
 T = TypeVar("T")
 
@@ -94,6 +97,9 @@ def init(
         "Online). Asked on a terminal; sandbox otherwise.",
     ),
     timezone: str = typer.Option("UTC", help="IANA time zone for the meetings (e.g. Europe/Amsterdam)."),
+    shards: int = typer.Option(
+        1, min=1, max=64, help="CI jobs to spread the organizers over (plan, apply, drift: job matrices)."
+    ),
 ) -> None:
     """Start a team's meetings repository: configuration, example meeting, workflows, pre-commit hook."""
     from datetime import date
@@ -114,7 +120,7 @@ def init(
     if problems:
         raise _fail("\n".join(problems))
     try:
-        result = scaffold(directory, ns, organizer.lower(), target, timezone, date.today())
+        result = scaffold(directory, ns, organizer.lower(), target, timezone, date.today(), shards)
     except OSError as exc:
         raise _fail(f"cannot write the new repository in {directory}: {exc.strerror or exc}") from None
     for path in result.written:
@@ -217,6 +223,15 @@ def _only(keys: list[str] | None, items: list[T], key_of: Callable[[T], str], mi
     return [i for i in items if key_of(i) in keys]
 
 
+def _shard(text: str | None) -> Shard | None:
+    from reconciler.plan.shards import Shard
+
+    try:
+        return Shard.parse(text) if text else None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(1)
@@ -238,6 +253,15 @@ def plan(
     full_out: Path | None = typer.Option(
         None, "--full-out", help="Also write the whole plan, nothing left out, here (for a job summary)."
     ),
+    shard_text: str | None = typer.Option(
+        None, "--shard", help="K/N: plan only shard K of N of the organizers (one CI job each; see --merge)."
+    ),
+    merge: bool = typer.Option(
+        False, "--merge", help="Put the shard plans PLANS together: one plan, thresholds on the whole."
+    ),
+    plans: list[Path] | None = typer.Argument(
+        None, help="With --merge: every shard's plan (--shard K/N --out)."
+    ),
 ) -> None:
     """Show what apply would do: invitations, updates and cancellations, and to whom."""
     from reconciler import run
@@ -245,10 +269,17 @@ def plan(
 
     if fmt not in ("text", "markdown", "json"):
         raise _fail("--format must be text, markdown or json")
+    if plans and not merge:
+        raise _fail("plan files are read only with --merge (to apply one: `reconciler apply PLANFILE`)")
+    shard = _shard(shard_text)
+    saved = None
     try:
         settings = run.settings_for(config)
-        with Stop().handling(), run.loading(settings) as files, open_backend(settings) as backend:
-            planned = run.make_plan(settings, backend, files)
+        if merge:
+            planned, saved = run.merged_plan(settings, plans or [])
+        else:
+            with Stop().handling(), run.loading(settings) as files, open_backend(settings) as backend:
+                planned = run.make_plan(settings, backend, files, shard)
     except Interrupted as exc:
         typer.echo(f"{exc}; nothing was planned", err=True)
         raise typer.Exit(exc.code) from None
@@ -265,8 +296,9 @@ def plan(
         typer.echo(line, err=True)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(planned.plan.to_json())
-        typer.echo(f"plan saved to {out}; apply it with `reconciler apply {out}`", err=True)
+        out.write_text(saved.to_json() if saved else planned.plan.to_json())
+        how = f" --shard K/{saved.count}, once for each K" if saved else f" --shard {shard}" if shard else ""
+        typer.echo(f"plan saved to {out}; apply it with `reconciler apply {out}{how}`", err=True)
     if any(not r.forceable for r in planned.refusals):
         raise typer.Exit(1)
     raise typer.Exit(2 if detailed_exitcode and planned.plan.active else 0)
@@ -283,6 +315,9 @@ def apply(
     lock_timeout: float = typer.Option(
         300, "--lock-timeout", help="Seconds to wait for another apply's lease on a mailbox to be released."
     ),
+    shard_text: str | None = typer.Option(
+        None, "--shard", help="K/N: apply only shard K's organizers (of a merged plan: its part K)."
+    ),
 ) -> None:
     """Make the calendars match the files: send the invitations, updates and cancellations planned.
 
@@ -292,26 +327,21 @@ def apply(
     from reconciler import lease, run
     from reconciler.backends.factory import BackendError, open_backend
     from reconciler.plan import safety
-    from reconciler.plan.changes import Plan
 
     def say(line: str) -> None:
         typer.echo(line, err=True)
 
     stop = Stop()
+    shard = _shard(shard_text)
     try:
         settings = run.settings_for(config)
-        saved = None
-        if planfile:
-            try:
-                saved = Plan.from_json(planfile.read_text())
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise run.RunError(f"cannot use plan file {planfile}: {exc}") from None
+        saved, whole = run.saved_plan(planfile, shard) if planfile else (None, None)
         with stop.handling(), run.loading(settings) as files, open_backend(settings) as backend:
-            planned = run.make_plan(settings, backend, files)
+            planned = run.make_plan(settings, backend, files, shard)
             desired = planned.desired
             if saved is not None:
                 run.check_saved_plan(saved, planned.plan, desired)
-                refusals = safety.check(saved, settings, planned.conflicts, planned.rooms)
+                refusals = safety.check(whole or saved, settings, planned.conflicts, planned.rooms)
                 planned = run.Planned(saved, refusals, desired, planned.conflicts, planned.rooms)
             typer.echo(run.render_planned(planned, "text", color=run.stdout_is_tty()))
             if not planned.plan.active and not planned.plan.learns:
@@ -335,7 +365,9 @@ def apply(
                 ) as leases,
             ):
                 stop.check()
-                planned = run.replan_under_lease(settings, backend, planned, saved, auto_approve, typer.echo)
+                planned = run.replan_under_lease(
+                    settings, backend, planned, saved, auto_approve, typer.echo, shard
+                )
                 stop.check()
                 if not planned.plan.active and not planned.plan.learns:
                     typer.echo("Nothing to apply.")

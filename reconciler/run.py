@@ -28,6 +28,7 @@ from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.plan.rooms import RoomWarning
+from reconciler.plan.shards import MergedPlan, Shard, load_plan, merge
 from reconciler.stopping import Stop
 from reconciler.wording import counted
 
@@ -129,7 +130,9 @@ def _refuse_organizers(organizers: list[str], settings: Settings) -> None:
         raise RunError("\n".join(r.message for r in refused) + "\nnothing was planned.")
 
 
-def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading) -> Planned:
+def make_plan(
+    settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading, shard: Shard | None = None
+) -> Planned:
     """Observe every listed organizer and diff against the files.
 
     The configuration lists the organizers, so the set read never depends on what one machine remembers:
@@ -139,9 +142,11 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     the files. Files loaded in place are loaded first: a repository with a mistake in its files is not
     read at all. Every read started is waited for, also when the files or a read fail: a read
     left running would use connections the caller closes (exchangelib's session pool then never answers).
+    With `shard`, only that shard's organizers are read and planned (double bookings still count every
+    file); the thresholds are left to the merged plan of all shards.
     """
-    listed = sorted(settings.organizers)
-    _refuse_organizers(listed, settings)
+    _refuse_organizers(sorted(settings.organizers), settings)
+    listed = sorted(o for o in settings.organizers if shard is None or shard.owns(o))
 
     def observe(organizer: str, adopt: Collection[str] = ()) -> Observation:
         return backend.observe(organizer, settings.namespace, adopt)
@@ -155,12 +160,13 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
             if desired.separate:
                 early = {o: pool.submit(observe, o) for o in listed}
             desired = desired.result()
-        to_read = sorted(set(listed) | {m.organizer for m in desired.meetings})
+        mine = [m for m in desired.meetings if shard is None or shard.owns(m.organizer)]
+        to_read = sorted(set(listed) | {m.organizer for m in mine})
         _refuse_organizers(to_read, settings)
         refused = safety.target_refusals(desired.meetings, desired.sources, settings.target)
         if refused:
             raise RunError("\n".join(refused) + "\nnothing was planned.")
-        adopt = {o: {m.uid for m in desired.meetings if m.uid and m.organizer == o} for o in to_read}
+        adopt = {o: {m.uid for m in mine if m.uid and m.organizer == o} for o in to_read}
         reads = [
             early[o] if o in early and not adopt[o] else pool.submit(observe, o, adopt[o]) for o in to_read
         ]
@@ -168,10 +174,14 @@ def make_plan(settings: Settings, backend: CalendarBackend, desired: LoadResult 
     finally:
         pool.shutdown(cancel_futures=True)
     now = datetime.now(UTC)
-    plan = diff(desired.meetings, observations, settings, backend.target, now)
+    plan = diff(mine, observations, settings, backend.target, now)
+    if shard is not None:  # the files' checksum and count are the whole repository's, as every shard sees
+        whole = desired_checksum(desired.meetings)
+        plan = replace(plan, shard=str(shard), desired=len(desired.meetings), desired_checksum=whole)
     found = conflicts_of(desired.meetings, settings.policy, now)
-    rooms = room_warnings(settings, backend, desired.meetings, observations, plan, now)
-    return Planned(plan, safety.check(plan, settings, found, rooms), desired, found, rooms)
+    rooms = room_warnings(settings, backend, mine, observations, plan, now)
+    refusals = safety.check(plan, settings, found, rooms, thresholds=shard is None)
+    return Planned(plan, refusals, desired, found, rooms)
 
 
 TIMES = {"start", "duration", "timezone", "all_day", "recurrence"}
@@ -309,6 +319,45 @@ def check_saved_plan(saved: Plan, fresh: Plan, desired: LoadResult) -> None:
             )
 
 
+def saved_plan(path: Path, shard: Shard | None) -> tuple[Plan, Plan | None]:
+    """The plan file to apply, and the whole plan whose thresholds it is checked against (a merged file's
+    whole; None for a single plan, which is checked on its own). A shard's plan applies only as that shard."""
+    try:
+        found = load_plan(path.read_text())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunError(f"cannot use plan file {path}: {exc}") from None
+    if isinstance(found, MergedPlan):
+        if shard is None:
+            n = found.count
+            raise RunError(
+                f"{path} holds the plans of {n} shards: apply it with --shard K/{n}, once for each K"
+            )
+        try:
+            return found.part(shard), found.whole
+        except ValueError as exc:
+            raise RunError(f"{path}: {exc}") from None
+    if found.shard != (str(shard) if shard else ""):
+        made = f"the plan of shard {found.shard}" if found.shard else "a plan of every organizer (no --shard)"
+        fix = f"--shard {found.shard}" if found.shard else "no --shard"
+        raise RunError(f"{path} is {made}; nothing was applied: apply it with {fix}")
+    return found, None
+
+
+def merged_plan(settings: Settings, paths: Sequence[Path]) -> tuple[Planned, MergedPlan]:
+    """The shard plans `paths` as one: rendered as one plan, the thresholds applied to the whole, double
+    bookings found in the files (which must be the files the shards planned)."""
+    try:
+        merged = merge([Plan.from_json(p.read_text()) for p in paths])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunError(f"cannot merge the plans: {exc}") from None
+    desired = load_desired(settings)
+    whole = merged.whole
+    if desired_checksum(desired.meetings) != whole.desired_checksum:
+        raise RunError("the meeting files differ from the ones the shards planned; merge on the same commit")
+    found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC))
+    return Planned(whole, safety.check(whole, settings, found), desired, found), merged
+
+
 def replan_under_lease(
     settings: Settings,
     backend: CalendarBackend,
@@ -316,13 +365,14 @@ def replan_under_lease(
     saved: Plan | None,
     auto_approve: bool,
     echo: Echo,
+    shard: Shard | None = None,
 ) -> Planned:
     """Plan again now that the lease is held: another apply may have written since the plan was shown.
 
     A saved plan, or one a person confirmed, is applied only if nothing changed; with --auto-approve the
     fresh plan (shown first) replaces it.
     """
-    fresh = make_plan(settings, backend, shown.desired)
+    fresh = make_plan(settings, backend, shown.desired, shard)
     # What the calendars hold now (under the lease) is what the baselines start from.
     current = replace(shown, plan=replace(shown.plan, baselines=fresh.plan.baselines))
     if saved is not None:

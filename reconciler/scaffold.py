@@ -117,9 +117,18 @@ def _env_block(indent: str, target: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_workflow(name: str, action: str, target: str) -> str:
-    """A workflow template with the action reference and the secrets its target needs filled in."""
-    text = template(f"github/workflows/{name}.yml").replace("@ACTION@", action)
+SHARDED = ("plan", "apply", "drift")
+"""Workflows with a job per shard of the organizers under `init --shards N` (templates/init/.../sharded/)."""
+
+
+def render_workflow(name: str, action: str, target: str, shards: int = 1) -> str:
+    """A workflow template with the action reference and the secrets its target needs filled in; with
+    `shards` > 1, its sharded form: a job matrix over `--shard K/N`, the plans merged for the comment and
+    for the thresholds."""
+    folder = "github/workflows/sharded" if shards > 1 and name in SHARDED else "github/workflows"
+    text = template(f"{folder}/{name}.yml").replace("@ACTION@", action)
+    text = text.replace("@SHARD_LIST@", ", ".join(str(k) for k in range(1, shards + 1)))
+    text = text.replace("@SHARDS@", str(shards))
     return re.sub(r"^( *)@ENV@\n", lambda m: _env_block(m.group(1), target), text, flags=re.M)
 
 
@@ -133,7 +142,9 @@ def next_monday(today: date) -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
-def render_all(namespace: str, organizer: str, target: str, timezone: str, today: date) -> dict[str, str]:
+def render_all(
+    namespace: str, organizer: str, target: str, timezone: str, today: date, shards: int = 1
+) -> dict[str, str]:
     """Every file of a new repository, by its path in that repository."""
     schema_base = f"https://raw.githubusercontent.com/{REPOSITORY}/v{__version__}/schemas"
     start = next_monday(today)
@@ -154,7 +165,7 @@ def render_all(namespace: str, organizer: str, target: str, timezone: str, today
     out: dict[str, str] = {}
     for name, dest in FILES.items():
         if name.startswith("github/workflows/"):
-            out[dest] = render_workflow(Path(name).stem, LOCAL_ACTION, target)
+            out[dest] = render_workflow(Path(name).stem, LOCAL_ACTION, target, shards)
             continue
         text = template(name)
         for placeholder, value in values.items():
@@ -164,12 +175,12 @@ def render_all(namespace: str, organizer: str, target: str, timezone: str, today
 
 
 def init(
-    directory: Path, namespace: str, organizer: str, target: str, timezone: str, today: date
+    directory: Path, namespace: str, organizer: str, target: str, timezone: str, today: date, shards: int = 1
 ) -> InitResult:
     """Write the files that do not exist yet; list the ones left alone."""
     written: list[Path] = []
     skipped: list[Path] = []
-    for dest, text in render_all(namespace, organizer, target, timezone, today).items():
+    for dest, text in render_all(namespace, organizer, target, timezone, today, shards).items():
         path = directory / dest
         if path.exists():
             skipped.append(path)

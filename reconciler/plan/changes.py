@@ -70,6 +70,8 @@ class Plan:
     message_rate_per_minute: float = 30
     observe_requests: int = 0
     organizers: tuple[str, ...] = field(default_factory=tuple)
+    shard: str = ""
+    """`K/N` when made with `--shard`: only the organizers of that shard were read and are written."""
     baselines: Mapping[str, Baseline] = field(default_factory=dict, compare=False)
     """What each organizer's baseline is to be before this plan's writes (what was read, with what this plan
     learned). Not part of a saved plan: an apply plans again under the lease and uses that plan's."""
@@ -130,6 +132,8 @@ class Plan:
                 "pacing_seconds": round(self.pacing_seconds),
             },
         }
+        if self.shard:
+            data["shard"] = self.shard
         data["checksum"] = checksum(data)
         return data
 
@@ -158,6 +162,7 @@ class Plan:
             message_rate_per_minute=data["message_rate_per_minute"],
             observe_requests=data["observe_requests"],
             organizers=tuple(data["organizers"]),
+            shard=data.get("shard", ""),
         )
 
 

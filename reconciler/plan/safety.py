@@ -60,10 +60,15 @@ def target_refusals(meetings: Sequence[Meeting], sources: Mapping[str, object], 
 
 
 def check(
-    plan: Plan, settings: Settings, conflicts: Sequence[Conflict] = (), rooms: Sequence[RoomWarning] = ()
+    plan: Plan,
+    settings: Settings,
+    conflicts: Sequence[Conflict] = (),
+    rooms: Sequence[RoomWarning] = (),
+    thresholds: bool = True,
 ) -> list[Refusal]:
     """Everything that stops `plan` from being applied (`conflicts`: the double bookings found with it;
-    `rooms`: what rooms will decline or did)."""
+    `rooms`: what rooms will decline or did). `thresholds=False` for one shard's plan: the thresholds hold
+    for the whole repository, so they are applied to the merged plan of every shard."""
     policy = settings.policy
     out = organizer_refusals({c.organizer for c in plan.changes}, settings)
     coming = [w for w in rooms if not w.answered]
@@ -93,6 +98,8 @@ def check(
                 False,
             )
         )
+    if not thresholds:
+        return out
     if cancels > policy.max_cancellations:
         out.append(
             Refusal(

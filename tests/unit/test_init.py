@@ -52,9 +52,10 @@ def test_repository_workflows_are_the_templates_init_writes() -> None:
             render_workflow(name, LOCAL_ACTION, "ews") == (ROOT / f".github/workflows/{name}.yml").read_text()
         )
     action = ".github/actions/reconcile/action.yml"
-    assert render_all("team", "lead@example.com", "ews", "UTC", date(2026, 11, 24))[action] == (
-        ROOT / action
-    ).read_text()
+    assert (
+        render_all("team", "lead@example.com", "ews", "UTC", date(2026, 11, 24))[action]
+        == (ROOT / action).read_text()
+    )
 
 
 @pytest.mark.parametrize("target", ["sandbox", "ews", "graph"])
