@@ -266,6 +266,7 @@ def plan(
     """Show what apply would do: invitations, updates and cancellations, and to whom."""
     from reconciler import run
     from reconciler.backends.factory import BackendError, open_backend
+    from reconciler.plan.conflicts import SHOWN
 
     if fmt not in ("text", "markdown", "json"):
         raise _fail("--format must be text, markdown or json")
@@ -275,11 +276,12 @@ def plan(
     saved = None
     try:
         settings = run.settings_for(config)
+        shown = None if fmt == "json" else SHOWN  # JSON lists every double booking; text counts the rest
         if merge:
-            planned, saved = run.merged_plan(settings, plans or [])
+            planned, saved = run.merged_plan(settings, plans or [], shown)
         else:
             with Stop().handling(), run.loading(settings) as files, open_backend(settings) as backend:
-                planned = run.make_plan(settings, backend, files, shard)
+                planned = run.make_plan(settings, backend, files, shard, shown)
     except Interrupted as exc:
         typer.echo(f"{exc}; nothing was planned", err=True)
         raise typer.Exit(exc.code) from None

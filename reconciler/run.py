@@ -24,7 +24,7 @@ from reconciler.desired.problems import capped
 from reconciler.desired.recurrence import occurrences
 from reconciler.plan import rooms, safety
 from reconciler.plan.changes import Plan, desired_checksum
-from reconciler.plan.conflicts import Conflict, conflict_text, conflicts_of
+from reconciler.plan.conflicts import SHOWN, Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.plan.rooms import RoomWarning
@@ -131,7 +131,11 @@ def _refuse_organizers(organizers: list[str], settings: Settings) -> None:
 
 
 def make_plan(
-    settings: Settings, backend: CalendarBackend, desired: LoadResult | Loading, shard: Shard | None = None
+    settings: Settings,
+    backend: CalendarBackend,
+    desired: LoadResult | Loading,
+    shard: Shard | None = None,
+    conflicts_shown: int | None = SHOWN,
 ) -> Planned:
     """Observe every listed organizer and diff against the files.
 
@@ -178,7 +182,7 @@ def make_plan(
     if shard is not None:  # the files' checksum and count are the whole repository's, as every shard sees
         whole = desired_checksum(desired.meetings)
         plan = replace(plan, shard=str(shard), desired=len(desired.meetings), desired_checksum=whole)
-    found = conflicts_of(desired.meetings, settings.policy, now)
+    found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
     rooms = room_warnings(settings, backend, mine, observations, plan, now)
     refusals = safety.check(plan, settings, found, rooms, thresholds=shard is None)
     return Planned(plan, refusals, desired, found, rooms)
@@ -343,7 +347,9 @@ def saved_plan(path: Path, shard: Shard | None) -> tuple[Plan, Plan | None]:
     return found, None
 
 
-def merged_plan(settings: Settings, paths: Sequence[Path]) -> tuple[Planned, MergedPlan]:
+def merged_plan(
+    settings: Settings, paths: Sequence[Path], conflicts_shown: int | None = SHOWN
+) -> tuple[Planned, MergedPlan]:
     """The shard plans `paths` as one: rendered as one plan, the thresholds applied to the whole, double
     bookings found in the files (which must be the files the shards planned)."""
     try:
@@ -354,7 +360,7 @@ def merged_plan(settings: Settings, paths: Sequence[Path]) -> tuple[Planned, Mer
     whole = merged.whole
     if desired_checksum(desired.meetings) != whole.desired_checksum:
         raise RunError("the meeting files differ from the ones the shards planned; merge on the same commit")
-    found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC))
+    found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC), conflicts_shown)
     return Planned(whole, safety.check(whole, settings, found), desired, found), merged
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -19,7 +19,7 @@ from reconciler.desired.groups import flatten_groups
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import Problem
 from reconciler.desired.validate import KeyProblem, MissingKey, schema_problems
-from reconciler.desired.yamlsource import Document, read_documents
+from reconciler.desired.yamlsource import Document, Position, read_documents
 
 SUFFIXES = (".yaml", ".yml")
 GROUPS_FILE = "_groups.yaml"
@@ -93,6 +93,27 @@ def repository_root(folder: Path) -> Path:
         if (candidate / ".git").exists() or (candidate / "reconciler.yaml").is_file():
             return candidate
     return start
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a meeting stands in its file: what the checks across files need (small enough to send back
+    from a loading process, unlike the whole document with every position)."""
+
+    file: str
+    start: Position
+    key_at: Position
+    previous: tuple[tuple[str, Position], ...] = ()
+
+    @classmethod
+    def of(cls, doc: Document) -> Placed:
+        previous = doc.data.get("previous_keys") or []
+        return cls(
+            doc.file,
+            doc.start,
+            doc.locate(("key",)),
+            tuple((old, doc.locate(("previous_keys", i))) for i, old in enumerate(previous)),
+        )
 
 
 class _Loader:
@@ -173,9 +194,7 @@ class _Loader:
                 out.append(self.defaults_cache[folder])
         return out
 
-    def meetings_in(
-        self, path: Path, groups: Mapping[str, tuple[str, ...]]
-    ) -> list[tuple[Meeting, Document]]:
+    def meetings_in(self, path: Path, groups: Mapping[str, tuple[str, ...]]) -> list[tuple[Meeting, Placed]]:
         if not self.inside(path):
             return []
         docs, problems = read_documents(path, display_name(path))
@@ -202,7 +221,7 @@ class _Loader:
                 if meeting is not None and self.organizers is not None:
                     found += _unlisted(meeting, self.organizers)
                 if meeting is not None and not found:
-                    out.append((meeting, doc))
+                    out.append((meeting, Placed.of(doc)))
             self.problems += [_locate(p, merged) for p in found]
         return out
 
@@ -224,36 +243,36 @@ def _locate(problem: Problem, merged: Merged) -> Problem:
     return problem.located(file, line, column)
 
 
-def _cross_file(found: list[tuple[Meeting, Document]]) -> list[Problem]:
+def _cross_file(found: list[tuple[Meeting, Placed]]) -> list[Problem]:
     """Keys must be unique in the namespace, and no key may also be another meeting's previous key."""
     problems: list[Problem] = []
-    first: dict[str, Document] = {}
-    for meeting, doc in found:
+    first: dict[str, Placed] = {}
+    for meeting, at in found:
         if meeting.key in first:
             other = first[meeting.key]
-            line, column = other.locate(("key",))
+            line, column = other.key_at
             problems.append(
                 Problem(
                     ("key",),
                     f"duplicate key '{meeting.key}': also defined at "
                     f"{other.file}:{line}:{column}; keys must be unique",
-                ).located(doc.file, *doc.locate(("key",)))
+                ).located(at.file, *at.key_at)
             )
         else:
-            first[meeting.key] = doc
-    claimed: dict[str, tuple[Meeting, Document]] = {}
-    for meeting, doc in found:
-        for i, old in enumerate(doc.data.get("previous_keys", [])):
+            first[meeting.key] = at
+    claimed: dict[str, tuple[Meeting, Placed]] = {}
+    for meeting, at in found:
+        for i, (old, position) in enumerate(at.previous):
             path = ("previous_keys", i)
             if old in first:
                 owner = first[old]
-                line, column = owner.locate(("key",))
+                line, column = owner.key_at
                 problems.append(
                     Problem(
                         path,
                         f"'{old}' is the key of the meeting at {owner.file}:{line}:{column}; "
                         "a previous key must not be in use",
-                    ).located(doc.file, *doc.locate(path))
+                    ).located(at.file, *position)
                 )
             elif old in claimed and claimed[old][0].key != meeting.key:
                 other = claimed[old]
@@ -262,26 +281,52 @@ def _cross_file(found: list[tuple[Meeting, Document]]) -> list[Problem]:
                         path,
                         f"'{old}' is also a previous key of '{other[0].key}' "
                         f"({other[1].file}); a previous key can belong to one meeting only",
-                    ).located(doc.file, *doc.locate(path))
+                    ).located(at.file, *position)
                 )
             else:
-                claimed[old] = (meeting, doc)
+                claimed[old] = (meeting, at)
     return problems
 
 
-def load_meetings(path: Path, organizers: Collection[str] | None = None) -> LoadResult:
+def load_meetings(path: Path, organizers: Collection[str] | None = None, workers: int = 1) -> LoadResult:
     """Every meeting under `path` (a directory, recursively, or one file) and every problem found.
 
-    `organizers`: the configuration's list; a meeting whose organizer is not in it is a problem.
+    `organizers`: the configuration's list; a meeting whose organizer is not in it is a problem. `workers`
+    > 1 reads the files in that many processes (reading YAML, the schema check and the model are CPU work);
+    the checks across files run here, on what they send back.
     """
     if not path.exists():
         problem = Problem((), "no such file or directory").located(display_name(path), 1, 1)
         return LoadResult((), (problem,))
     root = path if path.is_dir() else find_root(path)
     files = meeting_files(path) if path.is_dir() else [path]
+    if workers > 1 and len(files) >= workers * 100:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        chunks = [files[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            parts = list(pool.map(_load_files, [root] * workers, chunks, [organizers] * workers))
+        found = [pair for part, _ in parts for pair in part]
+        problems = [p for _, part in parts for p in part]
+    else:
+        found, problems = _load_files(root, files, organizers)
+    problems += _cross_file(found)
+    counts = Counter(m.key for m, _ in found)
+    duplicates = {key for key, n in counts.items() if n > 1}
+    meetings = tuple(sorted((m for m, _ in found if m.key not in duplicates), key=lambda m: m.key))
+    sources = {m.key: SourceRef(at.file, at.start[0], at.start[1]) for m, at in found}
+    problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
+    return LoadResult(meetings, tuple(dict.fromkeys(problems)), sources, tuple(files))
+
+
+def _load_files(
+    root: Path, files: Sequence[Path], organizers: Collection[str] | None
+) -> tuple[list[tuple[Meeting, Placed]], list[Problem]]:
+    """The meetings of `files` and their problems (the groups and defaults they use are read here too)."""
     loader = _Loader(root, organizers)
     groups = loader.groups()
-    found: list[tuple[Meeting, Document]] = []
+    found: list[tuple[Meeting, Placed]] = []
     for file in files:
         try:
             found += loader.meetings_in(file, groups)
@@ -292,10 +337,4 @@ def load_meetings(path: Path, organizers: Collection[str] | None = None) -> Load
                     f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it",
                 ).located(display_name(file), 1, 1)
             )
-    problems = loader.problems + _cross_file(found)
-    counts = Counter(m.key for m, _ in found)
-    duplicates = {key for key, n in counts.items() if n > 1}
-    meetings = tuple(sorted((m for m, _ in found if m.key not in duplicates), key=lambda m: m.key))
-    sources = {m.key: SourceRef(doc.file, doc.start[0], doc.start[1]) for m, doc in found}
-    problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
-    return LoadResult(meetings, tuple(dict.fromkeys(problems)), sources, tuple(files))
+    return found, loader.problems

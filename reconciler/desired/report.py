@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,10 @@ def summary(result: LoadResult, now: datetime, days: int = 30) -> str:
     )
 
 
+MAX_WORKERS = 8
+"""Processes `validate` reads a big repository with (at least 100 files each, else it reads in place)."""
+
+
 def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conflicts: bool = False) -> int:
     """Exit 1 on a problem; `conflicts` lists double bookings too (exit 1 under `conflicts: error`)."""
     from reconciler.config import ConfigError, Policy, config_path, load_config
@@ -59,7 +64,8 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
             settings = load_config(config)
         except ConfigError as exc:
             return _problems(LoadResult((), tuple(exc.problems)), fmt)
-    result = load_meetings(path, settings.organizers if settings else None)
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)  # a big repository is read on every core
+    result = load_meetings(path, settings.organizers if settings else None, workers)
     if not result.ok:
         return _problems(result, fmt)
     if settings is not None:

@@ -10,6 +10,7 @@ twice. Conflicts that double-book a resource come first.
 from __future__ import annotations
 
 import gc
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,83 +68,129 @@ class Conflict:
         }
 
 
-def find_conflicts(meetings: Sequence[Meeting], start: datetime, end: datetime) -> list[Conflict]:
-    """Conflicts between different meetings within [start, end), one per pair of meetings."""
-    bookings: dict[str, list[Booking]] = {}
-    resources: set[str] = set()
-    for meeting in meetings:
-        if meeting.show_as == "free":  # time shown as free books nobody
-            continue
-        mailboxes = {meeting.organizer, *(a.address for a in meeting.attendees.all())}
-        resources.update(a.address for a in meeting.attendees.resources)
-        for occ in occurrences(meeting, start, end):
-            booking = Booking(meeting.key, occ.start, occ.end)
-            for mailbox in mailboxes:
-                bookings.setdefault(mailbox, []).append(booking)
-    pairs: dict[tuple[str, str], _Pair] = {}
+class Found(tuple):
+    """The double bookings kept (sorted; at most the limit asked) and how many there are in all."""
+
+    total: int
+
+    def __new__(cls, kept: Sequence[Conflict], total: int) -> Found:
+        found = super().__new__(cls, kept)
+        found.total = total
+        return found
+
+
+def total(found: Sequence[Conflict]) -> int:
+    """How many double bookings there are in all (more than are described when a limit was asked)."""
+    return found.total if isinstance(found, Found) else len(found)
+
+
+def find_conflicts(
+    meetings: Sequence[Meeting], start: datetime, end: datetime, limit: int | None = None
+) -> Found:
+    """Conflicts between different meetings within [start, end), one per pair of meetings: every pair is
+    counted, the first `limit` (all without a limit) are described.
+
+    Two meetings overlap at the same times whichever mailbox they share, so the sweep only has to find which
+    pairs meet and when first (a number per pair); who is booked twice and how often are worked out from
+    the two meetings afterwards, for the pairs kept. Memory: the occurrences, a number per pair, and the
+    conflicts described."""
+    booking = [m for m in meetings if m.show_as != "free"]  # time shown as free books nobody
+    index = {m.key: i for i, m in enumerate(booking)}
+    resources = {a.address for m in booking for a in m.attendees.resources}
+    mailboxes = [_mailboxes(m) for m in booking]
+    expanded: list[list[Booking]] = []
+    per_mailbox: dict[str, list[tuple[float, float, int]]] = {}
+    for i, m in enumerate(booking):
+        mine = sorted(
+            (Booking(m.key, o.start, o.end) for o in occurrences(m, start, end)), key=lambda b: b.start
+        )
+        expanded.append(mine)
+        spans = [(b.start.timestamp(), b.end.timestamp(), i) for b in mine]
+        for mailbox in mailboxes[i]:
+            per_mailbox.setdefault(mailbox, []).extend(spans)
     collecting = gc.isenabled()
-    gc.disable()  # millions of small objects and no cycles: collection passes would only cost time
+    gc.disable()  # many small objects and no cycles: collection passes would only cost time
     try:
-        _sweep(bookings, resources, pairs)
+        first = _sweep(per_mailbox, len(booking))
     finally:
         if collecting:
             gc.enable()
-    found = [p.conflict() for p in pairs.values()]
-    return sorted(found, key=lambda c: (not c.resources, c.first.start, c.first.key, c.second.key))
+    size = len(booking)
+    rooms = [m & resources for m in mailboxes]
+
+    def rank(pair: int) -> tuple[bool, float, str, str]:
+        i, j = divmod(pair, size)
+        return (not (rooms[i] and rooms[i] & rooms[j]), first[pair], booking[i].key, booking[j].key)
+
+    kept = sorted(first, key=rank) if limit is None else heapq.nsmallest(limit, first, key=rank)
+    found = [_describe(booking[p // size], booking[p % size], expanded, index, resources) for p in kept]
+    found.sort(key=lambda c: (not c.resources, c.first.start, c.first.key, c.second.key))
+    return Found(found, len(first))
 
 
-def _sweep(
-    bookings: dict[str, list[Booking]], resources: set[str], pairs: dict[tuple[str, str], _Pair]
-) -> None:
-    """Each mailbox's bookings by start; every booking meets the ones still running when it begins."""
-    for mailbox, entries in bookings.items():
-        entries.sort(key=lambda b: (b.start, b.key))
-        resource = mailbox in resources
-        active: list[Booking] = []
-        for booking in entries:
-            active = [a for a in active if a.end > booking.start]
-            for other in active:
-                if other.key != booking.key:
-                    key = (other.key, booking.key) if other.key < booking.key else (booking.key, other.key)
-                    pair = pairs.get(key)
-                    if pair is None:
-                        pair = pairs[key] = _Pair(other, booking)
-                    pair.add(mailbox, resource, other, booking)
-            active.append(booking)
+def _mailboxes(meeting: Meeting) -> frozenset[str]:
+    return frozenset({meeting.organizer, *(a.address for a in meeting.attendees.all())})
 
 
-class _Pair:
-    """What the sweep learns about two meetings (mutable while sweeping; `conflict()` freezes it)."""
-
-    __slots__ = ("first", "overlaps", "people", "resources", "second")
-
-    def __init__(self, earlier: Booking, later: Booking) -> None:
-        self.first, self.second = earlier, later
-        self.resources: set[str] = set()
-        self.people: set[str] = set()
-        self.overlaps: set[datetime] = set()
-
-    def add(self, mailbox: str, resource: bool, earlier: Booking, later: Booking) -> None:
-        if (earlier.start, later.start) < (self.first.start, self.second.start):
-            self.first, self.second = earlier, later
-        (self.resources if resource else self.people).add(mailbox)
-        self.overlaps.add(earlier.start)
-
-    def conflict(self) -> Conflict:
-        return Conflict(
-            self.first,
-            self.second,
-            tuple(sorted(self.resources)),
-            tuple(sorted(self.people)),
-            frozenset(self.overlaps),
-        )
+def _sweep(per_mailbox: dict[str, list[tuple[float, float, int]]], size: int) -> dict[int, float]:
+    """Each mailbox's bookings (start, end, meeting) by start, each meeting the ones still running when it
+    begins: every pair of meetings that meet (as one number), with the earliest start of a meeting of it."""
+    first: dict[int, float] = {}
+    never = float("inf")
+    for entries in per_mailbox.values():
+        entries.sort()
+        active: list[tuple[float, float, int]] = []
+        for span in entries:
+            begins, _, i = span
+            active = [a for a in active if a[1] > begins]
+            for earlier, _, j in active:
+                if j != i:
+                    pair = i * size + j if i < j else j * size + i
+                    if earlier < first.get(pair, never):
+                        first[pair] = earlier
+            active.append(span)
+    return first
 
 
-def conflicts_of(meetings: Sequence[Meeting], policy: Policy, now: datetime) -> tuple[Conflict, ...]:
-    """Double bookings from `now` to the policy's horizon (none looked for with `conflicts: ignore`)."""
+def _describe(
+    a: Meeting, b: Meeting, expanded: list[list[Booking]], index: dict[str, int], resources: set[str]
+) -> Conflict:
+    """The conflict of two meetings known to meet: who is booked twice, the first overlap, every overlap."""
+    shared = _mailboxes(a) & _mailboxes(b)
+    overlaps: set[datetime] = set()
+    best: tuple[Booking, Booking] | None = None
+    ys = expanded[index[b.key]]
+    low = 0
+    for x in expanded[index[a.key]]:  # both by start: each x meets the ys from the first not over yet
+        while low < len(ys) and ys[low].end <= x.start:
+            low += 1
+        for k in range(low, len(ys)):
+            y = ys[k]
+            if y.start >= x.end:
+                break
+            if x.start < y.end:
+                earlier, later = (x, y) if (x.start, x.key) <= (y.start, y.key) else (y, x)
+                overlaps.add(earlier.start)
+                if best is None or (earlier.start, later.start) < (best[0].start, best[1].start):
+                    best = (earlier, later)
+    assert best is not None  # the sweep found them meeting
+    return Conflict(
+        best[0],
+        best[1],
+        tuple(sorted(shared & resources)),
+        tuple(sorted(shared - resources)),
+        frozenset(overlaps),
+    )
+
+
+def conflicts_of(
+    meetings: Sequence[Meeting], policy: Policy, now: datetime, limit: int | None = None
+) -> Found:
+    """Double bookings from `now` to the policy's horizon (none looked for with `conflicts: ignore`); the
+    first `limit` described, all counted."""
     if policy.conflicts == "ignore":
-        return ()
-    return tuple(find_conflicts(meetings, now, now + timedelta(weeks=policy.conflict_horizon_weeks)))
+        return Found((), 0)
+    return find_conflicts(meetings, now, now + timedelta(weeks=policy.conflict_horizon_weeks), limit)
 
 
 SHOWN = 20
@@ -160,12 +207,13 @@ def conflict_text(
     if not found:
         return ""
     shown = list(found if limit is None else found[:limit])
-    rest = len(found) - len(shown)
+    everything = total(found)
+    rest = everything - len(shown)
     more = f"… and {counted(rest, 'more double booking')}: `reconciler validate --conflicts` lists them all"
     if markdown:
         from reconciler.plan.render import md_escape
 
-        lines = ["", f"**Warnings: {counted(len(found), 'double booking')}**", ""]
+        lines = ["", f"**Warnings: {counted(everything, 'double booking')}**", ""]
         lines += [f"- ⚠ {md_escape(c.text(sources))}" for c in shown]
         lines += [f"- {md_escape(more)}"] if rest else []
         return "\n".join(lines) + "\n"

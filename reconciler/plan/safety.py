@@ -13,7 +13,7 @@ from fnmatch import fnmatch
 from reconciler.config import Settings, Target
 from reconciler.desired.model import Meeting
 from reconciler.plan.changes import Plan
-from reconciler.plan.conflicts import Conflict
+from reconciler.plan.conflicts import Conflict, total
 from reconciler.plan.rooms import RoomWarning
 from reconciler.wording import counted
 
@@ -83,7 +83,7 @@ def check(
     if conflicts and policy.conflicts == "error":  # double bookings stop plan and apply (not forceable)
         out.append(
             Refusal(
-                f"{counted(len(conflicts), 'double booking')} and policy.conflicts is error; "
+                f"{counted(total(conflicts), 'double booking')} and policy.conflicts is error; "
                 "see the warnings",
                 False,
             )

@@ -63,7 +63,7 @@ def test_touching_meetings_and_skipped_or_moved_occurrences_do_not_conflict() ->
     )  # back to back
     c = meeting("c", "2027-01-12T10:00")  # where a's skipped occurrence was
     d = meeting("d", "2027-01-19T10:00")  # where a's moved occurrence was
-    assert find_conflicts([a, b, c, d], START, END) == []
+    assert find_conflicts([a, b, c, d], START, END) == ()
     e = meeting("e", "2027-01-19T14:30")  # where a's moved occurrence went
     assert [(f.first.key, f.second.key) for f in find_conflicts([a, e], START, END)] == [("a", "e")]
 
@@ -90,7 +90,7 @@ def test_back_to_back_meetings_of_one_person_are_no_conflict() -> None:
         meeting(f"m{i:04d}", f"{datetime(2027, 1, 4 + i // 8, 9 + i % 8):%Y-%m-%dT%H:%M}")
         for i in range(8 * 20)
     ]
-    assert find_conflicts(many, START, END) == []
+    assert find_conflicts(many, START, END) == ()
 
 
 def write(root: Path, name: str, text: str) -> None:

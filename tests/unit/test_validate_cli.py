@@ -152,3 +152,48 @@ def test_help_shows_no_type_for_flags() -> None:
         shown = CliRunner().invoke(app, [*command, "--help"], terminal_width=100).output
         assert "<bool>" not in shown and "--help" in shown, command
     assert "<int>" in CliRunner().invoke(app, ["schedule", "--help"], terminal_width=100).output
+
+
+def test_the_fast_schema_check_and_jsonschema_agree() -> None:
+    """A file the compiled check passes is never one jsonschema refuses (and the reverse): every bad input
+    of tests/unit/bad_inputs.py, the examples, and random edits of a good meeting."""
+    import yaml
+
+    from reconciler.desired.validate import _valid, validator
+    from tests.unit.bad_inputs import CASES
+
+    docs: list[object] = [yaml.safe_load(BASE)]
+    for files, _ in CASES.values():
+        for text in files.values():
+            try:
+                docs += list(yaml.safe_load_all(text))
+            except (yaml.YAMLError, ValueError):
+                continue
+    for example in Path(__file__).resolve().parents[2].glob("meetings/**/*.yaml"):
+        docs += list(yaml.safe_load_all(example.read_text()))
+    rng = random.Random(7)
+    values = [None, True, 0, 1, -1, 1.5, "", "x", "09:30", "2026-12-07", [], ["mon"], {}, {"every": "week"}]
+    good = yaml.safe_load(BASE)
+    for _ in range(400):
+        doc = dict(good)
+        for _ in range(rng.randrange(1, 4)):
+            doc[rng.choice([*good, "repeat", "attendees", "reminder", "skip", "end", "colour"])] = rng.choice(
+                values
+            )
+        docs.append(doc)
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "reconciler.yaml").read_text())
+    checks = [(doc, name, ref) for doc in docs for name, ref in (("meeting", None), ("meeting", "defaults"))]
+    checks += [(config, "config", None), ({**config, "policy": {"conflicts": "maybe"}}, "config", None)]
+    verdicts = set()
+    for doc, name, ref in checks:
+        if not isinstance(doc, dict):
+            continue
+        refused = any(True for _ in validator(name, ref).iter_errors(doc))
+        try:
+            _valid(name, ref)(doc)
+            fast_refused = False
+        except Exception:
+            fast_refused = True
+        assert refused == fast_refused, (name, ref, doc)
+        verdicts.add((name, refused))
+    assert verdicts == {("meeting", True), ("meeting", False), ("config", True), ("config", False)}
