@@ -52,6 +52,9 @@ def _state(fields: dict[str, Any], mailbox: str) -> int:
     return state | (CANCELLED if fields.get("calendar:IsCancelled") else 0)
 
 
+NEIGHBOUR_KEYS = frozenset({"calendar:ConflictingMeetingCount", "calendar:AdjacentMeetingCount"})
+
+
 def _neighbours(store: Store, item: Item, fields: dict[str, Any]) -> dict[str, int]:
     """How many other busy items overlap this one, and how many touch it end to start."""
     start, end = fields["calendar:Start"], fields["calendar:End"]
