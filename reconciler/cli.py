@@ -280,7 +280,7 @@ def plan(
         if merge:
             planned, saved = run.merged_plan(settings, plans or [], shown)
         else:
-            with Stop().handling(), run.loading(settings) as files, open_backend(settings) as backend:
+            with Stop().handling(), run.loading(settings, shown) as files, open_backend(settings) as backend:
                 planned = run.make_plan(settings, backend, files, shard, shown)
     except Interrupted as exc:
         typer.echo(f"{exc}; nothing was planned", err=True)

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
-from reconciler.config import ConfigError, Settings, load_config
+from reconciler.config import ConfigError, Policy, Settings, load_config
 from reconciler.desired.load import LoadResult, has_meeting_files, load_meetings
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import capped
 from reconciler.desired.recurrence import occurrences
 from reconciler.plan import rooms, safety
-from reconciler.plan.changes import Plan, desired_checksum
-from reconciler.plan.conflicts import SHOWN, Conflict, conflict_text, conflicts_of
+from reconciler.plan.changes import Plan
+from reconciler.plan.conflicts import SHOWN, Conflict, Found, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.plan.rooms import RoomWarning
@@ -78,6 +78,18 @@ def _checked(result: LoadResult) -> LoadResult:
     return result
 
 
+def _load_and_check(
+    path: Path, organizers: Collection[str], policy: Policy, shown: int | None
+) -> tuple[LoadResult, Found]:
+    """In the loading process: the files, their checksum and their double bookings (CPU work that overlaps
+    the calendar reads there)."""
+    loaded = load_meetings(path, organizers)
+    if not loaded.ok:
+        return loaded, Found((), 0)
+    loaded.checksum  # noqa: B018  (computed here, carried back with the result)
+    return loaded, conflicts_of(loaded.meetings, policy, datetime.now(UTC), shown)
+
+
 class Loading:
     """The meeting files being loaded while the calendars are read.
 
@@ -86,14 +98,19 @@ class Loading:
     them); with fewer, starting a process costs more than it saves and `result()` loads them in place.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, shown: int | None = SHOWN) -> None:
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[LoadResult] | None = None
+        self._future: Future[tuple[LoadResult, Found]] | None = None
+        self.conflicts: Found | None = None
+        """The double bookings, when the loading process found them (it does once the files are loaded,
+        while the calendars are still being read)."""
         path = settings.meetings
         if path.is_dir() and has_meeting_files(path, SEPARATE_LOAD):
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._future = self._pool.submit(load_meetings, path, settings.organizers)
+            self._future = self._pool.submit(
+                _load_and_check, path, settings.organizers, settings.policy, shown
+            )
 
     @property
     def separate(self) -> bool:
@@ -104,7 +121,8 @@ class Loading:
         """The desired state, or RunError naming every problem in the files."""
         if self._future is None:
             return load_desired(self.settings)
-        return _checked(self._future.result())
+        loaded, self.conflicts = self._future.result()
+        return _checked(loaded)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -112,9 +130,9 @@ class Loading:
 
 
 @contextmanager
-def loading(settings: Settings) -> Iterator[Loading]:
+def loading(settings: Settings, conflicts_shown: int | None = SHOWN) -> Iterator[Loading]:
     """Start loading the files; a backend failing to open still reports the files' problems first."""
-    files = Loading(settings)
+    files = Loading(settings, conflicts_shown)
     try:
         yield files
     except BackendError:
@@ -160,10 +178,12 @@ def make_plan(
     pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(listed))))
     try:
         early: dict[str, Future[Observation]] = {}
+        early_conflicts = None
         if isinstance(desired, Loading):
             if desired.separate:
                 early = {o: pool.submit(observe, o) for o in listed}
-            desired = desired.result()
+            loading, desired = desired, desired.result()
+            early_conflicts = loading.conflicts
         mine = [m for m in desired.meetings if shard is None or shard.owns(m.organizer)]
         to_read = sorted(set(listed) | {m.organizer for m in mine})
         _refuse_organizers(to_read, settings)
@@ -178,11 +198,13 @@ def make_plan(
     finally:
         pool.shutdown(cancel_futures=True)
     now = datetime.now(UTC)
-    plan = diff(mine, observations, settings, backend.target, now)
-    if shard is not None:  # the files' checksum and count are the whole repository's, as every shard sees
-        whole = desired_checksum(desired.meetings)
-        plan = replace(plan, shard=str(shard), desired=len(desired.meetings), desired_checksum=whole)
-    found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
+    # The files' checksum and count are the whole repository's, which every shard sees.
+    plan = diff(mine, observations, settings, backend.target, now, desired.checksum)
+    if shard is not None:
+        plan = replace(plan, shard=str(shard), desired=len(desired.meetings))
+    found = early_conflicts
+    if found is None:
+        found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
     rooms = room_warnings(settings, backend, mine, observations, plan, now)
     refusals = safety.check(plan, settings, found, rooms, thresholds=shard is None)
     return Planned(plan, refusals, desired, found, rooms)
@@ -312,7 +334,7 @@ def same_writes(shown: Plan, fresh: Plan) -> bool:
 
 def check_saved_plan(saved: Plan, fresh: Plan, desired: LoadResult) -> None:
     """Refuse a saved plan when the files or any item it touches changed since it was made."""
-    if desired_checksum(desired.meetings) != saved.desired_checksum:
+    if desired.checksum != saved.desired_checksum:
         raise RunError("the meeting files changed since this plan was made; run `reconciler plan` again")
     now = _touches(fresh)
     for change in saved.active:
@@ -358,7 +380,7 @@ def merged_plan(
         raise RunError(f"cannot merge the plans: {exc}") from None
     desired = load_desired(settings)
     whole = merged.whole
-    if desired_checksum(desired.meetings) != whole.desired_checksum:
+    if desired.checksum != whole.desired_checksum:
         raise RunError("the meeting files differ from the ones the shards planned; merge on the same commit")
     found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC), conflicts_shown)
     return Planned(whole, safety.check(whole, settings, found), desired, found), merged

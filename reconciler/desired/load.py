@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
@@ -50,6 +51,14 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @cached_property
+    def checksum(self) -> str:
+        """The desired state's checksum (a plan file records it); computed once, also in a loading process,
+        whose result carries it back."""
+        from reconciler.plan.changes import desired_checksum
+
+        return desired_checksum(self.meetings)
 
 
 def display_name(path: Path) -> str:

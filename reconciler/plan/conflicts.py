@@ -78,6 +78,9 @@ class Found(tuple):
         found.total = total
         return found
 
+    def __reduce__(self) -> tuple[type[Found], tuple[tuple[Conflict, ...], int]]:
+        return Found, (tuple(self), self.total)  # sent back from the loading process
+
 
 def total(found: Sequence[Conflict]) -> int:
     """How many double bookings there are in all (more than are described when a limit was asked)."""

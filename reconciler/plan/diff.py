@@ -243,8 +243,10 @@ def diff(
     settings: Settings,
     target: str,
     now: datetime | None = None,
+    checksum: str | None = None,
 ) -> Plan:
-    """`now`: from when a change's next occurrences are listed (none are listed without it)."""
+    """`now`: from when a change's next occurrences are listed (none are listed without it); `checksum`:
+    the desired state's, when already known."""
     observed: dict[str, ObservedMeeting] = {}
     duplicates: list[ObservedMeeting] = []
     for obs in observations:
@@ -329,7 +331,7 @@ def diff(
         namespace=settings.namespace,
         target=target,
         changes=tuple(changes),
-        desired_checksum=desired_checksum(sorted(desired, key=lambda m: m.key)),
+        desired_checksum=checksum or desired_checksum(sorted(desired, key=lambda m: m.key)),
         managed=managed,
         desired=len(desired),
         other_namespaces=tuple(sorted({n for obs in observations for n in obs.other_namespaces})),

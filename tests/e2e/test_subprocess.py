@@ -34,6 +34,10 @@ def test_many_files_load_in_a_child_process(served: Served) -> None:
     plan = json.loads(planned.stdout)
     assert [c["action"] for c in plan["changes"]] == ["create"] * SEPARATE_LOAD
     assert plan["changes"][0]["key"] == "m0000"
+    assert len(plan["conflicts"]) == SEPARATE_LOAD * (SEPARATE_LOAD - 1) // 2  # JSON describes them all
+    text = served.run("plan")  # the loading process found them: 20 described, the rest counted
+    more = SEPARATE_LOAD * (SEPARATE_LOAD - 1) // 2 - 20
+    assert f"warning: … and {more} more double bookings" in text.stdout, text.stdout[-500:]
 
     served.write("team3/m0003.yaml", REVIEW.replace("key: review", "key: m0003").replace("1h", "1 hour"))
     broken = served.run("plan")

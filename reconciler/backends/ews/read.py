@@ -111,22 +111,32 @@ def _strings(elem: Any) -> tuple[str, ...]:
     return () if elem is None else tuple(s.text or "" for s in elem.iterfind(f"{T}String"))
 
 
+_MAILBOX, _EMAIL, _NAME = f"{T}Mailbox", f"{T}EmailAddress", f"{T}Name"
+_RESPONSE, _RESPONDED = f"{T}ResponseType", f"{T}LastResponseTime"
+
+
 def _people(elem: Any) -> tuple[Person, ...]:
+    """Attendees, each element visited once (a path search per field cost more than the rest of the item)."""
     if elem is None:
         return ()
     out = []
-    for attendee in elem.iterfind(f"{T}Attendee"):
-        address = attendee.findtext(f"{T}Mailbox/{T}EmailAddress")
+    for attendee in elem:
+        address = name = response = when = None
+        for part in attendee:
+            tag = part.tag
+            if tag == _MAILBOX:
+                for field in part:
+                    if field.tag == _EMAIL:
+                        address = field.text
+                    elif field.tag == _NAME:
+                        name = field.text
+            elif tag == _RESPONSE:
+                response = part.text
+            elif tag == _RESPONDED:
+                when = part.text
         if address:
-            when = attendee.findtext(f"{T}LastResponseTime")
-            out.append(
-                Person(
-                    address,
-                    attendee.findtext(f"{T}Mailbox/{T}Name"),
-                    attendee.findtext(f"{T}ResponseType"),
-                    datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None,
-                )
-            )
+            responded = datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
+            out.append(Person(address, name, response, responded))
     return tuple(out)
 
 

@@ -12,6 +12,7 @@ sandbox does not carry).
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,9 @@ def _names(people: list[dict[str, Any]] | None) -> str:
     return "; ".join(p.get("name") or p.get("email", "") for p in people or [])
 
 
+NEIGHBOUR_KEYS = frozenset({"calendar:ConflictingMeetingCount", "calendar:AdjacentMeetingCount"})
+
+
 def _parent(store: Store, item: Item) -> str:
     if item.folder in DISTINGUISHED:
         folder_id, change_key = store.folder_id(item.mailbox, item.folder)
@@ -50,9 +54,6 @@ def _state(fields: dict[str, Any], mailbox: str) -> int:
     organizer = (fields.get("calendar:Organizer") or {}).get("email")
     state = MEETING | (RECEIVED if organizer and organizer != mailbox else 0)
     return state | (CANCELLED if fields.get("calendar:IsCancelled") else 0)
-
-
-NEIGHBOUR_KEYS = frozenset({"calendar:ConflictingMeetingCount", "calendar:AdjacentMeetingCount"})
 
 
 def _neighbours(store: Store, item: Item, fields: dict[str, Any]) -> dict[str, int]:
@@ -74,9 +75,41 @@ def _neighbours(store: Store, item: Item, fields: dict[str, Any]) -> dict[str, i
     }
 
 
-def computed(store: Store, item: Item, fields: dict[str, Any], neighbours: bool = False) -> dict[str, Any]:
+COMPUTED_KEYS = frozenset(
+    {
+        "item:ParentFolderId",
+        "item:DateTimeReceived",
+        "item:Size",
+        "item:IsSubmitted",
+        "item:IsDraft",
+        "item:IsFromMe",
+        "item:IsResend",
+        "item:IsUnmodified",
+        "item:DateTimeSent",
+        "item:DisplayTo",
+        "item:DisplayCc",
+        "item:HasAttachments",
+        "item:Culture",
+        "item:ReminderDueBy",
+        "calendar:Duration",
+        "calendar:AppointmentState",
+        *NEIGHBOUR_KEYS,
+    }
+)
+
+
+def computed(
+    store: Store,
+    item: Item,
+    fields: dict[str, Any],
+    neighbours: bool = False,
+    wanted: Collection[str] | None = None,
+) -> dict[str, Any]:
     """The computed properties of `item` (or of an occurrence's `fields`) that it does not store.
-    `neighbours`: also the conflicting and adjacent counts (GetItem only: they need a calendar scan)."""
+    `neighbours`: also the conflicting and adjacent counts (GetItem only: they need a calendar scan).
+    `wanted`: the fields the answer shows (None: all); none of them computed costs nothing."""
+    if wanted is not None and COMPUTED_KEYS.isdisjoint(wanted):
+        return {}
     created: datetime | None = fields.get("item:DateTimeCreated")
     item_class = fields.get("item:ItemClass") or ""
     calendar = item_class == "IPM.Appointment"

@@ -17,7 +17,7 @@ from reconciler.sandbox import recurrence
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.ews import mapi
 from reconciler.sandbox.ews.computed import computed
-from reconciler.sandbox.ews.items import format_datetime, render_item
+from reconciler.sandbox.ews.items import DEFAULT_FIELDS, format_datetime, render_item
 from reconciler.sandbox.occurrences import (
     Target,
     by_id,
@@ -66,7 +66,8 @@ def render_target(
     fields = item.fields if target.index is None else occurrence_fields(item, target.index)
     shown = {**mapi.derived(item, None if target.index is None else fields)}
     if store is not None:
-        shown.update(computed(store, item, fields, neighbours))
+        wanted = None if base == "AllProperties" else {*extra, *(DEFAULT_FIELDS if base == "Default" else ())}
+        shown.update(computed(store, item, fields, neighbours, wanted))
     if target.index is None:
         if is_master(item):
             shown.update(master_fields(item))
