@@ -116,17 +116,12 @@ def test_tls_failure_names_ca_bundle_and_a_private_ca_works(
 
 def test_graph_tls_failure_names_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over Graph too (tokens first, then requests), an untrusted certificate says what to do."""
-    for name in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"):
-        monkeypatch.setenv(name, "x")
+    from tests.e2e.conftest import sandbox_target
+
     with Sandbox(tls=True) as sb:
-        target = {
-            "kind": "graph",
-            "endpoint": sb.graph_endpoint,
-            "authority": sb.authority,
-            "tenant_id_env": "GRAPH_TENANT_ID",
-            "client_id_env": "GRAPH_CLIENT_ID",
-            "client_secret_env": "GRAPH_CLIENT_SECRET",
-        }
+        target = {k: v for k, v in sandbox_target(sb, monkeypatch).items() if k != "ca_bundle"}
         code, out = _plan(_project(tmp_path, target), monkeypatch)
     assert code == 1
-    assert out.startswith(f"TLS verification of {sb.authority}/x failed: ") and "target.ca_bundle" in out
+    assert (
+        out.startswith(f"TLS verification of {sb.authority}/sandbox failed: ") and "target.ca_bundle" in out
+    )

@@ -221,31 +221,17 @@ def test_the_cli_as_a_process(graph_project) -> None:
 
 def test_sends_over_graph_are_paced_to_the_message_rate(tmp_path, monkeypatch) -> None:
     """The sandbox in-process (to read its rate window), spoken to over Graph with the real token flow."""
-    import yaml
 
     from reconciler import run
     from reconciler.apply import Pacer
     from reconciler.backends.factory import open_backend
     from reconciler.sandbox import FaultOptions, Sandbox
-    from tests.e2e.conftest import _config
+    from tests.e2e.conftest import _config, sandbox_target
     from tests.fakes import FakeClock
 
-    for name, value in {"GRAPH_TENANT_ID": "t", "GRAPH_CLIENT_ID": "c", "GRAPH_CLIENT_SECRET": "s"}.items():
-        monkeypatch.setenv(name, value)
     with Sandbox(tls=True) as sb:
-        _config(tmp_path, {"kind": "sandbox"})
+        _config(tmp_path, sandbox_target(sb, monkeypatch))
         config = tmp_path / "reconciler.yaml"
-        data = yaml.safe_load(config.read_text())
-        data["target"] = {
-            "kind": "graph",
-            "endpoint": sb.graph_endpoint,
-            "authority": sb.authority,
-            "tenant_id_env": "GRAPH_TENANT_ID",
-            "client_id_env": "GRAPH_CLIENT_ID",
-            "client_secret_env": "GRAPH_CLIENT_SECRET",
-            "ca_bundle": str(sb.ca_path),
-        }
-        config.write_text(yaml.safe_dump(data))
         for i in range(40):
             path = tmp_path / "meetings" / f"m{i}.yaml"
             path.parent.mkdir(exist_ok=True)
