@@ -131,6 +131,7 @@ class _Loader:
         self.organizers = organizers
         self.problems: list[Problem] = []
         self.defaults_cache: dict[Path, Document | None] = {}
+        self.chains: dict[Path, list[Document]] = {}
         self.unsupplied: dict[str, set[str]] = {}
         """Keys each `_defaults.yaml` set wrongly: reported there, so not again as missing in each meeting."""
         self.boundary = repository_root(root).resolve()
@@ -191,7 +192,14 @@ class _Loader:
         return flat
 
     def defaults_for(self, file: Path) -> list[Document]:
-        """Defaults documents from the root down to the file's folder (farthest first)."""
+        """Defaults documents from the root down to the file's folder (farthest first); worked out once per
+        folder."""
+        found = self.chains.get(file.parent)
+        if found is None:
+            found = self.chains[file.parent] = self._chain(file)
+        return found
+
+    def _chain(self, file: Path) -> list[Document]:
         folders = [file.parent, *file.parent.parents]
         chain = [f for f in folders if f == self.root or self.root in f.parents]
         out = []
@@ -314,8 +322,10 @@ def load_meetings(path: Path, organizers: Collection[str] | None = None, workers
         from multiprocessing import get_context
 
         chunks = [files[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            parts = list(pool.map(_load_files, [root] * workers, chunks, [organizers] * workers))
+        others = workers - 1  # this process reads the first share while the others start
+        with ProcessPoolExecutor(others, mp_context=get_context("spawn")) as pool:
+            started = pool.map(_load_files, [root] * others, chunks[1:], [organizers] * others)
+            parts = [_load_files(root, chunks[0], organizers), *started]
         found = [pair for part, _ in parts for pair in part]
         problems = [p for _, part in parts for p in part]
     else:

@@ -70,6 +70,9 @@ class _Lines:
         return line + 1, mark.index - self.starts[line] + 1
 
 
+STR = "tag:yaml.org,2002:str"
+
+
 class _Converter:
     """Turns a composed node graph into data plus positions, reporting hazards as it goes."""
 
@@ -97,6 +100,8 @@ class _Converter:
         return self.scalar(node)
 
     def scalar(self, node: ScalarNode) -> Any:
+        if node.tag == STR:  # most scalars: the constructor would return the text as it is
+            return node.value
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and ":" in node.value:
             return node.value  # YAML 1.1 sexagesimal: `10:30` is a time the user wrote, not 630
@@ -141,6 +146,8 @@ class _Converter:
         if not isinstance(node, ScalarNode):
             self.problem(path, node, "a key must be a plain name, not a list or mapping")
             return None
+        if node.tag == STR:
+            return node.value
         value = self.constructor.construct_object(node)
         if isinstance(value, str):
             return value
