@@ -22,7 +22,9 @@ from reconciler.desired.ical_export import to_ical
 from reconciler.desired.model import Meeting
 from reconciler.desired.recurrence import occurrences, rule
 from reconciler.desired.schedule import describe_pattern, next_occurrences
+from reconciler.plan.conflicts import mailboxes
 from reconciler.plan.rooms import RoomWarning
+from reconciler.wording import counted
 
 HOUR_PX = 48
 DAY_START, DAY_END = 8, 18
@@ -80,31 +82,43 @@ def week_blocks(meetings: Sequence[Meeting], monday: date, zone: str) -> list[Bl
     return sorted(out, key=lambda b: (b.start, b.meeting.key))
 
 
-def _mailboxes(m: Meeting) -> set[str]:
-    return {m.organizer, *(a.address for a in m.attendees.all())}
-
-
 def _books(b: Block) -> bool:
     """Whether the block takes its people's time (a skipped one, time shown as free, all day: no)."""
     return b.state != "skipped" and b.meeting.show_as != "free" and not b.meeting.all_day
 
 
+MARKS_SHOWN = 3
+"""Double bookings named on one block; the rest are counted (`validate --conflicts` lists them all)."""
+
+
 def marked(blocks: Sequence[Block], declines: Mapping[str, str]) -> list[Block]:
     """Blocks with their marks: two overlapping meetings that book the same mailbox (time shown as free
-    books nobody), and meetings a room will decline (`declines`: key → why)."""
+    books nobody), found by one sweep in start order as `plan/conflicts.py` finds them, and meetings a room
+    will decline (`declines`: key → why)."""
+    marks: dict[int, list[str]] = {i: [] for i in range(len(blocks))}
+    booked = {b.meeting.key: mailboxes(b.meeting) for b in blocks}
+    active: list[int] = []
+    for i in sorted(range(len(blocks)), key=lambda i: blocks[i].start):
+        b = blocks[i]
+        if not _books(b):
+            continue
+        active = [j for j in active if blocks[j].end > b.start]
+        for j in active:
+            other = blocks[j]
+            shared = booked[b.meeting.key] & booked[other.meeting.key]
+            if other.meeting.key != b.meeting.key and shared:
+                who = ", ".join(sorted(shared))
+                marks[i].append(f"double booked with {other.meeting.key}: {who}")
+                marks[j].append(f"double booked with {b.meeting.key}: {who}")
+        active.append(i)
     out = []
-    for b in blocks:
-        marks = []
-        if _books(b):
-            for other in blocks:
-                if not _books(other) or other.meeting.key == b.meeting.key:
-                    continue
-                shared = _mailboxes(b.meeting) & _mailboxes(other.meeting)
-                if shared and other.start < b.end and b.start < other.end:
-                    marks.append(f"double booked with {other.meeting.key}: {', '.join(sorted(shared))}")
+    for i, b in enumerate(blocks):
+        found = marks[i][:MARKS_SHOWN]
+        if len(marks[i]) > MARKS_SHOWN:  # a page a person reads: the first few, then how many more
+            found.append(f"… and {counted(len(marks[i]) - MARKS_SHOWN, 'more double booking')}")
         if b.meeting.key in declines and b.state != "skipped":
-            marks.append(f"room will decline: {declines[b.meeting.key]}")
-        out.append(Block(b.meeting, b.start, b.end, b.state, b.note, tuple(marks)))
+            found.append(f"room will decline: {declines[b.meeting.key]}")
+        out.append(Block(b.meeting, b.start, b.end, b.state, b.note, tuple(found)))
     return out
 
 
@@ -282,9 +296,9 @@ def build_site(
     for team in sorted(set(teams.values())):
         grid(f"teams/{_slug(team)}.html", f"Team {team}", lambda m, t=team: teams.get(m.key) == t)
     for person in people:
-        grid(f"people/{_slug(person)}.html", person, lambda m, p=person: p in _mailboxes(m))
+        grid(f"people/{_slug(person)}.html", person, lambda m, p=person: p in mailboxes(m))
     for room in rooms:
-        grid(f"rooms/{_slug(room)}.html", room, lambda m, r=room: r in _mailboxes(m))
+        grid(f"rooms/{_slug(room)}.html", room, lambda m, r=room: r in mailboxes(m))
 
     for m in meetings:
         files[f"meetings/{m.key}.html"] = _meeting_page(m, str(sources.get(m.key, "")), now, declines)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -107,5 +108,18 @@ def to_ical(meetings: Sequence[Meeting], namespace: str, name: str = "reconciler
     for meeting in meetings:
         for event in events(meeting, namespace):
             calendar.add_component(event)
-    calendar.add_missing_timezones()
+    for index, tzid in enumerate(sorted(calendar.get_missing_tzids())):  # as add_missing_timezones() does
+        found = _vtimezone(tzid)
+        if found is not None:
+            calendar.subcomponents.insert(index, found)
     return calendar.to_ical()
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> icalendar.Timezone | None:
+    """A zone's VTIMEZONE over icalendar's default years, made once per zone (making one walks every
+    transition: the bulk of writing a file per meeting); only ever read after."""
+    try:
+        return icalendar.Timezone.from_tzid(tzid)
+    except ValueError:
+        return None

@@ -100,7 +100,7 @@ def find_conflicts(
     booking = [m for m in meetings if m.show_as != "free"]  # time shown as free books nobody
     index = {m.key: i for i, m in enumerate(booking)}
     resources = {a.address for m in booking for a in m.attendees.resources}
-    mailboxes = [_mailboxes(m) for m in booking]
+    booked = [mailboxes(m) for m in booking]
     expanded: list[list[Booking]] = []
     per_mailbox: dict[str, list[tuple[float, float, int]]] = {}
     for i, m in enumerate(booking):
@@ -109,7 +109,7 @@ def find_conflicts(
         )
         expanded.append(mine)
         spans = [(b.start.timestamp(), b.end.timestamp(), i) for b in mine]
-        for mailbox in mailboxes[i]:
+        for mailbox in booked[i]:
             per_mailbox.setdefault(mailbox, []).extend(spans)
     collecting = gc.isenabled()
     gc.disable()  # many small objects and no cycles: collection passes would only cost time
@@ -119,7 +119,7 @@ def find_conflicts(
         if collecting:
             gc.enable()
     size = len(booking)
-    rooms = [m & resources for m in mailboxes]
+    rooms = [m & resources for m in booked]
 
     def rank(pair: int) -> tuple[bool, float, str, str]:
         i, j = divmod(pair, size)
@@ -131,7 +131,8 @@ def find_conflicts(
     return Found(found, len(first))
 
 
-def _mailboxes(meeting: Meeting) -> frozenset[str]:
+def mailboxes(meeting: Meeting) -> frozenset[str]:
+    """Whom a meeting books: its organizer, attendees and rooms."""
     return frozenset({meeting.organizer, *(a.address for a in meeting.attendees.all())})
 
 
@@ -159,7 +160,7 @@ def _describe(
     a: Meeting, b: Meeting, expanded: list[list[Booking]], index: dict[str, int], resources: set[str]
 ) -> Conflict:
     """The conflict of two meetings known to meet: who is booked twice, the first overlap, every overlap."""
-    shared = _mailboxes(a) & _mailboxes(b)
+    shared = mailboxes(a) & mailboxes(b)
     overlaps: set[datetime] = set()
     best: tuple[Booking, Booking] | None = None
     ys = expanded[index[b.key]]
