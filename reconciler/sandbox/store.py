@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -130,6 +130,10 @@ class Item:
         return self.fields.get(key, default)
 
 
+MAX_LISTINGS = 256
+"""Listings a store keeps (`Store.listing`); past that it starts again."""
+
+
 class Store:
     """All mailboxes of one sandbox. Mailboxes and their folders exist on first use of an address."""
 
@@ -148,6 +152,8 @@ class Store:
         # id → (change key, decoded fields): FindItem pages re-read whole folders, so each version is decoded
         # once. Readers get a shallow copy; code that changes nested values replaces them instead of editing.
         self._seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM items").fetchone()[0]
+        self._writes = 0
+        self._listings: dict[Hashable, tuple[tuple[int, int], list[str]]] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -164,6 +170,7 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 self._known.clear()
                 self._decoded.clear()
+                self._writes += 1
                 raise
             self.conn.execute("COMMIT")
 
@@ -201,8 +208,27 @@ class Store:
 
     # -- items ----------------------------------------------------------------------------------------------
 
+    def version(self) -> tuple[int, int]:
+        """Changes whenever an item changes: this store's writes, and SQLite's count of commits made by other
+        connections (`reconciler sandbox respond` writes to the same file while a server runs)."""
+        return self._writes, self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def listing(self, key: Hashable, compute: Callable[[], list[str]]) -> list[str]:
+        """Item ids a door derived from a folder (filtered, sorted), kept until any item changes: a client
+        paging through 10,000 items asks for the same listing once per page."""
+        version = self.version()
+        found = self._listings.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        ids = compute()
+        if len(self._listings) >= MAX_LISTINGS:
+            self._listings.clear()
+        self._listings[key] = (version, ids)
+        return ids
+
     def add(self, mailbox: str, folder: str, fields: dict[str, Any]) -> Item:
         self.ensure_mailbox(mailbox)
+        self._writes += 1
         self._seq += 1
         item = Item(new_id(), mailbox.lower(), folder, new_change_key(), fields, self._seq)
         self.conn.execute(
@@ -221,6 +247,7 @@ class Store:
 
     def save(self, item: Item) -> Item:
         """Write an item's fields back; every write gives it a new ChangeKey."""
+        self._writes += 1
         item.change_key = new_change_key()
         self.conn.execute(
             "UPDATE items SET folder = ?, change_key = ?, uid = ?, data = ? WHERE id = ?",
@@ -236,6 +263,7 @@ class Store:
 
     def move(self, item: Item, folder: str, renumber: bool) -> Item:
         """Put an item (its fields saved) in another folder; `renumber`: under a new id, as Exchange moves."""
+        self._writes += 1
         old = item.id
         if renumber:
             item.id = new_id()
@@ -256,6 +284,7 @@ class Store:
         return item
 
     def delete(self, item_id: str) -> None:
+        self._writes += 1
         self.conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
 
     def _select(self, where: str, params: tuple) -> list[Item]:
@@ -267,6 +296,15 @@ class Store:
     def get(self, item_id: str) -> Item | None:
         found = self._select("id = ?", (item_id,))
         return found[0] if found else None
+
+    def by_ids(self, item_ids: Sequence[str]) -> list[Item]:
+        """The items with these ids, in that order (ids of items gone since are left out)."""
+        found: dict[str, Item] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update((i.id, i) for i in self._select(f"id IN ({marks})", tuple(chunk)))
+        return [found[i] for i in item_ids if i in found]
 
     def items(self, mailbox: str, folder: str) -> list[Item]:
         return self._select("mailbox = ? AND folder = ?", (mailbox.lower(), folder))
