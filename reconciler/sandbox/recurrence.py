@@ -82,7 +82,16 @@ class Occurrence:
 
 
 def parse(xml: str | etree._Element) -> Rule:
-    el = etree.fromstring(xml) if isinstance(xml, str) else xml
+    """A stored recurrence (its XML text, parsed once per text) or a request's element, as a `Rule`."""
+    return _parse_text(xml) if isinstance(xml, str) else _parse(xml)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(xml: str) -> Rule:
+    return _parse(etree.fromstring(xml))
+
+
+def _parse(el: etree._Element) -> Rule:
     if local(el.tag) != "Recurrence" or len(el) != 2:
         raise RecurrenceError("Recurrence needs one pattern and one range")
     pattern, rng = el[0], el[1]

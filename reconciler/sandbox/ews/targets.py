@@ -7,7 +7,7 @@ DeletedOccurrences summaries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -65,12 +65,12 @@ def render_target(
     item = target.item
     fields = item.fields if target.index is None else occurrence_fields(item, target.index)
     shown = {**mapi.derived(item, None if target.index is None else fields)}
+    wanted = None if base == "AllProperties" else {*extra, *(DEFAULT_FIELDS if base == "Default" else ())}
     if store is not None:
-        wanted = None if base == "AllProperties" else {*extra, *(DEFAULT_FIELDS if base == "Default" else ())}
         shown.update(computed(store, item, fields, neighbours, wanted))
     if target.index is None:
         if is_master(item):
-            shown.update(master_fields(item))
+            shown.update(master_fields(item, wanted))
         return render_item(item.id, item.change_key, fields, base, extra, shown, mime=mime)
     return render_item(occurrence_id(item.id, target.index), item.change_key, fields, base, extra, shown)
 
@@ -83,13 +83,19 @@ def _occurrence_xml(tag: str, item: Item, index: int, start: datetime, end: date
     )
 
 
-def master_fields(item: Item) -> dict[str, Any]:
-    """FirstOccurrence, LastOccurrence, ModifiedOccurrences and DeletedOccurrences of a master."""
+FIRST_AND_LAST = frozenset({"calendar:FirstOccurrence", "calendar:LastOccurrence"})
+
+
+def master_fields(item: Item, wanted: Collection[str] | None = None) -> dict[str, Any]:
+    """FirstOccurrence, LastOccurrence, ModifiedOccurrences and DeletedOccurrences of a master (the first two,
+    which walk the whole series, only when `wanted` shows them; None: all)."""
     try:
         rule, zone = rule_of(item)
     except recurrence.RecurrenceError:
         return {}
-    first, last = recurrence.first_and_last(rule, item.get("calendar:Start"), duration(item), zone)
+    first = last = None
+    if wanted is None or not FIRST_AND_LAST.isdisjoint(wanted):
+        first, last = recurrence.first_and_last(rule, item.get("calendar:Start"), duration(item), zone)
     out: dict[str, Any] = {"calendar:IsRecurring": False}
     modified = item.get("$modified", {})
 
