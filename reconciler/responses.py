@@ -10,8 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.backends.base import ObservedMeeting, Response
-from reconciler.inert import inert
-from reconciler.plan.render import md_escape
+from reconciler.inert import inert, md_escape
 
 ANSWERS = ("accepted", "tentative", "declined", "none")
 

@@ -206,6 +206,8 @@ def make_plan(
     if found is None:
         found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
     rooms = room_warnings(settings, backend, mine, observations, plan, now)
+    if shard is not None:  # the merge of the shards' plans shows them
+        plan = replace(plan, room_warnings=rooms)
     refusals = safety.check(plan, settings, found, rooms, thresholds=shard is None)
     return Planned(plan, refusals, desired, found, rooms)
 
@@ -383,7 +385,8 @@ def merged_plan(
     if desired.checksum != whole.desired_checksum:
         raise RunError("the meeting files differ from the ones the shards planned; merge on the same commit")
     found = conflicts_of(desired.meetings, settings.policy, datetime.now(UTC), conflicts_shown)
-    return Planned(whole, safety.check(whole, settings, found), desired, found), merged
+    rooms = tuple(w for part in merged.parts for w in part.room_warnings)
+    return Planned(whole, safety.check(whole, settings, found, rooms), desired, found, rooms), merged
 
 
 def replan_under_lease(

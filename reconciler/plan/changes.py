@@ -17,6 +17,7 @@ from typing import Any, Literal
 from reconciler.backends.base import Marker, Write
 from reconciler.backends.baseline import Baseline
 from reconciler.desired.canonical import canonical_json, meeting_from_canonical, to_canonical
+from reconciler.plan.rooms import RoomWarning
 
 Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate", "finish"]
 """`finish`: work an interrupted apply left undone (a meeting created silently whose invitation was never
@@ -72,6 +73,8 @@ class Plan:
     organizers: tuple[str, ...] = field(default_factory=tuple)
     shard: str = ""
     """`K/N` when made with `--shard`: only the organizers of that shard were read and are written."""
+    room_warnings: tuple[RoomWarning, ...] = ()
+    """A shard's room warnings, carried in its plan file so that the merged plan shows them too."""
     baselines: Mapping[str, Baseline] = field(default_factory=dict, compare=False)
     """What each organizer's baseline is to be before this plan's writes (what was read, with what this plan
     learned). Not part of a saved plan: an apply plans again under the lease and uses that plan's."""
@@ -134,6 +137,8 @@ class Plan:
         }
         if self.shard:
             data["shard"] = self.shard
+        if self.room_warnings:
+            data["room_warnings"] = [asdict(w) for w in self.room_warnings]
         data["checksum"] = checksum(data)
         return data
 
@@ -163,6 +168,7 @@ class Plan:
             observe_requests=data["observe_requests"],
             organizers=tuple(data["organizers"]),
             shard=data.get("shard", ""),
+            room_warnings=tuple(RoomWarning(**w) for w in data.get("room_warnings", [])),
         )
 
 

@@ -215,7 +215,7 @@ def conflict_text(
     rest = everything - len(shown)
     more = f"… and {counted(rest, 'more double booking')}: `reconciler validate --conflicts` lists them all"
     if markdown:
-        from reconciler.plan.render import md_escape
+        from reconciler.inert import md_escape
 
         lines = ["", f"**Warnings: {counted(everything, 'double booking')}**", ""]
         lines += [f"- ⚠ {md_escape(c.text(sources))}" for c in shown]

@@ -6,12 +6,11 @@ untrusted input: a subject cannot open a link, a mention, HTML or a table cell o
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from reconciler.inert import inert
+from reconciler.inert import inert, md_escape
 from reconciler.plan.changes import Change, Plan
 from reconciler.wording import counted
 
@@ -79,17 +78,6 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append(f"(left alone: meetings of other namespaces: {', '.join(plan.other_namespaces)})")
     lines.append(summary_line(plan))
     return "\n".join(lines)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def md_escape(text: str) -> str:
-    """Meeting text made inert in GitHub markdown: no HTML, links, emphasis, mentions, cells or newlines."""
-    text = " ".join(str(text).split())
-    text = html.escape(text, quote=True)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return text.replace("@", "@\u200b").replace(":", "&#58;")
 
 
 COMMENT_LIMIT = 60_000

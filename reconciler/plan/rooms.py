@@ -166,7 +166,7 @@ def warning_text(found: Sequence[RoomWarning], sources: Mapping[str, object], ma
     if not found:
         return ""
     if markdown:
-        from reconciler.plan.render import md_escape
+        from reconciler.inert import md_escape
 
         lines = ["", f"**Rooms: {counted(len(found), 'warning')}**", ""]
         lines += [f"- ⚠ {md_escape(w.text(sources))}" for w in found]

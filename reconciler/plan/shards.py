@@ -70,6 +70,7 @@ class MergedPlan:
             observe_requests=sum(p.observe_requests for p in self.parts),
             organizers=tuple(sorted({o for p in self.parts for o in p.organizers})),
             shard="",
+            room_warnings=tuple(w for p in self.parts for w in p.room_warnings),
         )
 
     def part(self, shard: Shard) -> Plan:

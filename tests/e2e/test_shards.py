@@ -117,3 +117,28 @@ def test_four_shards_plan_and_apply_side_by_side_like_one(served: Served) -> Non
         refused = served.run("apply", "cut.json", "--shard", f"{k}/4", "--auto-approve")
         assert refused.returncode == 1 and "6 cancellations exceed" in refused.stderr, refused.stderr
     assert len(Store(served.db).items(ORGANIZERS[0], "calendar")) == 3  # nothing was cancelled
+
+
+def test_room_warnings_reach_the_merged_plan(embedded) -> None:
+    """A shard's room warnings travel in its plan file: the one comment made from the merge shows them."""
+    embedded.write(
+        "standup.yaml",
+        """\
+        key: standup
+        subject: Stand-up
+        organizer: lead@example.com
+        timezone: Europe/Amsterdam
+        attendees:
+          resources: [room-oak@example.com]
+        start: 2027-01-04T09:30
+        duration: 15m
+        repeat: {every: week, days: [mon]}
+        """,
+    )
+    for k in (1, 2):
+        done = embedded.cli("plan", "--shard", f"{k}/2", "--out", str(embedded.root / f"s{k}.json"))
+        assert done.exit_code == 0, done.output
+    merged = embedded.cli("plan", "--merge", str(embedded.root / "s1.json"), str(embedded.root / "s2.json"))
+    assert merged.exit_code == 0, merged.output
+    assert "room room-oak@example.com will decline standup" in merged.output
+    assert "the series has no end date" in merged.output
