@@ -198,16 +198,13 @@ def make_plan(
     finally:
         pool.shutdown(cancel_futures=True)
     now = datetime.now(UTC)
-    # The files' checksum and count are the whole repository's, which every shard sees.
     plan = diff(mine, observations, settings, backend.target, now, desired.checksum)
-    if shard is not None:
-        plan = replace(plan, shard=str(shard), desired=len(desired.meetings))
     found = early_conflicts
     if found is None:
         found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
     rooms = room_warnings(settings, backend, mine, observations, plan, now)
-    if shard is not None:  # the merge of the shards' plans shows them
-        plan = replace(plan, room_warnings=rooms)
+    if shard is not None:  # the whole repository's checksum and count, as every shard sees; the merge shows
+        plan = replace(plan, shard=str(shard), desired=len(desired.meetings), room_warnings=rooms)
     refusals = safety.check(plan, settings, found, rooms, thresholds=shard is None)
     return Planned(plan, refusals, desired, found, rooms)
 

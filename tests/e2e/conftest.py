@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,29 +206,42 @@ class Served:
         return subprocess.run([*CLI, *args], cwd=self.root, capture_output=True, text=True, timeout=timeout)
 
 
+@contextmanager
+def serving(
+    db: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`reconciler sandbox serve` on `db` in its own process, with `options`; yields it and its EWS endpoint,
+    and stops it afterwards."""
+    server = subprocess.Popen(
+        [*CLI, "sandbox", "serve", "--port", "0", "--db", str(db), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        endpoint = re.search(r"https?://127\.0\.0\.1:\d+/EWS/Exchange\.asmx", line)
+        assert endpoint, line
+        yield server, endpoint.group(0)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.fixture
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     """A sandbox served by `reconciler sandbox serve` (extra options from `@pytest.mark.serve_args`)."""
     marker = request.node.get_closest_marker("serve_args")
     extra = list(marker.args) if marker else []
     db = tmp_path / "server.sqlite3"
-    server = subprocess.Popen(
-        [*CLI, "sandbox", "serve", "--port", "0", "--db", str(db), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     try:
-        line = server.stdout.readline() if server.stdout else ""
-        endpoint = re.search(r"http://127\.0\.0\.1:\d+/EWS/Exchange\.asmx", line)
-        assert endpoint, line
-        project = Served(tmp_path / "project", db, endpoint.group(0), server)
-        project.root.mkdir()
-        project.configure()
-        yield project
+        with serving(db, *extra) as (server, endpoint):
+            project = Served(tmp_path / "project", db, endpoint, server)
+            project.root.mkdir()
+            project.configure()
+            yield project
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         exchangelib.close_connections()
 
 

@@ -7,7 +7,6 @@ by pyspnego's acceptor); the CLI runs as processes with `target.auth: ntlm`, as 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from reconciler.sandbox.store import Store
-from tests.e2e.conftest import CLI, REVIEW, SYNC
+from tests.e2e.conftest import CLI, REVIEW, SYNC, serving
 
 PASSWORD = "Correct-Horse-Battery-7"
 
@@ -84,39 +83,14 @@ class OnPremises:
 @pytest.fixture
 def onprem(tmp_path: Path) -> Iterator[OnPremises]:
     db, ca = tmp_path / "server.sqlite3", tmp_path / "ca.pem"
-    server = subprocess.Popen(
-        [
-            *CLI,
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-            "--auth",
-            "ntlm",
-            "--tls",
-            "--tls-ca",
-            str(ca),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "SANDBOX_PASSWORD": PASSWORD},
-    )
-    try:
-        line = server.stdout.readline() if server.stdout else ""
-        found = re.search(r"https://127\.0\.0\.1:\d+/EWS/Exchange\.asmx", line)
-        assert found, line
-        project = OnPremises(tmp_path / "project", db, found.group(0), ca)
+    options = ("--auth", "ntlm", "--tls", "--tls-ca", str(ca))
+    with serving(db, *options, env={"SANDBOX_PASSWORD": PASSWORD}) as (_, endpoint):
+        project = OnPremises(tmp_path / "project", db, endpoint, ca)
         project.root.mkdir()
         project.configure()
         project.write("sync.yaml", SYNC)
         project.write("review.yaml", REVIEW)
         yield project
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_ntlm_plans_applies_changes_and_cancels_over_tls(onprem: OnPremises) -> None:
