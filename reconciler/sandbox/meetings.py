@@ -371,8 +371,9 @@ def respond(
     ctx: Context, kind: str, reference: Item, option: str, text: str | None = None, index: int | None = None
 ) -> list[Item]:
     """An attendee's Accept / Tentative / Decline of a request or calendar copy, or (`index`) of one
-    occurrence of a series. Returns what it made: the attendee's calendar item as answered, and the response
-    kept in Sent Items.
+    occurrence of a series. Returns the items Exchange answers with ("Propose a new meeting time by using
+    EWS"): the attendee's calendar item as answered, and the request, moved to Deleted Items (the response
+    kept in Sent Items is not among them).
 
     An answer to one occurrence reaches the organizer as a response about that occurrence; it leaves the
     organizer's series-level tracking as it was (that records answers to the whole series)."""
@@ -392,7 +393,7 @@ def respond(
         and reference.get("item:ItemClass", "").startswith("IPM.Schedule.Meeting.Request")
     ):
         reference.fields["meeting:ResponseType"] = response
-        ctx.move(reference, "deleteditems")
+        made.append(ctx.move(reference, "deleteditems"))
     if not option or option == "SaveOnly":
         return made
     for item in ctx.store.by_uid(organizer_address, uid) if index is None else []:
@@ -435,5 +436,5 @@ def respond(
     ctx.store.add(organizer_address, "inbox", fields)
     ctx.messages_sent.append(ctx.mailbox)
     if saves_copy(option):
-        made.append(ctx.store.add(ctx.mailbox, "sentitems", dict(fields)))
+        ctx.store.add(ctx.mailbox, "sentitems", dict(fields))
     return made

@@ -47,6 +47,7 @@ def test_a_meeting_lifecycle_through_the_managed_api(sandbox: Sandbox) -> None:
         "optional": ["bob@example.com"],
         "organizer": "lead@example.com",
         "startZone": "W. Europe Standard Time",  # read from the zone's definition, which Exchange answers
+        "timeZone": "W. Europe Standard Time",  # AllProperties' TimeZone, "GetItem operation (calendar item)"
     }
     weekly = [(o["start"], o["type"]) for o in seen["series"]]
     assert weekly == [  # 09:00 in Amsterdam each Monday, before and after the change to summer time
@@ -63,6 +64,13 @@ def test_a_meeting_lifecycle_through_the_managed_api(sandbox: Sandbox) -> None:
     ]
     assert seen["aliceInbox"] == ["JS single", "JS single (moved room)", "JS weekly", "JS weekly"]
     assert [o["start"] for o in seen["aliceView"]] == ["2027-03-22T08:00:00Z", "2027-03-29T08:00:00Z"]
+    # A request's t:ResponseObjects: what it may be answered with; accepting it answers with the calendar
+    # item and the request moved to Deleted Items ("Propose a new meeting time by using EWS").
+    assert seen["offered"] == ["Accept", "TentativelyAccept", "Decline", "Reply", "ReplyAll", "Forward"]
+    assert seen["acceptResults"] == {
+        "appointment": "JS single (moved room)",
+        "meetingRequest": "JS single (moved room)",
+    }
     assert seen["tracked"] == [["alice@example.com", "Accept"]]
     assert seen["leadInbox"] == ["Accepted: JS single (moved room)", "Declined: JS weekly"]
     assert seen["afterCancel"] == ["JS weekly"] * 3

@@ -51,10 +51,11 @@ def test_a_series_created_with_the_zone_only_in_the_header_keeps_its_wall_clock_
     _create(
         sandbox,
         "<t:CalendarItem><t:Subject>Stand-up</t:Subject>"
+        "<t:Start>2027-03-22T08:00:00Z</t:Start><t:End>2027-03-22T08:15:00Z</t:End>"
         "<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek>"
         "</t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2027-03-22</t:StartDate>"
         "<t:NumberOfOccurrences>2</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
-        "<t:Start>2027-03-22T08:00:00Z</t:Start><t:End>2027-03-22T08:15:00Z</t:End></t:CalendarItem>",
+        "</t:CalendarItem>",
         header=AMSTERDAM,
     )
     _, rows = _view(sandbox, "2027-03-20T00:00:00Z", "2027-04-05T00:00:00Z")
@@ -191,12 +192,15 @@ def test_cancelling_one_occurrence_leaves_the_series(account, sandbox) -> None:
 
 def test_an_attendee_declines_one_occurrence_and_accepts_the_series(account, sandbox) -> None:
     """ "Accept or decline meeting requests by using EWS": an answer whose ReferenceItemId is an occurrence
-    is about that occurrence. Accepting answers with the attendee's calendar item (the item it made)."""
+    is about that occurrence. Accepting answers with the items it made, as "Propose a new meeting time by
+    using EWS" shows Exchange 2013+ answering: the attendee's calendar item, then the request, moved to
+    Deleted Items under a new id."""
     lead, alice = account("lead@example.com"), account("alice@example.com")
     series = _weekly(lead)
     [request] = [m for m in alice.inbox.all() if isinstance(m, MeetingRequest)]
-    made = request.accept()
+    made, moved = request.accept()
     copy = alice.calendar.get(id=made.id)
+    assert moved.id != request.id and isinstance(alice.trash.get(id=moved.id), MeetingRequest)
     assert copy.subject == "Weekly" and copy.my_response_type == "Accept"
     third = [o for o in alice.calendar.view(start=dt(2027, 1, 1, 0), end=dt(2027, 2, 1, 0))][2]
     third.decline(body="Away that week")

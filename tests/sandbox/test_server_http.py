@@ -57,12 +57,25 @@ def test_get_is_not_allowed(sandbox) -> None:
     assert r.status_code == 405
 
 
-def test_unknown_distinguished_folder_is_a_per_item_error(sandbox) -> None:
-    body = RAW.format(
-        "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>"
-        '<m:FolderIds><t:DistinguishedFolderId Id="nowhere"/></m:FolderIds></m:GetFolder>'
-    )
-    r = post(sandbox, body)
+UNKNOWN_FOLDER = RAW.format(
+    "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>"
+    '<m:FolderIds><t:DistinguishedFolderId Id="nowhere"/></m:FolderIds></m:GetFolder>'
+)
+
+
+def test_unknown_distinguished_folder_fails_schema_validation(sandbox, ews_conformance) -> None:
+    """types.xsd DistinguishedFolderIdNameType is an enumeration: Exchange refuses a name outside it before
+    reading the request, as a SOAP fault naming the attribute (with the schemas at hand)."""
+    r = post(sandbox, UNKNOWN_FOLDER)
+    assert r.status_code == 500 and "a:ErrorSchemaValidation" in r.text
+    assert "The 'Id' attribute is invalid" in r.text
+    assert "The Enumeration constraint failed" in r.text
+
+
+def test_unknown_distinguished_folder_without_the_schemas_is_a_per_item_error(sandbox, monkeypatch) -> None:
+    """Without Microsoft's schemas the sandbox reads the request and answers the folder as not found."""
+    monkeypatch.delenv("EWS_SCHEMAS", raising=False)
+    r = post(sandbox, UNKNOWN_FOLDER)
     assert r.status_code == 200 and "ErrorFolderNotFound" in r.text
 
 

@@ -3,10 +3,20 @@
 "GetItem operation (calendar item)" lists them in an AllProperties answer: ParentFolderId, DateTimeReceived,
 Size, IsSubmitted, IsDraft, IsFromMe, IsResend, IsUnmodified, DateTimeSent, ReminderDueBy, DisplayTo,
 DisplayCc, HasAttachments, Culture, and for calendar items Duration, AppointmentState and (GetItem only)
-ConflictingMeetingCount / AdjacentMeetingCount. Decisions where the reference is silent: Size is an
-estimate of the item's stored bytes; IsDraft is true for a saved message and for a meeting saved without
-being sent; IsUnmodified and IsFromMe are false. Not answered: TimeZone (a Windows display name, which the
-sandbox does not carry).
+ConflictingMeetingCount / AdjacentMeetingCount, TimeZone and ResponseObjects. Decisions where the reference
+is silent: Size is an estimate of the item's stored bytes; IsDraft is true for a saved message and for a
+meeting saved without being sent; IsUnmodified and IsFromMe are false.
+
+TimeZone is "a text description" of the start zone: the reference's sample answers the zone's standard
+name ("Pacific Standard Time"), which for Windows zones is their id, so that is what the sandbox answers
+(a server may give its localised display name instead; clients show it, none parses it).
+
+ResponseObjects lists what the mailbox may do with the item. "Propose a new meeting time by using EWS"
+shows a meeting request's (Accept, TentativelyAccept, Decline, ProposeNewTime when the organizer allows it,
+Reply, ReplyAll, Forward) and "GetItem operation (calendar item)" an appointment's (Forward). Decided by
+analogy: an attendee's calendar copy offers what its request does, the organizer's meeting adds
+CancelCalendarItem, a cancellation (or a cancelled copy) offers RemoveItem, other messages Reply,
+ReplyAll and Forward.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.sandbox.calendar_view import in_range
+from reconciler.sandbox.ews.time_zones import windows_id
 from reconciler.sandbox.store import DISTINGUISHED, Item, Store
 
 CULTURE = "en-US"
@@ -75,6 +86,28 @@ def _neighbours(store: Store, item: Item, fields: dict[str, Any]) -> dict[str, i
     }
 
 
+_REPLIES = ("ReplyToItem", "ReplyAllToItem", "ForwardItem")
+_ANSWERS = ("AcceptItem", "TentativelyAcceptItem", "DeclineItem")
+
+
+def _response_objects(fields: dict[str, Any], mailbox: str) -> str:
+    """`t:ResponseObjects`: what `mailbox` may do with the item (see the module's docstring)."""
+    item_class = fields.get("item:ItemClass") or ""
+    organizer = (fields.get("calendar:Organizer") or {}).get("email")
+    proposals = ("ProposeNewTime",) if fields.get("calendar:AllowNewTimeProposal", True) else ()
+    if item_class == "IPM.Appointment" and not fields.get("calendar:IsMeeting"):
+        offered: tuple[str, ...] = ("ForwardItem",)
+    elif item_class == "IPM.Appointment" and organizer in (None, mailbox):
+        offered = ("CancelCalendarItem", *_REPLIES)
+    elif item_class.startswith("IPM.Schedule.Meeting.Canceled") or fields.get("calendar:IsCancelled"):
+        offered = ("RemoveItem", *_REPLIES)
+    elif item_class in ("IPM.Appointment", "IPM.Schedule.Meeting.Request"):
+        offered = (*_ANSWERS, *proposals, *_REPLIES)
+    else:
+        offered = _REPLIES
+    return f"<t:ResponseObjects>{''.join(f'<t:{name}/>' for name in offered)}</t:ResponseObjects>"
+
+
 COMPUTED_KEYS = frozenset(
     {
         "item:ParentFolderId",
@@ -91,7 +124,9 @@ COMPUTED_KEYS = frozenset(
         "item:HasAttachments",
         "item:Culture",
         "item:ReminderDueBy",
+        "item:ResponseObjects",
         "calendar:Duration",
+        "calendar:TimeZone",
         "calendar:AppointmentState",
         *NEIGHBOUR_KEYS,
     }
@@ -137,7 +172,10 @@ def computed(
         "item:DisplayCc": _names(fields.get(cc_key)),
         "item:HasAttachments": False,
         "item:Culture": CULTURE,
+        "item:ResponseObjects": _response_objects(fields, item.mailbox),
     }
+    if calendar or item_class == "IPM.Schedule.Meeting.Request":
+        out["calendar:TimeZone"] = windows_id(fields.get("calendar:StartTimeZone"))
     if calendar and fields.get("calendar:Start") and fields.get("calendar:End"):
         out["item:ReminderDueBy"] = fields["calendar:Start"]
         out["calendar:Duration"] = duration(fields["calendar:End"] - fields["calendar:Start"])

@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox.ews import soap
+from reconciler.sandbox.ews import conformance, soap, xsd
 from reconciler.sandbox.ews.context import EwsContext
 from reconciler.sandbox.ews.items import schema_violation
 from reconciler.sandbox.ews.operations import OPERATIONS
@@ -55,6 +55,13 @@ def refusal(status: int, text: str) -> Reply:
 
 def serve(service: Service, authorization: str, body: bytes, session: dict[str, Any] | None = None) -> Reply:
     """One POST to the EWS endpoint; `session`: what the connection carries (a Windows authentication)."""
+    reply = _reply(service, authorization, body, session)
+    if conformance.enabled():
+        conformance.check_answer(reply.operation, reply.body)
+    return reply
+
+
+def _reply(service: Service, authorization: str, body: bytes, session: dict[str, Any] | None) -> Reply:
     anonymous = not authorization and not (session or {}).get("user")
     if anonymous and "basic" not in service.auth:  # IIS asks for credentials before EWS reads anything
         required = soap.fault("ErrorAccessDenied", "Authentication is required.")
@@ -141,9 +148,9 @@ def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int,
     if handler is None:
         message = f"The operation {request.name} is not supported by the sandbox."
         return 500, soap.fault("ErrorInvalidRequest", message)
-    invalid = schema_violation(request.operation)
-    if invalid:
-        return 500, soap.fault("ErrorSchemaValidation", invalid)
+    refused = _schema_refusal(request)
+    if refused is not None:
+        return 500, refused
     store = service.store
     zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
     with store.transaction():
@@ -153,6 +160,22 @@ def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int,
         messages = handler(ctx)
     service.faults.record_messages(ctx.messages_sent)
     return 200, soap.response(request.name, messages)
+
+
+def _schema_refusal(request: soap.Request) -> bytes | None:
+    """Exchange's answer to a request its schemas refuse, or None: the whole request against messages.xsd
+    when `EWS_SCHEMAS` names them (`xsd.py`), else the sandbox's own check of item elements."""
+    schemas = xsd.installed()
+    if schemas is None:
+        invalid = schema_violation(request.operation)
+        return soap.fault("ErrorSchemaValidation", invalid) if invalid else None
+    for element in (*request.header_elements, request.operation):
+        violation = schemas.violation(element)
+        if violation is not None:
+            conformance.record("request", request.name, violation)
+            return soap.schema_fault(violation.text, violation.line, violation.column)
+    conformance.record("request", request.name, None)
+    return None
 
 
 def _fault(service: Service, fault: str) -> Reply:

@@ -32,6 +32,7 @@ from xml.sax.saxutils import quoteattr
 from exchangelib import items as ex_items
 from lxml import etree
 
+from reconciler.sandbox.ews import item_types
 from reconciler.sandbox.ews.fieldkeys import field_key, is_extended
 from reconciler.sandbox.ews.soap import local, t
 from reconciler.sandbox.ews.time_zones import with_definition
@@ -113,6 +114,7 @@ def schema() -> tuple[dict[str, tuple[str, str, int]], dict[str, str]]:
             by_key[uri] = (element, kind, position)
             by_element.setdefault(element, uri)
     by_element["IsResponseRequested"] = "calendar:IsResponseRequested"
+    by_key["calendar:TimeZone"] = ("TimeZone", "text", len(by_key))  # computed; exchangelib has no field
     return by_key, by_element
 
 
@@ -341,39 +343,9 @@ DEFAULT_FIELDS = (
 )
 
 
-MEETING_MESSAGES = {"MeetingRequest", "MeetingCancellation", "MeetingResponse"}
-_BASE_CALENDAR = {"calendar:Start", "calendar:End", "calendar:Location", "calendar:Recurrence"}
-MESSAGE_CALENDAR_FIELDS = {
-    "MeetingCancellation": {
-        *_BASE_CALENDAR,
-        "calendar:CalendarItemType",
-        *("calendar:UID", "calendar:RecurrenceId"),
-    },
-    "MeetingResponse": {
-        *_BASE_CALENDAR,
-        "calendar:CalendarItemType",
-        *("calendar:UID", "calendar:RecurrenceId"),
-    },
-}
-"""The calendar elements a cancellation and a response have in types.xsd (MeetingCancellationMessageType,
-MeetingResponseMessageType; UID and RecurrenceId come from MeetingMessageType); a request has them all."""
-_MEETING_MESSAGE_TAIL = ("calendar:UID", "calendar:RecurrenceId", "calendar:DateTimeStamp")
-"""MeetingMessageType's own elements after ResponseType, though the store names them as calendar fields."""
-_GROUP = {"item:": 0, "message:": 1, "meeting:": 2, "meetingRequest:": 3, "calendar:": 4}
-
-
-def schema_order(element: str, key: str) -> tuple[int, int]:
-    """Where `key` stands in `element` (types.xsd): a meeting message lists ItemType's elements, then
-    MessageType's, MeetingMessageType's and its own type's, each in exchangelib's field order (which
-    follows the schema within one type)."""
-    if element in MEETING_MESSAGES and key == "calendar:IsResponseRequested":
-        key = "message:IsResponseRequested"  # in a message it is MessageType's element
-    position = schema()[0].get(key, ("", "", 999))[2]
-    if element not in MEETING_MESSAGES:
-        return 0, position
-    if key in _MEETING_MESSAGE_TAIL:
-        return 2, 1000 + _MEETING_MESSAGE_TAIL.index(key)
-    return next((g for prefix, g in _GROUP.items() if key.startswith(prefix)), 5), position
+def child_element(key: str) -> str:
+    """The element a field key is answered as (`calendar:Start` → `Start`)."""
+    return schema()[0].get(key, (key.split(":", 1)[-1], "", 0))[0]
 
 
 def wants_mime(shape: etree._Element | None) -> bool:
@@ -400,8 +372,8 @@ def render_item(
     element: str | None = None,
     mime: bytes | None = None,
 ) -> str:
-    """An item element with its id and the requested fields, in schema order (`mime`: MimeContent)."""
-    by_key = schema()[0]
+    """An item element with its id and the requested fields its type has, in its type's order
+    (`item_types.py`; `mime`: MimeContent)."""
     values = {**fields, **(computed or {})}
     if base == "IdOnly":
         keys = list(dict.fromkeys(extra))
@@ -410,29 +382,21 @@ def render_item(
     else:
         keys = [*DEFAULT_FIELDS, *extra]
     name = element or element_name(fields)
-    allowed = MESSAGE_CALENDAR_FIELDS.get(name)
-    keys = [
-        k
-        for k in dict.fromkeys(keys)
-        if not k.startswith("$")
-        and k in values
-        and (allowed is None or not k.startswith("calendar:") or k in allowed)
-    ]
-
-    def position(key: str) -> int:
-        return by_key.get(key, ("", "", 999))[2]
-
-    normal = sorted((k for k in keys if not is_extended(k)), key=lambda k: schema_order(name, k))
-    ext = [k for k in keys if is_extended(k)]
+    order = item_types.positions(name)
+    placed: dict[str, str] = {}  # key → its element; one key per element (the first), every extended one
+    for key in dict.fromkeys(keys):
+        if key.startswith("$") or key not in values:
+            continue
+        child = "ExtendedProperty" if is_extended(key) else child_element(key)
+        if child in order and (child == "ExtendedProperty" or child not in placed.values()):
+            placed[key] = child
     body = (
         [f'<t:MimeContent CharacterSet="UTF-8">{base64.b64encode(mime).decode()}</t:MimeContent>']
         if mime
         else []
     )
     body.append(f'<t:ItemId Id="{item_id}" ChangeKey="{change_key}"/>')
-    culture = position("item:Culture")  # ItemType: ... HasAttachments, ExtendedProperty, Culture, ...
-    body += [render_value(k, values[k]) for k in normal if k.startswith("item:") and position(k) < culture]
-    body += [render_extended(k, values[k]) for k in ext]
-    body += [render_value(k, values[k]) for k in normal if k.startswith("item:") and position(k) >= culture]
-    body += [render_value(k, values[k]) for k in normal if not k.startswith("item:")]
+    for key in sorted(placed, key=lambda k: order[placed[k]]):  # stable: extended ones as asked
+        value = values[key]
+        body.append(render_extended(key, value) if is_extended(key) else render_value(key, value))
     return f"<t:{name}>{''.join(body)}</t:{name}>"

@@ -48,6 +48,8 @@ class Request:
     impersonated: str | None
     server_version: str | None
     time_zone: str | None
+    header_elements: tuple[etree._Element, ...] = ()
+    """The SOAP header's elements in the types namespace (RequestServerVersion, ExchangeImpersonation...)."""
 
     @property
     def name(self) -> str:
@@ -73,7 +75,9 @@ def parse_request(body: bytes) -> Request:
         raise SoapError("ErrorInvalidRequest", "The request is not an EWS operation.")
     header = root.find(f"{{{S}}}Header")
     impersonated = version = zone = None
+    parts: tuple[etree._Element, ...] = ()
     if header is not None:
+        parts = tuple(el for el in header if isinstance(el.tag, str) and etree.QName(el).namespace == T)
         sid = header.find(f"{t('ExchangeImpersonation')}/{t('ConnectingSID')}")
         if sid is not None and len(sid):
             impersonated = (sid[0].text or "").strip().lower() or None
@@ -81,7 +85,7 @@ def parse_request(body: bytes) -> Request:
         version = rsv.get("Version") if rsv is not None else None
         tz = header.find(f"{t('TimeZoneContext')}/{t('TimeZoneDefinition')}")
         zone = tz.get("Id") if tz is not None else None
-    return Request(operation, impersonated, version, zone)
+    return Request(operation, impersonated, version, zone, parts)
 
 
 def envelope(body_xml: str) -> bytes:
@@ -147,8 +151,23 @@ def fault(code: str, text: str, back_off_ms: int | None = None) -> bytes:
             f'<t:MessageXml xmlns:t="{T}"><t:Value Name="BackOffMilliseconds">{back_off_ms}</t:Value>'
             "</t:MessageXml>"
         )
+    return _fault(code, text, text, xml)
+
+
+def schema_fault(violation: str, line: int, column: int) -> bytes:
+    """Exchange's refusal of a request its schemas do not admit: the violation in the faultstring and again
+    in MessageXml with where it is, the detail's Message kept short (exchangelib joins the two)."""
+    xml = (
+        f'<t:MessageXml xmlns:t="{T}"><t:LineNumber>{line}</t:LineNumber>'
+        f"<t:LinePosition>{column}</t:LinePosition><t:Violation>{escape(violation)}</t:Violation></t:MessageXml>"
+    )
+    said = "The request failed schema validation"
+    return _fault("ErrorSchemaValidation", f"{said}: {violation}", f"{said}.", xml)
+
+
+def _fault(code: str, text: str, message: str, xml: str) -> bytes:
     return envelope(
         f'<s:Fault><faultcode xmlns:a="{T}">a:{code}</faultcode><faultstring xml:lang="en-US">{escape(text)}'
         f'</faultstring><detail><e:ResponseCode xmlns:e="{E}">{code}</e:ResponseCode>'
-        f'<e:Message xmlns:e="{E}">{escape(text)}</e:Message>{xml}</detail></s:Fault>'
+        f'<e:Message xmlns:e="{E}">{escape(message)}</e:Message>{xml}</detail></s:Fault>'
     )

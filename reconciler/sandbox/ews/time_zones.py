@@ -85,12 +85,16 @@ def _definition_body(windows_id: str) -> str:
     )
 
 
+def windows_id(stored: str | None) -> str:
+    """The Windows id of a stored zone element (`<t:StartTimeZone Id="...">`); UTC when there is none."""
+    found = _ID.search(stored or "")
+    return found.group(1) if found else "UTC"
+
+
 def with_definition(element: str, stored: str) -> str:
     """`<t:StartTimeZone Id="...">` with its Periods, TransitionsGroups and Transitions (as given when the
     stored element already carries them)."""
     if "Periods" in stored:
         return stored
-    found = _ID.search(stored)
-    windows_id = found.group(1) if found else "UTC"
-    body = _definition_body(windows_id)
-    return f'<t:{element} xmlns:t="{T}" Id={quoteattr(windows_id)}>{body}</t:{element}>'
+    zone = windows_id(stored)
+    return f'<t:{element} xmlns:t="{T}" Id={quoteattr(zone)}>{_definition_body(zone)}</t:{element}>'

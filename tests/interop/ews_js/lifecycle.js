@@ -59,6 +59,7 @@ async function main() {
     optional: bound.OptionalAttendees.Items.map((a) => a.Address),
     organizer: bound.Organizer.Address,
     startZone: bound.StartTimeZone ? bound.StartTimeZone.Id : null,
+    timeZone: bound.TimeZone, // AllProperties' TimeZone, read on every bind
   };
 
   // 2. A weekly series at 09:00 Amsterdam time across the change to summer time (2027-03-28).
@@ -91,7 +92,17 @@ async function main() {
   const requests = (await inbox(alice)).filter((m) => m instanceof ews.MeetingRequest);
   out.aliceInbox = requests.map((m) => m.Subject).sort();
   const invitation = requests.find((m) => m.Subject.startsWith('JS single (moved'));
-  await (await ews.MeetingRequest.Bind(alice, invitation.Id)).Accept(true);
+  const request = await ews.MeetingRequest.Bind(alice, invitation.Id);
+  const allowed = request.AllowedResponseActions; // from t:ResponseObjects
+  out.offered = ['Accept', 'TentativelyAccept', 'Decline', 'Reply', 'ReplyAll', 'Forward', 'Cancel']
+    .filter((name) => (allowed & ews.ResponseActions[name]) !== 0);
+  const accepted = await request.Accept(true); // CalendarActionResults, read from CreateItem's answer
+  out.acceptResults = {
+    appointment: accepted.Appointment ? (await ews.Appointment.Bind(alice, accepted.Appointment.Id)).Subject : null,
+    meetingRequest: accepted.MeetingRequest
+      ? (await ews.MeetingRequest.Bind(alice, accepted.MeetingRequest.Id)).Subject
+      : null,
+  };
   const aliceSeries = (await view(alice, '2027-04-12T00:00:00Z', '2027-04-13T00:00:00Z'))[0];
   const aliceLast = (await alice.FindAppointments(
     ews.WellKnownFolderName.Calendar,

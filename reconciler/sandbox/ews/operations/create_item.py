@@ -87,9 +87,10 @@ def _message(ctx: EwsContext, el: etree._Element, folder: str | None, dispositio
 def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
     """A response object: the organizer's CancelCalendarItem or an attendee's answer, of a whole series or
     (its ReferenceItemId an occurrence) of that occurrence alone ("Delete appointments in a recurring series
-    by using EWS"). Answered with the one item it made, as clients read it (the Managed API's
-    CalendarActionResults; exchangelib expects at most one): the attendee's calendar item as answered, else
-    the message kept in Sent Items (none with SaveOnly or SendOnly)."""
+    by using EWS"). An answer is answered with the items it made, as Exchange 2013+ does and the Managed
+    API's CalendarActionResults reads them: the attendee's calendar item and the request it moved to Deleted
+    Items ("Propose a new meeting time by using EWS"); a cancellation with the message kept in Sent Items
+    (none with SaveOnly or SendOnly)."""
     ref = el.find(t("ReferenceItemId"))
     if ref is None:
         raise ItemError("ErrorInvalidRequest", "A response item needs a ReferenceItemId.")
@@ -105,8 +106,7 @@ def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
             made = [calendar_items.remove_occurrence(ctx, target.item, target.index, option, body)]
     else:
         made = meetings.respond(ctx, kind, target.item, disposition, body, target.index)
-    first = next((i for i in made if i is not None), None)
-    return id_only(first.id, first.change_key, first.fields) if first is not None else ""
+    return "".join(id_only(i.id, i.change_key, i.fields) for i in made if i is not None)
 
 
 def handle(ctx: EwsContext) -> list[str]:
