@@ -191,7 +191,7 @@ def _remember(
         found = {o.marker.key: o for o in read}
         entries = {key: recorded(written[key], found[key], now) for key in written if key in found}
         kept = remembered.updated({**gone, **entries})
-        if kept.changed:
+        if kept.changed or kept.record is None:  # a calendar with no record yet gets one, empty or not
             backend.write_baseline(organizer, namespace, kept)
     except Exception as exc:  # nothing sent depends on it: say so, and let the next plan learn again
         log.warning("could not keep the baseline of %s (the next plan learns it again): %s", organizer, exc)

@@ -404,6 +404,38 @@ def apply(
 
 
 @app.command()
+def access(
+    config: Path | None = ConfigOption,
+    need: str = typer.Option("read", "--need", help="read (plan, drift, show, responses) | write (apply)"),
+) -> None:
+    """What the configured identity can do with each organizer's calendar, and whether it reaches further.
+
+    Exit 0 when every organizer allows what `--need` says and nothing beyond is reached; 3 when an organizer
+    does not allow it; 4 when the identity reaches more than it needs (mailboxes beyond the organizers, or
+    writing when the job only reads). A CI job runs it before its plan or apply.
+    """
+    from reconciler import reach, run
+    from reconciler.backends.access import SCOPING
+    from reconciler.backends.factory import BackendError, open_backend
+
+    if need not in ("read", "write"):
+        raise _fail("--need must be read or write")
+    try:
+        settings = run.settings_for(config)
+        desired = run.load_desired(settings)
+        organizers = sorted({*settings.organizers, *(m.organizer for m in desired.meetings)})
+        others = {a.address for m in desired.meetings for a in m.attendees.all()}
+        with open_backend(settings) as backend:
+            report = reach.check(backend, organizers, sorted(others), need)
+    except (run.RunError, BackendError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:
+        raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+    typer.echo(reach.render(report, SCOPING[settings.target.speaks]))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def unlock(
     organizer: str = typer.Argument(..., help="The mailbox whose apply lease to break."),
     config: Path | None = ConfigOption,

@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.backends.base import ObservedMeeting, Response
 from reconciler.inert import inert, md_escape
+from reconciler.plan.rooms import reasons_out_of_reach
 
 ANSWERS = ("accepted", "tentative", "declined", "none")
 
@@ -137,5 +138,6 @@ def reasons_for(backend: Any, meetings: Sequence[ObservedMeeting]) -> dict[tuple
     out: dict[tuple[str, str], str] = {}
     organizers = {o.meeting.organizer for o in meetings if any(r.answer == "declined" for r in _rooms(o))}
     for organizer in sorted(organizers):
-        out.update(backend.room_answers(organizer))
+        answers = backend.room_answers(organizer)
+        out.update(reasons_out_of_reach(meetings, organizer) if answers is None else answers)
     return out

@@ -245,7 +245,10 @@ def room_warnings(
     reasons: dict[tuple[str, str], str] = {}
     for obs in observations:
         if any(r.kind == "resource" and r.answer == "declined" for o in obs.meetings for r in o.responses):
-            reasons.update(backend.room_answers(obs.organizer))
+            answers = backend.room_answers(obs.organizer)
+            reasons.update(
+                rooms.reasons_out_of_reach(obs.meetings, obs.organizer) if answers is None else answers
+            )
     return tuple(before + rooms.after_sending(observed, reasons))
 
 

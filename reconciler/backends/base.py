@@ -92,6 +92,8 @@ class Observation:
     """Unmanaged items whose UID a meeting file names (`uid:`): adopted without sending anything."""
     baseline: Baseline = field(default_factory=Baseline)
     """How the server kept what the reconciler last wrote (`backends/baseline.py`), read with the calendar."""
+    notes: tuple[str, ...] = ()
+    """What the plan says once about this calendar (a record out of reach, reasons that need mail rights)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,18 @@ class LeaseItem:
     """Server creation time (ISO 8601), to agree on one record when two were created at once."""
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What the configured identity may do with one mailbox's calendar, as the service says (`reconciler
+    access`): Graph's `canEdit` on the calendar, EWS's EffectiveRights on the Calendar folder."""
+
+    mailbox: str
+    read: bool
+    write: bool
+    refusal: str = ""
+    """Why it may not read, with the fix (empty when it may)."""
+
+
 NOT_RETRYABLE = "running again will not help"
 """Said in a write's error when the server refuses it for what it is (too large, a mailbox that does not
 exist, rights the account lacks): the summary then does not promise that a re-run converges."""
@@ -154,17 +168,18 @@ class BackendError(Exception):
 class SpeaksFor:
     """Turns any failure talking to the service for a mailbox into a `BackendError` a user can act on."""
 
-    def explain(self, exc: BaseException, mailbox: str | None) -> str:
+    def explain(self, exc: BaseException, mailbox: str | None, writing: bool = False) -> str:
+        """`writing`: the failure was of a write (a refusal then names the write right, not the read)."""
         raise NotImplementedError
 
     @contextmanager
-    def speaking_for(self, mailbox: str) -> Iterator[None]:
+    def speaking_for(self, mailbox: str, writing: bool = False) -> Iterator[None]:
         try:
             yield
         except LeaseConflict:
             raise
         except Exception as exc:
-            raise BackendError(self.explain(exc, mailbox)) from exc
+            raise BackendError(self.explain(exc, mailbox, writing)) from exc
 
 
 class CalendarBackend(Protocol):
@@ -209,8 +224,10 @@ class CalendarBackend(Protocol):
         and a few weeks per request)."""
         ...
 
-    def room_answers(self, organizer: str) -> dict[tuple[str, str], str]:
-        """(room, meeting subject) → the text of each decline a room sent the organizer."""
+    def room_answers(self, organizer: str) -> dict[tuple[str, str], str] | None:
+        """(room, meeting subject) → the text of each decline a room sent the organizer; None when the
+        identity may not read the organizer's inbox (calendar rights alone: the declines themselves are
+        the rooms' attendee status, read with the meetings)."""
         ...
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
@@ -219,6 +236,10 @@ class CalendarBackend(Protocol):
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
         """Replace `item`'s holder if its version is still `item.version`; `LeaseConflict` otherwise."""
+        ...
+
+    def reach(self, mailbox: str) -> Reach:
+        """What the identity may do with `mailbox`'s calendar (one request; a refusal is an answer)."""
         ...
 
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:

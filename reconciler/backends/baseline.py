@@ -8,8 +8,9 @@ differently from what was written: a digest of what was applied and a digest of 
 (Terraform keeps what the server returned after apply; kubectl apply compares three ways). Drift is then the
 calendar differing from what the server kept; a change, the files differing from what was applied.
 
-One record per organizer mailbox and namespace, kept in the mailbox itself like the apply lease (a hidden
-saved message with named properties), so a fresh clone knows it too. Reading it is one more read per
+One record per organizer mailbox and namespace, kept in the organizer's calendar like the apply lease (an
+appointment nobody is invited to, with named properties: `marker.RECORD_START` says where and why), so a
+fresh clone knows it too and calendar rights alone reach it. Reading it is one more read per
 organizer; writing it, one write per organizer per apply, only when it changed. Fields the server kept as
 written have no entry: most meetings need a few bytes.
 """
@@ -20,6 +21,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+
+from reconciler.backends.marker import LEGACY_FOLDER
 
 FORMAT = 1
 SUBJECT = "reconciler baseline {namespace}"
@@ -58,10 +61,27 @@ class Baseline:
     """(item id, version) of the record read from the target; None when there is none yet."""
     read: Mapping[str, Entry] | None = None
     """The entries as read (None: never read), to tell whether anything needs writing."""
+    legacy: tuple[str, ...] = ()
+    """Ids of the record an older version kept as a message (`marker.LEGACY_FOLDER`), read because the
+    calendar had none: written to the calendar by the next apply, then removed where the rights allow."""
+
+    out_of_reach: bool = False
+    """No record in the calendar, and where an older version kept one the rights do not reach: the next
+    apply writes one to the calendar (the plan learns from the calendar meanwhile)."""
 
     @property
     def changed(self) -> bool:
-        return dict(self.entries) != dict(self.read or {})
+        return dict(self.entries) != dict(self.read or {}) or bool(self.legacy) or self.out_of_reach
+
+    def note(self, organizer: str) -> str:
+        """What a plan says once of a record it could not read, or ""."""
+        if not self.out_of_reach:
+            return ""
+        return (
+            f"{organizer}: the calendar holds no baseline record yet and the one an older version kept in "
+            f"{LEGACY_FOLDER} needs mail rights to read; this plan learns from the calendar instead (nothing "
+            "is re-sent) and the next apply keeps the record in the calendar"
+        )
 
     def updated(self, entries: Mapping[str, Entry | None]) -> Baseline:
         """With `entries` set (None: removed)."""
@@ -88,7 +108,7 @@ class Baseline:
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @staticmethod
-    def from_text(text: str, record: tuple[str, str] | None = None) -> Baseline:
+    def from_text(text: str, record: tuple[str, str] | None = None, legacy: tuple[str, ...] = ()) -> Baseline:
         """The record's content; an unreadable or unknown one counts as empty (the next plan learns again)."""
         try:
             data = json.loads(text) if text else {}
@@ -103,4 +123,4 @@ class Baseline:
             }
         except (ValueError, TypeError, KeyError, AttributeError):
             entries = {}
-        return Baseline(MappingProxyType(entries), record, MappingProxyType(dict(entries)))
+        return Baseline(MappingProxyType(entries), record, MappingProxyType(dict(entries)), legacy)

@@ -14,7 +14,7 @@ SPEC_HASH = "reconciler-spec-hash"
 TIMEZONE = "reconciler-timezone"
 """The IANA zone applied (Exchange keeps a Windows zone, which names several IANA zones)."""
 LEASE = "reconciler-lease"
-"""On the apply lease record (a saved message), not on meetings."""
+"""On the apply lease record, not on meetings."""
 LEASE_SUBJECT = "reconciler apply lease"
 LEASE_BODY = (
     "This item lets one `reconciler apply` at a time change this mailbox's managed meetings. "
@@ -22,8 +22,20 @@ LEASE_BODY = (
 )
 BASELINE = "reconciler-baseline"
 BASELINE_NAMESPACE = "reconciler-baseline-namespace"
-"""On the baseline record (a saved message, one per namespace): what the server kept of each meeting."""
+"""On the baseline record (one per namespace): what the server kept of each meeting."""
 MEETING_NAMES = (NAMESPACE, KEY, SPEC_HASH, TIMEZONE)
+RECORD_NAMES = (LEASE, BASELINE_NAMESPACE)
+"""What marks the reconciler's own records, which are never meetings (nor meetings to import)."""
+
+RECORD_START = "2000-01-01T00:00:00Z"
+RECORD_END = "2000-01-01T00:01:00Z"
+"""The records (the apply lease, the baseline) are appointments in the organizer's calendar, because
+calendar rights reach them there (Calendars.ReadWrite, an Editor delegate) where a message in the mailbox
+needs mail rights: free, private, no reminder, nobody invited (so nothing is ever sent), on the first minute
+of 2000, far from any range the reconciler or a person looks at. Changed only by compare-and-swap on the
+item's version, as a meeting is. Older versions kept them as messages in `msgfolderroot`: read once when
+the calendar has none and the rights allow (`LEGACY_FOLDER`), then removed."""
+LEGACY_FOLDER = "msgfolderroot"
 
 
 def graph_id(name: str) -> str:

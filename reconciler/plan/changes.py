@@ -75,6 +75,8 @@ class Plan:
     """`K/N` when made with `--shard`: only the organizers of that shard were read and are written."""
     room_warnings: tuple[RoomWarning, ...] = ()
     """A shard's room warnings, carried in its plan file so that the merged plan shows them too."""
+    notes: tuple[str, ...] = ()
+    """What the plan says once about the calendars it read (a record out of reach, rights it lacks)."""
     baselines: Mapping[str, Baseline] = field(default_factory=dict, compare=False)
     """What each organizer's baseline is to be before this plan's writes (what was read, with what this plan
     learned). Not part of a saved plan: an apply plans again under the lease and uses that plan's."""
@@ -139,6 +141,8 @@ class Plan:
             data["shard"] = self.shard
         if self.room_warnings:
             data["room_warnings"] = [asdict(w) for w in self.room_warnings]
+        if self.notes:
+            data["notes"] = list(self.notes)
         data["checksum"] = checksum(data)
         return data
 
@@ -169,6 +173,7 @@ class Plan:
             organizers=tuple(data["organizers"]),
             shard=data.get("shard", ""),
             room_warnings=tuple(RoomWarning(**w) for w in data.get("room_warnings", [])),
+            notes=tuple(data.get("notes", [])),
         )
 
 

@@ -338,6 +338,7 @@ def diff(
         message_rate_per_minute=settings.policy.message_rate_per_minute,
         observe_requests=sum(obs.requests for obs in observations),
         organizers=tuple(sorted({obs.organizer for obs in observations})),
+        notes=tuple(note for obs in observations for note in obs.notes),
         baselines=baselines,
     )
 

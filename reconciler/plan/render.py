@@ -61,6 +61,7 @@ def summary_line(plan: Plan) -> str:
 def render_text(plan: Plan, color: bool = False) -> str:
     """The plan for a terminal or a log: every piece of meeting text is `inert`."""
     lines = [f"Plan: namespace {plan.namespace} → {plan.target}"]
+    lines += [f"note: {inert(n)}" for n in plan.notes]
     if not plan.changes:
         lines.append(f"No changes: the files match the {counted(plan.managed, 'managed meeting')}.")
         return "\n".join(lines)
@@ -119,6 +120,7 @@ def _markdown(
     durations: Mapping[str, int] | None,
 ) -> str:
     out = [f"### Meeting plan for `{md_escape(plan.namespace)}`", "", f"Target: {md_escape(plan.target)}", ""]
+    out += [*(f"> {md_escape(n)}" for n in plan.notes), *([""] if plan.notes else [])]
     if not plan.changes:
         out.append(f"No changes: the files match the {counted(plan.managed, 'managed meeting')}.")
         return "\n".join([*out, *warnings]) + "\n"

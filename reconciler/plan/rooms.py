@@ -11,7 +11,7 @@ room are double bookings (`conflicts.py`), the later of which the room declines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -159,6 +159,19 @@ def after_sending(
                     )
                 )
     return out
+
+
+def reasons_out_of_reach(observed: Iterable[ObservedMeeting], organizer: str) -> dict[tuple[str, str], str]:
+    """What stands for a decline's reason when the organizer's inbox, where the room's answer is, is out of
+    the identity's reach (calendar rights alone): the decline itself is the attendee status on the item."""
+    said = f"its reason is a message in {organizer}'s inbox, which this identity may not read (Mail.Read)"
+    return {
+        (r.address, o.meeting.subject): said
+        for o in observed
+        if o.meeting.organizer == organizer
+        for r in o.responses
+        if r.kind == "resource" and r.answer == "declined"
+    }
 
 
 def warning_text(found: Sequence[RoomWarning], sources: Mapping[str, object], markdown: bool = False) -> str:

@@ -71,6 +71,7 @@ class MergedPlan:
             organizers=tuple(sorted({o for p in self.parts for o in p.organizers})),
             shard="",
             room_warnings=tuple(w for p in self.parts for w in p.room_warnings),
+            notes=tuple(n for p in self.parts for n in p.notes),
         )
 
     def part(self, shard: Shard) -> Plan:

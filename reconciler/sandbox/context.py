@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from reconciler.sandbox import normalise
 from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.rewrites import Rewrites
+from reconciler.sandbox.rights import DENIED, FULL, READ, Rights
 from reconciler.sandbox.store import Item, Store
 
 
@@ -38,11 +39,28 @@ class Context:
     directory: Directory = field(default_factory=Directory)
     rewrites: Rewrites = field(default_factory=Rewrites)
     """What the server does to what it is given (all of Exchange's rules unless a test switched some off)."""
+    rights: Rights = FULL
+    """What the caller may do in `mailbox` (a delegate's folder permissions; `rights.py`)."""
 
     def check_access(self, mailbox: str) -> None:
         if mailbox != self.mailbox:
             raise ItemError(
                 "ErrorAccessDenied", f"The account does not have permission to act for {mailbox}."
+            )
+
+    def require(self, folder: str, action: str) -> None:
+        """ErrorAccessDenied unless the caller's rights allow `action` in `folder` of this mailbox."""
+        if not self.rights.allows(folder, action):
+            raise ItemError("ErrorAccessDenied", DENIED)
+
+    def require_send(self) -> None:
+        """ErrorSendAsDenied unless meeting messages may go out in this mailbox's name (a delegate needs
+        send-on-behalf rights as well as its folder permission)."""
+        if not self.rights.send:
+            raise ItemError(
+                "ErrorSendAsDenied",
+                "The user account which was used to submit this request does not have the right to send mail "
+                "on behalf of the specified sending account.",
             )
 
     def move(self, item: Item, folder: str) -> Item:
@@ -55,4 +73,5 @@ class Context:
         item = self.store.get(item_id)
         if item is None or item.mailbox != self.mailbox:
             raise ItemError("ErrorItemNotFound", "The specified object was not found in the store.")
+        self.require(item.folder, READ)
         return item

@@ -1,10 +1,9 @@
 """Who exists, what the directory calls them, and who may act for whom: the part of Exchange's directory
 the sandbox needs.
 
-By default any address has a mailbox (created on first use) and every caller may impersonate anyone, which
-keeps tests short. A `Directory` with a fixed set of mailboxes, or without the impersonation right, makes
-the sandbox answer as Exchange does when an organizer's address is wrong or the service account lacks the
-ApplicationImpersonation role: a SOAP fault for the whole request.
+By default any address has a mailbox (created on first use). Who may act for whom is `rights.py`'s: Graph
+apps and EWS accounts, by default exactly what README asks an administrator for. A `Directory` with a fixed
+set of mailboxes makes the sandbox answer as Exchange does when an organizer's address is wrong.
 
 Display names come from the directory as on a tenant, whatever name a client sent: those a directory file
 gives (`sandbox serve --directory FILE`), and for any other address one derived from it the way a tenant's
@@ -13,11 +12,13 @@ directory usually names people (`alice.jansen@example.com` → "Alice Jansen").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from reconciler.sandbox.rights import Account, App, parse_accounts, parse_apps
 
 
 @dataclass(frozen=True)
@@ -41,17 +42,34 @@ class Directory:
     mailboxes: frozenset[str] | None = None
     """The addresses that have a mailbox; None: every address does."""
     impersonation: bool = True
-    """Whether an authenticated user may act for other mailboxes (ExchangeImpersonation)."""
+    """Whether an EWS account the directory does not list holds ApplicationImpersonation (on every
+    mailbox)."""
     names: dict[str, str] = field(default_factory=dict)
     """Display names by address (lower-case), from a directory file."""
     rooms: dict[str, RoomPolicy] = field(default_factory=dict)
     """Rooms the directory file sets up; any other mailbox invited as a resource has Exchange's defaults."""
+    apps: dict[str, App] | None = None
+    """Graph app registrations by client id; None: any client id is an app with README's permission."""
+    accounts: dict[str, Account] = field(default_factory=dict)
+    """EWS accounts by user name (lower case, without a domain); `*`: any account not listed."""
 
-    def refusal(self, user: str | None, mailbox: str) -> tuple[str, str] | None:
+    def app(self, client_id: str) -> App | None:
+        """The app registration of `client_id`, None when the directory has none."""
+        if self.apps is None:
+            return App()
+        return self.apps.get(client_id) or self.apps.get("*")
+
+    def account(self, user: str | None) -> Account:
+        """What an EWS account may do (`user` None: the loopback caller that names a mailbox to impersonate
+        without authenticating, which the sandbox lets act as any account not listed)."""
+        found = self.accounts.get(user or "*") or self.accounts.get("*")
+        return found or Account(impersonation=self.impersonation)
+
+    def refusal(self, user: str | None, mailbox: str, impersonating: bool = True) -> tuple[str, str] | None:
         """(response code, text) of the fault Exchange answers for `user` acting for `mailbox`, or None."""
         if self.mailboxes is not None and mailbox not in self.mailboxes:
             return "ErrorNonExistentMailbox", f"The SMTP address {mailbox} has no mailbox associated with it."
-        if user and user != mailbox and not self.impersonation:
+        if impersonating and mailbox != user and not self.account(user).may_impersonate(mailbox):
             return (
                 "ErrorImpersonateUserDenied",
                 "The account does not have permission to impersonate the requested user.",
@@ -100,6 +118,10 @@ def load_directory(path: Path, base: Directory | None = None) -> Directory:
       alice@example.com: Alice Jansen
     rooms:
       room-oak@example.com: {name: Oak room}
+    apps:                                  # Graph app registrations (`rights.parse_apps`)
+      planner: {permissions: [Calendars.Read], mailboxes: [lead@example.com]}
+    accounts:                              # EWS accounts (`rights.parse_accounts`)
+      reviewer: {folders: {lead@example.com: {calendar: Reviewer}}}
     ```
     """
     try:
@@ -110,9 +132,16 @@ def load_directory(path: Path, base: Directory | None = None) -> Directory:
         raise DirectoryError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
         raise DirectoryError(f"{path}: a directory file is a mapping with `people:` and `rooms:`")
-    unknown = sorted(set(data) - {"people", "rooms"})
+    unknown = sorted(set(data) - {"people", "rooms", "apps", "accounts"})
     if unknown:
-        raise DirectoryError(f"{path}: unknown section(s) {', '.join(unknown)}; use people: and rooms:")
+        raise DirectoryError(
+            f"{path}: unknown section(s) {', '.join(unknown)}; use people:, rooms:, apps: and accounts:"
+        )
+    try:
+        apps = parse_apps(data["apps"]) if "apps" in data else None
+        accounts = parse_accounts(data["accounts"]) if "accounts" in data else {}
+    except ValueError as exc:
+        raise DirectoryError(f"{path}: {exc}") from None
     names: dict[str, str] = {}
     rooms: dict[str, RoomPolicy] = {}
     for section in ("people", "rooms"):
@@ -125,7 +154,13 @@ def load_directory(path: Path, base: Directory | None = None) -> Directory:
             if section == "rooms":
                 rooms[key] = _room(path, str(address), value)
     base = base or Directory()
-    return Directory(base.mailboxes, base.impersonation, {**base.names, **names}, {**base.rooms, **rooms})
+    return replace(
+        base,
+        names={**base.names, **names},
+        rooms={**base.rooms, **rooms},
+        apps=base.apps if apps is None else {**(base.apps or {}), **apps},
+        accounts={**base.accounts, **accounts},
+    )
 
 
 _ROOM_KEYS = {f.name: f.type for f in fields(RoomPolicy)}

@@ -30,8 +30,8 @@ class FaultOptions:
     operations: frozenset[str] | None = None
     """Only these operations get faults (None: all but the probes' ConvertId)."""
     body_contains: tuple[str, ...] | None = None
-    """Only requests whose operation element contains one of these texts get faults (e.g. "CalendarItem"
-    and "SendMeetingCancellations": meeting writes, not the apply lease's writes to a message)."""
+    """Only requests whose operation element contains one of these texts get faults (e.g. the marker's
+    "reconciler-spec-hash" and "SendMeetingCancellations": meeting writes, not those of the lease record)."""
     max_concurrency: int = 27
     """Requests in flight per mailbox before ErrorServerBusy (Exchange's EwsMaxConcurrency)."""
     message_rate_per_minute: float | None = None

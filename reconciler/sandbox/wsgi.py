@@ -99,7 +99,8 @@ class Doors:
         if graph:
             return self._graph(environ, method, body), body
         if found := identity.TOKEN_PATH.match(path):
-            status, answer = identity.token(self.tokens, body if method == "POST" else b"")
+            form = body if method == "POST" else b""
+            status, answer = identity.token(self.tokens, form, self.service.directory, found.group(1))
             return _json(status, answer, {"Cache-Control": "no-store"}), body
         if found := identity.OPENID_PATH.match(path):
             return _json(200, identity.openid_configuration(self.origin(), found.group(1))), body

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from reconciler.sandbox import FaultOptions, Sandbox
 from reconciler.sandbox.store import Store
+from tests.calendars import meetings_in
 from tests.e2e.conftest import Project, Served, _config
 
 PEOPLE = ("alice@example.com", "bob@example.com", "carol@example.com")
@@ -69,7 +70,7 @@ def summary(store: Store) -> tuple[Counter, Counter]:
         for person in PEOPLE
         for i in store.items(person, "inbox")
     )
-    return received, Counter(i.get(KEY) for i in store.items("lead@example.com", "calendar") if i.get(KEY))
+    return received, Counter(i.get(KEY) for i in meetings_in(store, "lead@example.com") if i.get(KEY))
 
 
 def project_in(root: Path, sandbox: Sandbox) -> Project:
@@ -93,7 +94,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Count
 
 
 WRITES = frozenset({"CreateItem", "UpdateItem", "DeleteItem"})
-MEETING_WRITES = ("CalendarItem", "SendMeetingCancellations")  # not the lease's writes to its message
+MEETING_WRITES = ("reconciler-spec-hash", "SendMeetingCancellations", "CancelCalendarItem")
+"""Meeting writes (they stamp the spec hash, or cancel): not the writes of the lease and baseline records."""
 MATRIX = {
     "busy with back-off": FaultOptions(
         busy_rate=0.5, busy_backoff_ms=5, seed=3, body_contains=MEETING_WRITES
@@ -152,7 +154,7 @@ def _kill_when(served: Served, ready: Callable[[Store], bool]) -> int:
 
 
 def _created(store: Store) -> int:
-    return sum(1 for i in store.items("lead@example.com", "calendar") if i.get(KEY))
+    return sum(1 for i in meetings_in(store, "lead@example.com") if i.get(KEY))
 
 
 def _invited(store: Store) -> int:
@@ -162,7 +164,7 @@ def _invited(store: Store) -> int:
 
 
 def _leased(store: Store) -> bool:
-    return any(i.get(LEASE) for i in store.items("lead@example.com", "msgfolderroot"))
+    return any(i.get(LEASE) for i in store.items("lead@example.com", "calendar"))
 
 
 KILL_POINTS = {

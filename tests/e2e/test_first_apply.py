@@ -5,6 +5,7 @@ from __future__ import annotations
 import exchangelib
 
 from reconciler.sandbox import Sandbox
+from tests.calendars import meetings_of
 
 
 def test_first_apply_then_nothing_to_do(project) -> None:
@@ -16,8 +17,8 @@ def test_first_apply_then_nothing_to_do(project) -> None:
     for address in ("alice@example.com", "bob@example.com"):
         assert project.inbox(address) == [("MeetingRequest", "NewMeetingRequest")]
     assert project.inbox("carol@example.com") == [("MeetingRequest", "NewMeetingRequest")]
-    assert [i.subject for i in project.account("room-oak@example.com").calendar.all()] == ["Design review"]
-    assert sorted(i.subject for i in project.account("lead@example.com").calendar.all()) == [
+    assert [i.subject for i in meetings_of(project.account("room-oak@example.com"))] == ["Design review"]
+    assert sorted(i.subject for i in meetings_of(project.account("lead@example.com"))) == [
         "Design review",
         "Team sync",
     ]

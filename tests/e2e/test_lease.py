@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 
 from reconciler.sandbox.store import Store
+from tests.calendars import meetings_in
 from tests.e2e.conftest import Served
 
 MEETINGS = 60
@@ -42,11 +43,11 @@ LEASE = "ext:PublicStrings:reconciler-lease:String"
 
 
 def managed_keys(store: Store) -> Counter[str]:
-    return Counter(i.get(KEY) for i in store.items("lead@example.com", "calendar") if i.get(KEY))
+    return Counter(i.get(KEY) for i in meetings_in(store, "lead@example.com") if i.get(KEY))
 
 
 def lease_holder(store: Store) -> str:
-    return next((i.get(LEASE) for i in store.items("lead@example.com", "msgfolderroot") if i.get(LEASE)), "")
+    return next((i.get(LEASE) for i in store.items("lead@example.com", "calendar") if i.get(LEASE)), "")
 
 
 def assert_converged(served: Served) -> None:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from reconciler.sandbox.store import Store
+from tests.calendars import meetings_in
 from tests.e2e.conftest import CLI, REVIEW, SYNC, serving
 
 PASSWORD = "Correct-Horse-Battery-7"
@@ -75,7 +76,7 @@ class OnPremises:
     def calendar(self) -> list[str]:
         store = Store(self.db)
         try:
-            return sorted(i.get("item:Subject") for i in store.items("lead@example.com", "calendar"))
+            return sorted(i.get("item:Subject") for i in meetings_in(store, "lead@example.com"))
         finally:
             store.close()
 

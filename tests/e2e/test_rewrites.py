@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.rewrites import Rewrites
 from reconciler.sandbox.store import Store
+from tests.calendars import meetings_in, meetings_of
 from tests.e2e.conftest import Project, _config, sandbox_target
 
 STANDUP = """\
@@ -144,7 +145,7 @@ def test_a_rewrite_nobody_told_the_reconciler_about_is_not_drift(rewriting: Rewr
     sent = rewriting.inboxes()
     store = Store(rewriting.sandbox.store.path)
     try:  # the rule really ran: the calendar holds what nobody wrote
-        held = [i for i in store.items("lead@example.com", "calendar") if i.get("item:Subject") == "Stand-up"]
+        held = [i for i in meetings_in(store, "lead@example.com") if i.get("item:Subject") == "Stand-up"]
         assert held[0].get("item:Categories") == ["Ritual", "Team"]
         assert "Sent from the sandbox" in held[0].get("item:Body")["text"]
     finally:
@@ -156,7 +157,7 @@ def test_a_rewrite_nobody_told_the_reconciler_about_is_not_drift(rewriting: Rewr
 
 def _organizer_item(rw: Rewriting, subject: str) -> Any:
     account = rw.account("lead@example.com")
-    return next(i for i in account.calendar.all() if i.subject == subject)
+    return next(i for i in meetings_of(account) if i.subject == subject)
 
 
 EDITS = {
@@ -228,7 +229,7 @@ def test_calendars_applied_before_the_baseline_existed_plan_nothing_and_learn_si
     try:
         records = [
             i
-            for i in store.items("lead@example.com", "msgfolderroot")
+            for i in store.items("lead@example.com", "calendar")
             if i.get("ext:PublicStrings:reconciler-baseline:String") is not None
         ]
         assert len(records) == 1

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from reconciler.sandbox.store import Store
+from tests.calendars import meetings_in
 from tests.e2e.conftest import Served
 
 MEETING = """\
@@ -35,7 +36,7 @@ def _invited(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
 def _calendar(db) -> list[str]:  # type: ignore[no-untyped-def]
     store = Store(db)
     try:
-        return sorted(i.get("item:Subject") for i in store.items("lead@example.com", "calendar"))
+        return sorted(i.get("item:Subject") for i in meetings_in(store, "lead@example.com"))
     finally:
         store.close()
 

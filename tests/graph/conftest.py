@@ -12,7 +12,9 @@ import pytest
 import requests
 
 from reconciler.sandbox import Sandbox
+from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.rewrites import Rewrites
+from reconciler.sandbox.rights import App
 
 KEY = "String {00020329-0000-0000-C000-000000000046} Name reconciler-key"
 
@@ -32,11 +34,18 @@ class Http(requests.Session):
         return super().request(method, url if url.startswith("http") else self.base + url, *args, **kwargs)
 
 
+TEST_CLIENT = "app-1"
+MAIL_READER = App(frozenset({"Calendars.ReadWrite", "Mail.ReadWrite"}))
+DIRECTORY = Directory(apps={TEST_CLIENT: MAIL_READER, "*": App()})
+"""`app-1` is the tests' own client, which reads attendees' mail as an administrator's tool would; any other
+client id (the reconciler's) is an app holding exactly README's Calendars.ReadWrite."""
+
+
 @pytest.fixture
 def graph_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     """The sandbox as a tenant behaves; `@pytest.mark.echo`: keeping what clients send (no rewrite rule)."""
     echo = request.node.get_closest_marker("echo") is not None
-    with Sandbox(tls=True, rewrites=Rewrites.echo() if echo else None) as sb:
+    with Sandbox(tls=True, rewrites=Rewrites.echo() if echo else None, directory=DIRECTORY) as sb:
         yield sb
 
 
@@ -45,7 +54,7 @@ def token_for(sb: Sandbox, secret: str = "any") -> requests.Response:
         f"{sb.authority}/tenant-1/oauth2/v2.0/token",
         data={
             "grant_type": "client_credentials",
-            "client_id": "app-1",
+            "client_id": TEST_CLIENT,
             "client_secret": secret,
             "scope": "https://graph.microsoft.com/.default",
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 
 from reconciler.sandbox.faults import FaultOptions
+from tests.calendars import meetings_in
 from tests.graph.conftest import KEY, WEEKLY, Http, event, token_for
 
 USER = "/users/lead@example.com"
@@ -68,7 +69,7 @@ def test_create_invites_and_transaction_id_prevents_a_duplicate(http, graph_sand
     assert inbox(graph_sandbox, "alice@example.com") == [
         ("IPM.Schedule.Meeting.Request", "NewMeetingRequest")
     ]
-    assert len(graph_sandbox.store.items("lead@example.com", "calendar")) == 1
+    assert len(meetings_in(graph_sandbox.store, "lead@example.com")) == 1
 
 
 def test_filter_select_expand_and_paging(http) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.backends.base import BackendError, Marker, Write
+from reconciler.backends.baseline import Baseline
 from reconciler.backends.graph.backend import GraphBackend
 from reconciler.backends.graph.http import GraphClient
 from reconciler.desired.canonical import spec_hash
@@ -62,6 +63,7 @@ def test_observe_reads_within_its_bound(graph_sandbox, backend) -> None:
         series.organizer, [Write("create", m.key, "all", k, m) for m, k in zip(metas, marker, strict=True)]
     )
     assert all(r.ok for r in results)
+    backend.write_baseline(series.organizer, "ns", Baseline(read={}))  # as the apply that made them would
     observation = backend.observe(series.organizer, "ns")
     assert len(observation.meetings) == 35
     bound = max(1, math.ceil(35 / 1000)) + math.ceil(25 / 20)
@@ -197,6 +199,7 @@ def test_other_namespaces_are_reported_and_not_read_further(graph_sandbox, backe
     series = next(m for m in EXAMPLES if m.key == "sprint-planning")
     create(backend, series, namespace="other-team", send="all")
     create(backend, replace(series, key="ours"), send="all")
+    backend.write_baseline(series.organizer, "ns", Baseline(read={}))  # as the apply that made them would
     observation = backend.observe(series.organizer, "ns")
     assert [o.marker.key for o in observation.meetings] == ["ours"]
     assert observation.other_namespaces == ("other-team",)

@@ -3,6 +3,7 @@ the calendar, read invitations as messages, chain batch requests, and read token
 
 from __future__ import annotations
 
+from tests.calendars import meetings_in
 from tests.graph.conftest import event, token_for
 
 USER = "/users/lead@example.com"
@@ -104,7 +105,7 @@ def test_a_batch_request_whose_dependency_failed_is_not_run(http, graph_sandbox)
     assert answer.status_code == 200
     statuses = {r["id"]: r["status"] for r in answer.json()["responses"]}
     assert statuses == {"1": 404, "2": 424, "3": 424}
-    assert graph_sandbox.store.items("lead@example.com", "calendar") == []
+    assert meetings_in(graph_sandbox.store, "lead@example.com") == []
 
 
 def test_a_batch_with_repeated_or_unknown_ids_is_refused_whole(http, graph_sandbox) -> None:
@@ -118,7 +119,7 @@ def test_a_batch_with_repeated_or_unknown_ids_is_refused_whole(http, graph_sandb
     assert repeated.status_code == 400 and "repeated" in repeated.json()["error"]["message"]
     unknown = http.post("/$batch", json={"requests": [{"id": "1", "dependsOn": ["9"], **create}]})
     assert unknown.status_code == 400
-    assert graph_sandbox.store.items("lead@example.com", "calendar") == []
+    assert meetings_in(graph_sandbox.store, "lead@example.com") == []
 
 
 def test_token_errors_carry_the_ids_a_support_case_needs(graph_sandbox) -> None:

@@ -13,6 +13,7 @@ from datetime import UTC as PY_UTC
 from datetime import datetime, time, timedelta
 
 from exchangelib import IMPERSONATION, Account, EWSDateTime, EWSTimeZone
+from exchangelib.errors import ErrorAccessDenied
 from exchangelib.properties import (
     DaylightTime,
     FreeBusyViewOptions,
@@ -87,11 +88,16 @@ def free_busy(
     return out
 
 
-def declines(account: Account) -> dict[tuple[str, str], str]:
-    """(room, meeting subject) → the text of the room's decline, from the organizer's inbox."""
+def declines(account: Account) -> dict[tuple[str, str], str] | None:
+    """(room, meeting subject) → the text of the room's decline, from the organizer's inbox; None when the
+    account's rights do not reach the inbox (a delegate with calendar rights alone)."""
     inbox = account.inbox.filter(item_class="IPM.Schedule.Meeting.Resp.Neg")
     out = {}
-    for m in inbox.only("subject", "sender", "body"):
+    try:
+        found = list(inbox.only("subject", "sender", "body"))
+    except ErrorAccessDenied:
+        return None
+    for m in found:
         if m.sender is not None:
             room = (m.sender.email_address or "").lower()
             out[(room, (m.subject or "").removeprefix("Declined: "))] = " ".join(str(m.body or "").split())

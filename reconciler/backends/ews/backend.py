@@ -24,6 +24,7 @@ from exchangelib import (
     Configuration,
     Version,
 )
+from exchangelib.errors import ErrorAccessDenied, ErrorImpersonateUserDenied, ErrorNonExistentMailbox
 from exchangelib.folders import Calendar, MsgFolderRoot, Root
 from exchangelib.items import (
     MOVE_TO_DELETED_ITEMS,
@@ -40,6 +41,7 @@ from reconciler.backends.base import (
     Marker,
     Observation,
     ObservedMeeting,
+    Reach,
     SpeaksFor,
     Write,
     WriteResult,
@@ -58,6 +60,8 @@ from reconciler.backends.ews.mapping import (
 )
 from reconciler.desired.recurrence import occurrence_index, occurrence_start
 
+REFUSALS = (ErrorAccessDenied, ErrorImpersonateUserDenied, ErrorNonExistentMailbox)
+"""What a mailbox answers an identity it does not let in (`reach`)."""
 OCCURRENCE_FIELDS = ("location", "original_start")
 """A moved occurrence's own fields the model keeps (its times are on the master's list)."""
 
@@ -122,15 +126,15 @@ class EwsBackend(SpeaksFor):
     # -- the apply lease --------------------------------------------------------------------------------
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
-        with self.speaking_for(mailbox):
+        with self.speaking_for(mailbox, writing=True):  # creates the record when there is none
             return lease.lease_items(self.account(mailbox))
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
-        with self.speaking_for(mailbox):
+        with self.speaking_for(mailbox, writing=True):
             return lease.write_lease(self.account(mailbox), item, holder)
 
-    def explain(self, exc: BaseException, mailbox: str | None) -> str:
-        said = explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait)
+    def explain(self, exc: BaseException, mailbox: str | None, writing: bool = False) -> str:
+        said = explain(exc, self.endpoint, mailbox, self.credentials_hint, self.max_wait, writing)
         if "(HTTP 401)" not in said:
             return said
         mine = {BASIC: "basic", NTLM: "ntlm"}.get(self.config.auth_type or "")
@@ -181,10 +185,9 @@ class EwsBackend(SpeaksFor):
                 mine[observed.marker.key] = observed
         managed_uids = {o.uid for o in [*mine.values(), *duplicates]}
         adoptable, extra = self._adoptable(account, organizer, namespace, set(adopt) - managed_uids)
-        remembered = baseline.read(account, namespace)
+        remembered, record = baseline.read(account, namespace, bool(mine))
         pages = max(1, math.ceil(len(items) / PAGE))
         gets = math.ceil(len(items) / PAGE) + math.ceil(sum(len(v) for v in locations.values()) / PAGE)
-        record = 1 + (remembered.record is not None)  # FindItem, and GetItem when there is a record
         return Observation(
             organizer,
             tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
@@ -193,6 +196,7 @@ class EwsBackend(SpeaksFor):
             pages + gets + extra + record,
             adoptable,
             remembered,
+            tuple(filter(None, [remembered.note(organizer) if mine else ""])),
         )
 
     def _managed(
@@ -229,12 +233,24 @@ class EwsBackend(SpeaksFor):
         with self.speaking_for(organizer):
             return availability.free_busy(self.account(organizer), rooms, start, end)
 
-    def room_answers(self, organizer: str) -> dict[tuple[str, str], str]:
+    def room_answers(self, organizer: str) -> dict[tuple[str, str], str] | None:
         with self.speaking_for(organizer):
             return availability.declines(self.account(organizer))
 
+    def reach(self, mailbox: str) -> Reach:
+        """GetFolder of the Calendar with its EffectiveRights (a delegate sees its own rights there)."""
+        with self.speaking_for(mailbox):
+            try:
+                rights = Calendar.get_distinguished(root=self.account(mailbox).root).effective_rights
+            except REFUSALS as exc:  # a refusal is the answer asked for
+                return Reach(mailbox, False, False, self.explain(exc, mailbox))
+        can = (
+            (lambda name: bool(getattr(rights, name, False))) if rights is not None else (lambda name: False)
+        )
+        return Reach(mailbox, can("read"), can("create_contents") and can("modify") and can("delete"))
+
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
-        with self.speaking_for(organizer):
+        with self.speaking_for(organizer, writing=True):
             return baseline.write(self.account(organizer), namespace, kept)
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:
@@ -243,7 +259,8 @@ class EwsBackend(SpeaksFor):
 
     def _unmanaged(self, organizer: str, subject_contains: str | None) -> tuple[ObservedMeeting, ...]:
         account = self.account(organizer)
-        query = account.calendar.exclude(reconciler_key__exists=True)
+        query = account.calendar.exclude(reconciler_key__exists=True).exclude(reconciler_lease__exists=True)
+        query = query.exclude(reconciler_baseline_namespace__exists=True)  # the records are not meetings
         if subject_contains:
             query = query.filter(subject__icontains=subject_contains)
         items = [
@@ -329,7 +346,7 @@ class EwsBackend(SpeaksFor):
 
     def _result(self, write: Write, outcome: Any, organizer: str) -> WriteResult:
         if isinstance(outcome, Exception):
-            return WriteResult(write, error=self.explain(outcome, organizer))
+            return WriteResult(write, error=self.explain(outcome, organizer, writing=True))
         if isinstance(outcome, tuple):
             return WriteResult(write, item_id=outcome[0], change_key=outcome[1])
         return WriteResult(

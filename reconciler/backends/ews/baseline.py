@@ -1,60 +1,63 @@
-"""The baseline record over EWS: one hidden saved message per mailbox and namespace.
+"""The baseline record over EWS: one record per calendar and namespace (`records.py`).
 
-Like the apply lease (`lease.py`), a message saved (never sent) in the mailbox's `msgfolderroot`, carrying
-named PublicStrings properties: `reconciler-baseline-namespace` (the namespace, filtered on) and
-`reconciler-baseline` (the record, `backends/baseline.py`). Reading it is a FindItem and a GetItem; writing
-it, an UpdateItem under `NeverOverwrite` with the ChangeKey read (the apply lease already keeps other
-applies away; a lost race is reported, and the next apply learns again). The same message is reachable over
-Graph, so the record serves both backends.
+An appointment nobody is invited to, carrying named PublicStrings properties: `reconciler-baseline-
+namespace` (the namespace, filtered on) and `reconciler-baseline` (the record, `backends/baseline.py`).
+Reading it is a FindItem and a GetItem; writing it, a `records.swap` with the ChangeKey read (the apply
+lease already keeps other applies away; a lost race is reported, and the next apply learns again). The
+same item is an event over Graph, so the record serves both backends.
+
+When the calendar has none but holds managed meetings, the message an older version kept in `msgfolderroot`
+is read instead where the rights reach it; the next apply writes it to the calendar and removes the message
+where the rights allow.
 """
 
 from __future__ import annotations
 
-from exchangelib import Account, Message
+from exchangelib import Account
 
 from reconciler.backends import marker
 from reconciler.backends.baseline import BODY, SUBJECT, Baseline
-from reconciler.backends.ews.marker import string_property
+from reconciler.backends.ews import lease, records
 
 FIELD = "reconciler_baseline"
 NAMESPACE_FIELD = "reconciler_baseline_namespace"
 
 
 def register() -> None:
-    for field, name in ((FIELD, marker.BASELINE), (NAMESPACE_FIELD, marker.BASELINE_NAMESPACE)):
-        try:
-            Message.get_field_by_fieldname(field)
-        except (ValueError, KeyError, AttributeError):
-            Message.register(field, string_property(name))
+    records.register(FIELD, marker.BASELINE)
+    records.register(NAMESPACE_FIELD, marker.BASELINE_NAMESPACE)
 
 
-def read(account: Account, namespace: str) -> Baseline:
-    """The namespace's record in the mailbox (an empty baseline when there is none yet)."""
-    found = list(
-        account.msg_folder_root.filter(**{NAMESPACE_FIELD: namespace}).only(FIELD, "changekey")
-    )
-    if not found:
-        return Baseline(read={})
-    newest = found[-1]
-    return Baseline.from_text(getattr(newest, FIELD) or "", (newest.id, newest.changekey))
+def read(account: Account, namespace: str, managed: bool) -> tuple[Baseline, int]:
+    """The namespace's record (an empty baseline when there is none yet) and the requests it took: a
+    FindItem, and a GetItem of what it found, in the calendar and then, when that has none but holds
+    `managed` meetings (the first plan after an upgrade), in `msgfolderroot` (`out_of_reach` when the
+    rights do not reach there)."""
+    query = {NAMESPACE_FIELD: namespace}
+    found = list(account.calendar.filter(**query).only(FIELD, "changekey"))
+    if found:
+        newest = found[-1]
+        return Baseline.from_text(getattr(newest, FIELD) or "", (newest.id, newest.changekey)), 2
+    if not managed:
+        return Baseline(read={}), 1
+    older = records.legacy(account, (FIELD,), **query)
+    if older is None:
+        return Baseline(read={}, out_of_reach=True), 2
+    if not older:
+        return Baseline(read={}), 2
+    return Baseline.from_text(getattr(older[-1], FIELD) or "", None, tuple(m.id for m in older)), 3
 
 
 def write(account: Account, namespace: str, baseline: Baseline) -> Baseline:
-    """Keep `baseline` (creating the record the first time); the baseline as now kept."""
+    """Keep `baseline` (creating the record the first time); the baseline as now kept. A record read from
+    where an older version kept it is removed once the calendar holds it, with the free lease beside it."""
     text = baseline.to_text()
     if baseline.record is None:
-        message = Message(
-            account=account,
-            folder=account.msg_folder_root,
-            subject=SUBJECT.format(namespace=namespace),
-            body=BODY,
-            **{FIELD: text, NAMESPACE_FIELD: namespace},
+        item = records.create(
+            account, SUBJECT.format(namespace=namespace), BODY, **{FIELD: text, NAMESPACE_FIELD: namespace}
         )
-        message.save()
     else:
-        item_id, version = baseline.record
-        message = Message(
-            account=account, folder=account.msg_folder_root, id=item_id, changekey=version, **{FIELD: text}
-        )
-        message.save(update_fields=[FIELD], conflict_resolution="NeverOverwrite")
-    return Baseline.from_text(text, (message.id, message.changekey))
+        item = records.swap(account, *baseline.record, **{FIELD: text})
+    if baseline.legacy and records.remove_legacy(account, list(baseline.legacy)):
+        lease.remove_legacy(account)
+    return Baseline.from_text(text, (item.id, item.changekey))

@@ -16,6 +16,7 @@ from exchangelib.errors import (
     ErrorImpersonationDenied,
     ErrorMailboxStoreUnavailable,
     ErrorNonExistentMailbox,
+    ErrorSendAsDenied,
     ErrorServerBusy,
     ErrorTimeoutExpired,
     MalformedResponseError,
@@ -26,6 +27,7 @@ from exchangelib.errors import (
 )
 from exchangelib.protocol import FaultTolerance
 
+from reconciler.backends import access
 from reconciler.backends.base import NOT_RETRYABLE
 from reconciler.backends.connection import reason, says, tls_problem, unreachable_problem
 
@@ -41,7 +43,14 @@ class Patient(FaultTolerance):
         return super().raise_response_errors(response)
 
 
-def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials: str, max_wait: float) -> str:
+def explain(
+    exc: BaseException,
+    endpoint: str,
+    mailbox: str | None,
+    credentials: str,
+    max_wait: float,
+    writing: bool = False,
+) -> str:
     """One line: what failed, naming the endpoint or mailbox, and the likely fix. Never a secret."""
     who = f"mailbox {mailbox}" if mailbox else endpoint
     if isinstance(exc, UnauthorizedError) or says(exc, "HTTP 401", "Invalid credentials"):
@@ -65,17 +74,12 @@ def explain(exc: BaseException, endpoint: str, mailbox: str | None, credentials:
             f"{who} does not exist on {endpoint}: check the address under `organizers:` and in the "
             "meeting files"
         )
-    if isinstance(exc, ErrorImpersonateUserDenied | ErrorImpersonationDenied):
-        return (
-            f"the service account may not impersonate {who}: grant it the ApplicationImpersonation role "
-            "(New-ManagementRoleAssignment -Role ApplicationImpersonation -User <account>), "
-            "or use target.access: delegate with delegate rights on the calendar"
-        )
-    if isinstance(exc, ErrorAccessDenied):
-        return (
-            f"access to {who} was denied: the account needs impersonation or delegate (editor) rights on "
-            "that calendar"
-        )
+    if mailbox and isinstance(exc, ErrorImpersonateUserDenied | ErrorImpersonationDenied):
+        return access.ews(mailbox, access.IMPERSONATE, type(exc).__name__)
+    if mailbox and isinstance(exc, ErrorSendAsDenied):
+        return access.ews(mailbox, access.SEND, "ErrorSendAsDenied")
+    if mailbox and isinstance(exc, ErrorAccessDenied):
+        return access.ews(mailbox, access.WRITE if writing else access.READ, "ErrorAccessDenied")
     if isinstance(exc, RateLimitError | ErrorServerBusy) or says(exc, "ErrorServerBusy", "back off"):
         return (
             f"{endpoint} kept throttling requests for {who} beyond target.max_wait_seconds ({max_wait:g} s): "

@@ -1,64 +1,51 @@
-"""The apply lease over EWS: one hidden message per mailbox, changed only by compare-and-swap.
+"""The apply lease over EWS: one record per mailbox, changed only by compare-and-swap.
 
-The record is a message saved (never sent) in the mailbox's `msgfolderroot` ("Top of Information Store"),
-which Outlook and OWA do not list as a folder of mail, carrying the named property `reconciler-lease`
-(PublicStrings, like the meeting marker): the holder's JSON, or "" when free. Writes are UpdateItem with the
-ChangeKey read and `ConflictResolution="NeverOverwrite"`: Exchange refuses a stale ChangeKey with
-ErrorIrresolvableConflict, which makes the write an atomic compare-and-swap. The same item is reachable over
-Microsoft Graph (`mailFolders/msgfolderroot/messages`, If-Match on its ETag), so one lease serves both
-backends.
+The record is an appointment in the organizer's calendar nobody is invited to (`records.py`), carrying the
+named property `reconciler-lease` (PublicStrings, like the meeting marker): the holder's JSON, or "" when
+free. Taking, renewing and releasing it is a `records.swap` with the ChangeKey read. The same item is an
+event over Microsoft Graph (If-Match on its ETag), so one lease serves both backends.
 """
 
 from __future__ import annotations
 
-from exchangelib import Account, Message
+from exchangelib import Account, CalendarItem
 from exchangelib.errors import ErrorIrresolvableConflict, ErrorItemNotFound
 
 from reconciler.backends import marker
 from reconciler.backends.base import LeaseConflict, LeaseItem
-from reconciler.backends.ews.marker import string_property
+from reconciler.backends.ews import records
 
 FIELD = "reconciler_lease"
 
 
 def register() -> None:
-    try:
-        Message.get_field_by_fieldname(FIELD)
-    except (ValueError, KeyError, AttributeError):
-        Message.register(FIELD, string_property(marker.LEASE))
+    records.register(FIELD, marker.LEASE)
 
 
-def _item(message: Message) -> LeaseItem:
-    created = message.datetime_created.isoformat() if message.datetime_created else ""
-    return LeaseItem(message.id, message.changekey, getattr(message, FIELD) or "", created)
+def _item(item: CalendarItem) -> LeaseItem:
+    created = item.datetime_created.isoformat() if item.datetime_created else ""
+    return LeaseItem(item.id, item.changekey, getattr(item, FIELD) or "", created)
 
 
 def lease_items(account: Account) -> list[LeaseItem]:
-    folder = account.msg_folder_root
     fields = (FIELD, "datetime_created", "changekey")
-    found = list(folder.filter(**{f"{FIELD}__exists": True}).only(*fields))
+    query = account.calendar.filter(**{f"{FIELD}__exists": True})
+    found = list(query.only(*fields))
     if not found:
-        Message(
-            account=account,
-            folder=folder,
-            subject=marker.LEASE_SUBJECT,
-            body=marker.LEASE_BODY,
-            **{FIELD: ""},
-        ).save()
-        found = list(folder.filter(**{f"{FIELD}__exists": True}).only(*fields))
-    return [_item(m) for m in found]
+        records.create(account, marker.LEASE_SUBJECT, marker.LEASE_BODY, **{FIELD: ""})
+        found = list(query.only(*fields))
+    return [_item(i) for i in found]
 
 
 def write_lease(account: Account, item: LeaseItem, holder: str) -> LeaseItem:
-    message = Message(
-        account=account,
-        folder=account.msg_folder_root,
-        id=item.item_id,
-        changekey=item.version,
-        **{FIELD: holder},
-    )
     try:
-        message.save(update_fields=[FIELD], conflict_resolution="NeverOverwrite")
+        written = records.swap(account, item.item_id, item.version, **{FIELD: holder})
     except (ErrorIrresolvableConflict, ErrorItemNotFound) as exc:
         raise LeaseConflict(str(exc)) from exc
-    return LeaseItem(message.id, message.changekey, holder, item.created)
+    return LeaseItem(written.id, written.changekey, holder, item.created)
+
+
+def remove_legacy(account: Account) -> None:
+    """Delete the free lease messages an older version kept in `msgfolderroot`, where the rights allow."""
+    found = records.legacy(account, (FIELD,), **{f"{FIELD}__exists": True}) or []
+    records.remove_legacy(account, [m.id for m in found if not getattr(m, FIELD)])

@@ -27,6 +27,7 @@ from reconciler.backends.base import (
     Marker,
     Observation,
     ObservedMeeting,
+    Reach,
     SpeaksFor,
     Write,
     WriteResult,
@@ -59,12 +60,16 @@ from reconciler.desired.model import Meeting
 PAGE = 1000
 ROOMS_PER_CALL = 100
 SCHEDULE_WINDOW = timedelta(days=42)
-MARKER = expanding(*marker.MEETING_NAMES)
+MARKER = expanding(*marker.MEETING_NAMES, *marker.RECORD_NAMES)
 
 
 def _marker_of(event: dict[str, Any]) -> dict[str, str]:
     found = ((marker.graph_name(p.get("id")), p) for p in event.get("singleValueExtendedProperties") or [])
-    return {name: p.get("value") or "" for name, p in found if name in marker.MEETING_NAMES}
+    return {
+        name: p.get("value") or ""
+        for name, p in found
+        if name in (*marker.MEETING_NAMES, *marker.RECORD_NAMES)
+    }
 
 
 class GraphBackend(SpeaksFor):
@@ -86,12 +91,12 @@ class GraphBackend(SpeaksFor):
             params["$filter"] = filter_
         return f"{user_path(mailbox)}/events?{query_string(params)}"
 
-    def explain(self, exc: BaseException, mailbox: str | None) -> str:
+    def explain(self, exc: BaseException, mailbox: str | None, writing: bool = False) -> str:
         who = f"mailbox {mailbox}" if mailbox else self.endpoint
         if isinstance(exc, BackendError):
             return str(exc)
         if isinstance(exc, GraphFailure):
-            return explain_reply(exc.reply, self.endpoint, mailbox, self.client.credential_hint)
+            return explain_reply(exc.reply, self.endpoint, mailbox, self.client.credential_hint, "", writing)
         return f"{who} on {self.endpoint}: {type(exc).__name__}: {exc}"
 
     def raw_item(self, organizer: str, item_id: str) -> dict[str, Any]:
@@ -110,11 +115,11 @@ class GraphBackend(SpeaksFor):
     # -- the apply lease ----------------------------------------------------------------------------------
 
     def lease_items(self, mailbox: str) -> list[LeaseItem]:
-        with self.speaking_for(mailbox):
+        with self.speaking_for(mailbox, writing=True):  # creates the record when there is none
             return lease.lease_items(self.client, user_path(mailbox))
 
     def write_lease(self, mailbox: str, item: LeaseItem, holder: str) -> LeaseItem:
-        with self.speaking_for(mailbox):
+        with self.speaking_for(mailbox, writing=True):
             return lease.write_lease(self.client, user_path(mailbox), item, holder)
 
     # -- observe ------------------------------------------------------------------------------------------
@@ -137,8 +142,8 @@ class GraphBackend(SpeaksFor):
         events = list(first.body.get("value", []))
         if first.body.get("@odata.nextLink"):
             events += self.client.pages(first.body["@odata.nextLink"])
-        remembered = baseline.from_reply(record)
         ours = [e for e in events if _marker_of(e).get(marker.NAMESPACE) == namespace]
+        remembered = baseline.from_reply(self.client, user_path(organizer), namespace, record, bool(ours))
         others = {_marker_of(e).get(marker.NAMESPACE) or "" for e in events} - {namespace}
         mine: dict[str, ObservedMeeting] = {}
         duplicates: list[ObservedMeeting] = []
@@ -160,6 +165,7 @@ class GraphBackend(SpeaksFor):
             self.client.thread_requests() - before,
             adoptable,
             remembered,
+            tuple(filter(None, [remembered.note(organizer) if mine else ""])),
         )
 
     def read_back(
@@ -217,8 +223,9 @@ class GraphBackend(SpeaksFor):
                             out[room].append((utc(item["start"]), utc(item["end"])))
             return out
 
-    def room_answers(self, organizer: str) -> dict[tuple[str, str], str]:
-        """The rooms' declines in the organizer's inbox (one request): (room, subject) → their text."""
+    def room_answers(self, organizer: str) -> dict[tuple[str, str], str] | None:
+        """The rooms' declines in the organizer's inbox (one request): (room, subject) → their text; None
+        when the app may not read mail (403: Calendars.* alone)."""
         with self.speaking_for(organizer):
             query = query_string(
                 {
@@ -227,7 +234,12 @@ class GraphBackend(SpeaksFor):
                     "$top": str(PAGE),
                 }
             )
-            found = self.client.pages(f"{user_path(organizer)}/mailFolders/inbox/messages?{query}")
+            try:
+                found = self.client.pages(f"{user_path(organizer)}/mailFolders/inbox/messages?{query}")
+            except GraphFailure as exc:
+                if exc.reply.status == 403:
+                    return None
+                raise
             out = {}
             for message in found:
                 sender = ((message.get("from") or {}).get("emailAddress") or {}).get("address") or ""
@@ -236,8 +248,19 @@ class GraphBackend(SpeaksFor):
                 out[(sender.lower(), subject)] = " ".join(text.split())
             return out
 
+    def reach(self, mailbox: str) -> Reach:
+        """`GET /users/{id}/calendar` and its `canEdit`: what the app's permissions give it there."""
+        with self.speaking_for(mailbox):
+            reply = self.client.call(Call("GET", f"{user_path(mailbox)}/calendar?$select=canEdit"))
+            if reply.status in (403, 404):  # a refusal is the answer asked for
+                hint = self.client.credential_hint
+                return Reach(mailbox, False, False, explain_reply(reply, self.endpoint, mailbox, hint))
+            if not reply.ok:
+                raise GraphFailure(reply, "calendar")
+            return Reach(mailbox, True, bool(reply.body.get("canEdit")))
+
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
-        with self.speaking_for(organizer):
+        with self.speaking_for(organizer, writing=True):
             return baseline.write(self.client, user_path(organizer), namespace, kept)
 
     def _meetings(self, organizer: str, events: list[dict[str, Any]]) -> list[tuple[dict, Meeting]]:
@@ -288,7 +311,7 @@ class GraphBackend(SpeaksFor):
             events = [
                 e
                 for e in self.client.pages(self._events(organizer, None))
-                if marker.KEY not in _marker_of(e)
+                if not {marker.KEY, *marker.RECORD_NAMES} & set(_marker_of(e))
                 and e.get("isOrganizer")
                 and not e.get("isCancelled")
                 and (not subject_contains or subject_contains.lower() in (e.get("subject") or "").lower())
@@ -322,7 +345,7 @@ class GraphBackend(SpeaksFor):
         try:
             occurrences = self._occurrence_ids(organizer, writes)
         except Exception as exc:  # the lookup failed as a whole: so does every write needing it
-            return [WriteResult(w, error=self.explain(exc, organizer)) for w in writes]
+            return [WriteResult(w, error=self.explain(exc, organizer, writing=True)) for w in writes]
         calls: list[Call | str] = []
         for write in writes:
             try:
@@ -333,7 +356,7 @@ class GraphBackend(SpeaksFor):
         try:
             replies = iter(self.client.batch(real))
         except Exception as exc:  # a request that failed as a whole fails each of its writes
-            return [WriteResult(w, error=self.explain(exc, organizer)) for w in writes]
+            return [WriteResult(w, error=self.explain(exc, organizer, writing=True)) for w in writes]
         results = []
         for write, call in zip(writes, calls, strict=True):
             if isinstance(call, str):
@@ -354,7 +377,7 @@ class GraphBackend(SpeaksFor):
                     WriteResult(
                         write,
                         error=explain_reply(
-                            reply, self.endpoint, organizer, self.client.credential_hint, write.key
+                            reply, self.endpoint, organizer, self.client.credential_hint, write.key, True
                         ),
                     )
                 )

@@ -1,77 +1,71 @@
-"""The baseline record over Graph: the same hidden message as over EWS (`ews/baseline.py`).
+"""The baseline record over Graph: the same record as over EWS (`ews/baseline.py`), an event in the calendar.
 
-`mailFolders/msgfolderroot/messages` filtered on `reconciler-baseline-namespace`, the record expanded from
-`reconciler-baseline`: one request to read. Written with a POST the first time, then a PATCH with
-`If-Match` on the version read.
+Events filtered on `reconciler-baseline-namespace`, the record expanded from `reconciler-baseline`: one
+request, sent in one batch with observe's first page. Written with a POST the first time, then a PATCH with
+`If-Match` on the version read. When the calendar has none but holds managed meetings (the first plan
+after an upgrade), the message an older version kept in `msgfolderroot` is read instead (one more request;
+refused without Mail.Read, which leaves the record `out_of_reach`); the next apply writes it to the
+calendar and removes the message where the app may.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.backends import marker
 from reconciler.backends.baseline import BODY, SUBJECT, Baseline
-from reconciler.backends.graph.http import Call, GraphClient, GraphFailure
-from reconciler.backends.graph.write import carrying, expanding, query_string
-
-PROPERTY = marker.graph_id(marker.BASELINE)
-NAMESPACE = marker.graph_id(marker.BASELINE_NAMESPACE)
+from reconciler.backends.graph import lease, records
+from reconciler.backends.graph.http import Call, GraphClient, GraphFailure, Reply
+from reconciler.backends.graph.write import carrying, expanding
 
 
-def _value(message: dict[str, Any]) -> str:
-    props = message.get("singleValueExtendedProperties") or []
+def _value(item: dict[str, Any]) -> str:
+    props = item.get("singleValueExtendedProperties") or []
     mine = (p for p in props if marker.graph_name(p.get("id")) == marker.BASELINE)
     return next((p.get("value") or "" for p in mine), "")
 
 
+def _query(namespace: str) -> tuple[str, str]:
+    return carrying(marker.BASELINE_NAMESPACE, namespace), expanding(marker.BASELINE)
+
+
 def read_call(user: str, namespace: str) -> Call:
     """The request that reads the namespace's record (observe sends it in one batch with its first page)."""
-    query = query_string(
-        {
-            "$filter": carrying(marker.BASELINE_NAMESPACE, namespace),
-            "$select": "id,changeKey",
-            "$expand": expanding(marker.BASELINE),
-        }
-    )
-    return Call("GET", f"{user}/mailFolders/msgfolderroot/messages?{query}")
+    return records.found(user, *_query(namespace))
 
 
-def from_reply(reply: Any) -> Baseline:
-    """The record a `read_call` found (an empty baseline when there is none yet)."""
-    if not reply.ok:
-        raise GraphFailure(reply, "the baseline record")
-    found = reply.body.get("value") or []
-    if not found:
+def from_reply(client: GraphClient, user: str, namespace: str, reply: Reply, managed: bool) -> Baseline:
+    """The record a `read_call` found (an empty baseline when there is none yet), looking where an older
+    version kept it when the calendar has none but holds `managed` meetings (one more request, once)."""
+    found = records.values(reply, "the baseline record")
+    if found:
+        newest = found[-1]
+        return Baseline.from_text(_value(newest), (newest["id"], newest.get("changeKey") or ""))
+    if not managed:
         return Baseline(read={})
-    newest = found[-1]
-    return Baseline.from_text(_value(newest), (newest["id"], newest.get("changeKey") or ""))
+    older = client.call(records.legacy(user, *_query(namespace)))
+    if older.status == records.DENIED:
+        return Baseline(read={}, out_of_reach=True)
+    kept = records.values(older, "the older baseline record")
+    if not kept:
+        return Baseline(read={})
+    return Baseline.from_text(_value(kept[-1]), None, tuple(m["id"] for m in kept))
 
 
 def write(client: GraphClient, user: str, namespace: str, baseline: Baseline) -> Baseline:
-    """Keep `baseline` (creating the record the first time); the baseline as now kept."""
+    """Keep `baseline` (creating the record the first time); the baseline as now kept. A record read from
+    where an older version kept it is removed once the calendar holds it, with the free lease beside it."""
     text = baseline.to_text()
     if baseline.record is None:
-        url = f"{user}/mailFolders/msgfolderroot/messages"
-        call = Call(
-            "POST",
-            url,
-            {
-                "subject": SUBJECT.format(namespace=namespace),
-                "body": {"contentType": "text", "content": BODY},
-                "singleValueExtendedProperties": [
-                    {"id": NAMESPACE, "value": namespace},
-                    {"id": PROPERTY, "value": text},
-                ],
-            },
-        )
+        props = {marker.BASELINE_NAMESPACE: namespace, marker.BASELINE: text}
+        event = records.create(client, user, SUBJECT.format(namespace=namespace), BODY, props)
+        record = (str(event.get("id") or ""), str(event.get("changeKey") or ""))
     else:
         item_id, version = baseline.record
-        url = f"{user}/messages/{quote(item_id, safe='')}"
-        body = {"singleValueExtendedProperties": [{"id": PROPERTY, "value": text}]}
-        call = Call("PATCH", url, body, {"If-Match": f'W/"{version}"'})
-    reply = client.call(call)
-    if not reply.ok:
-        raise GraphFailure(reply, url)
-    item_id = reply.body.get("id") or (baseline.record[0] if baseline.record else "")
-    return Baseline.from_text(text, (item_id, reply.body.get("changeKey") or ""))
+        reply = records.swap(client, user, item_id, version, {marker.BASELINE: text})
+        if not reply.ok:
+            raise GraphFailure(reply, "the baseline record")
+        record = (item_id, str(reply.body.get("changeKey") or ""))
+    if baseline.legacy and records.remove_legacy(client, user, list(baseline.legacy)):
+        lease.remove_legacy(client, user)
+    return Baseline.from_text(text, record)

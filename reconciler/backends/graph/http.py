@@ -25,6 +25,7 @@ import msal
 import requests
 import urllib3
 
+from reconciler.backends import access
 from reconciler.backends.base import NOT_RETRYABLE, BackendError
 from reconciler.backends.connection import chain, connection_problem
 
@@ -303,18 +304,21 @@ class GraphFailure(Exception):
         self.reply = reply
 
 
-def explain_reply(reply: Reply, endpoint: str, mailbox: str | None, credentials: str, key: str = "") -> str:
-    """One line: what Graph refused, naming the mailbox or endpoint, and the likely fix. Never a secret."""
+def explain_reply(
+    reply: Reply, endpoint: str, mailbox: str | None, credentials: str, key: str = "", writing: bool = False
+) -> str:
+    """One line: what Graph refused, naming the mailbox or endpoint, and the likely fix. Never a secret.
+    `writing`: the refused request was a write (a 403 then names the write permission)."""
     who = f"mailbox {mailbox}" if mailbox else endpoint
     what = f"{key}: " if key else ""
     detail = f"{reply.code}: {reply.message}" if reply.code else f"HTTP {reply.status}"
     if reply.status == 401:
         return f"{what}{endpoint} refused the app's token (HTTP 401, {detail}): check {credentials}"
-    if reply.status == 403:
-        return (
-            f"{what}the app may not use {who} (HTTP 403, {detail}): grant it the Calendars.ReadWrite "
-            "application permission, and include the mailbox in its application access policy or RBAC scope"
+    if reply.status == 403 and mailbox:
+        refused = (
+            access.SCOPE if "OData is disabled" in reply.message else access.WRITE if writing else access.READ
         )
+        return what + access.graph(mailbox, refused, f"HTTP 403, {detail}")
     if reply.status == 404 and reply.code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI"):
         return (
             f"{what}{who} does not exist on {endpoint}: check the address under `organizers:` and in the "

@@ -8,6 +8,7 @@ from lxml import etree
 
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.ews.soap import Request, local, t
+from reconciler.sandbox.rights import READ
 from reconciler.sandbox.store import DISTINGUISHED
 
 
@@ -17,8 +18,9 @@ class EwsContext(Context):
 
     request: Request | None = field(default=None, kw_only=True)
 
-    def folder(self, el: etree._Element) -> tuple[str, str]:
-        """(mailbox, distinguished name) of a `t:DistinguishedFolderId` or `t:FolderId` element."""
+    def folder(self, el: etree._Element, action: str = READ) -> tuple[str, str]:
+        """(mailbox, distinguished name) of a `t:DistinguishedFolderId` or `t:FolderId` element, which the
+        caller's rights must allow `action` in."""
         kind = local(el.tag)
         if kind == "DistinguishedFolderId":
             name = el.get("Id", "")
@@ -27,6 +29,7 @@ class EwsContext(Context):
             address = el.findtext(f"{t('Mailbox')}/{t('EmailAddress')}")
             mailbox = (address or self.mailbox).strip().lower()
             self.check_access(mailbox)
+            self.require(name, action)
             return mailbox, name
         if kind == "FolderId":
             found = self.store.folder_by_id(el.get("Id", ""))
@@ -35,5 +38,6 @@ class EwsContext(Context):
                     "ErrorFolderNotFound", "The specified folder could not be found in the store."
                 )
             self.check_access(found[0])
+            self.require(found[1], action)
             return found
         raise ItemError("ErrorInvalidRequest", f"Unexpected folder id element {kind}.")

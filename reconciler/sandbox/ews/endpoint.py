@@ -15,12 +15,13 @@ from typing import Any
 
 from lxml import etree
 
-from reconciler.sandbox.ews import conformance, soap, xsd
+from reconciler.sandbox.ews import conformance, soap, targets, xsd
 from reconciler.sandbox.ews.context import EwsContext
 from reconciler.sandbox.ews.items import schema_violation
 from reconciler.sandbox.ews.operations import OPERATIONS
 from reconciler.sandbox.ews.windows_auth import offers
 from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.rights import FULL, Rights
 from reconciler.sandbox.service import Service
 
 PATH = "/ews/exchange.asmx"
@@ -78,10 +79,14 @@ def _reply(service: Service, authorization: str, body: bytes, session: dict[str,
         return Reply(401, required, offers(service.auth))
     user, mailbox = caller
     service.requests[request.name] += 1
-    refused = service.directory.refusal(user, mailbox)
+    impersonating = request.impersonated is not None
+    if not impersonating:  # a delegate names the owner's folders, or the owner's items' ids
+        mailbox = targets.owner(service.store, request.operation) or mailbox
+    refused = service.directory.refusal(user, mailbox, impersonating)
     if refused:
         return Reply(500, soap.fault(*refused), mailbox=mailbox, operation=request.name)
-    return _serve(service, request, mailbox)
+    rights = FULL if impersonating or user is None else service.directory.account(user).rights(user, mailbox)
+    return _serve(service, request, mailbox, rights)
 
 
 def _acting(user: str, request: soap.Request) -> tuple[str, str]:
@@ -121,7 +126,7 @@ def _authenticate(
     return None
 
 
-def _serve(service: Service, request: soap.Request, mailbox: str) -> Reply:
+def _serve(service: Service, request: soap.Request, mailbox: str, rights: Rights) -> Reply:
     def text() -> str:
         return etree.tostring(request.operation, encoding="unicode")
 
@@ -130,7 +135,7 @@ def _serve(service: Service, request: soap.Request, mailbox: str) -> Reply:
 
     try:
         fault, answer = service.faults.around(
-            request.name, mailbox, text, lambda: _answer(service, request, mailbox)
+            request.name, mailbox, text, lambda: _answer(service, request, mailbox, rights)
         )
     except Exception as exc:  # never a stack trace on the wire
         log.exception("sandbox failed on %s", request.name)
@@ -142,7 +147,7 @@ def _serve(service: Service, request: soap.Request, mailbox: str) -> Reply:
     return done(*answer)
 
 
-def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int, bytes]:
+def _answer(service: Service, request: soap.Request, mailbox: str, rights: Rights) -> tuple[int, bytes]:
     """(status, SOAP body) of one operation, run in one store transaction."""
     handler = OPERATIONS.get(request.name)
     if handler is None:
@@ -154,7 +159,7 @@ def _answer(service: Service, request: soap.Request, mailbox: str) -> tuple[int,
     store = service.store
     zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
     with store.transaction():
-        ctx = service.context(mailbox, EwsContext, request=request)
+        ctx = service.context(mailbox, EwsContext, request=request, rights=rights)
         if zone is not None:
             ctx.zone = zone
         messages = handler(ctx)

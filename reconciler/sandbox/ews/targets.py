@@ -26,10 +26,37 @@ from reconciler.sandbox.occurrences import (
     occurrence_fields,
     occurrence_id,
     original,
+    parse_occurrence_id,
     rule_of,
 )
 from reconciler.sandbox.store import Item, Store
-from reconciler.sandbox.types_xml import local
+from reconciler.sandbox.types_xml import T, local
+
+_ID_ELEMENTS = {
+    "ItemId": "Id",
+    "FolderId": "Id",
+    "OccurrenceItemId": "RecurringMasterId",
+    "ReferenceItemId": "Id",
+}
+
+
+def owner(store: Store, operation: etree._Element) -> str | None:
+    """The mailbox a request without impersonation acts on (a delegate's: "Delegate access and EWS"): the
+    one a `DistinguishedFolderId` names, else the owner of the first item or folder id it names."""
+    for el in operation.iter(f"{{{T}}}DistinguishedFolderId"):
+        address = el.findtext(f"{{{T}}}Mailbox/{{{T}}}EmailAddress")
+        if address:
+            return address.strip().lower()
+    for el in operation.iter(*(f"{{{T}}}{name}" for name in _ID_ELEMENTS)):
+        named = el.get(_ID_ELEMENTS[local(el.tag)], "")
+        occurrence = parse_occurrence_id(named)
+        item = store.get(occurrence[0] if occurrence else named)
+        if item is not None:
+            return item.mailbox
+        folder = store.folder_by_id(named)
+        if folder is not None:
+            return folder[0]
+    return None
 
 
 def resolve(ctx: Context, ref: etree._Element) -> Target:

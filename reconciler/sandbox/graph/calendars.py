@@ -14,6 +14,7 @@ from reconciler.sandbox.context import Context
 from reconciler.sandbox.graph import wire
 from reconciler.sandbox.graph.errors import GraphError, not_supported
 from reconciler.sandbox.graph.request import Answer, GraphRequest, page
+from reconciler.sandbox.rights import EDIT
 
 SCOPED = ("events", "calendarView")
 """What may follow a calendar in a path: the collections `/events` and `/calendarView` already answer."""
@@ -30,7 +31,7 @@ def calendar_json(ctx: Context) -> dict[str, Any]:
         "changeKey": change_key,
         "canShare": True,
         "canViewPrivateItems": True,
-        "canEdit": True,
+        "canEdit": ctx.rights.allows("calendar", EDIT),
         "isRemovable": False,
         "isTallyingResponses": True,
         "allowedOnlineMeetingProviders": ["teamsForBusiness"],

@@ -1,9 +1,11 @@
 """The identity endpoint a Graph client needs: OpenID configuration and the client credentials grant.
 
-`POST /{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials`, a client id, a `scope` ending in
-`/.default`, and a client secret (only the sandbox's `--password` when one is set) or a client assertion (a
-certificate-signed JWT; accepted without checking its signature, since the sandbox keeps no app
-registrations, and refused when a password is set). Answers as the identity platform does:
+`POST /{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials`, the client id of an app the
+directory registers (`rights.App`; by default any client id is one), a `scope` ending in `/.default`, and a
+client secret (the app's own when the directory gives one, else only the sandbox's `--password` when one is
+set) or a client assertion (a certificate-signed JWT; accepted without checking its signature, and refused
+when a password is set). A token stands for its app: the Graph door checks the app's permissions and mailbox
+scope on every request. Answers as the identity platform does:
 `{"token_type": "Bearer", "expires_in": 3599, "access_token": ...}`, or `{"error", "error_description",
 "error_codes", "timestamp", "trace_id", "correlation_id", "error_uri"}` with 400/401. Tokens are opaque and
 live in the server's memory for an hour.
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from reconciler.sandbox.directory import Directory
+
 LIFETIME = 3599
 TOKEN_PATH = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 OPENID_PATH = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
@@ -31,26 +35,28 @@ class Tokens:
     """Issued access tokens and when they expire (monotonic seconds)."""
 
     password: str | None = None
-    issued: dict[str, float] = field(default_factory=dict)
+    issued: dict[str, tuple[float, str]] = field(default_factory=dict)
+    """Token → (when it expires, the client id it was issued to)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def issue(self) -> str:
+    def issue(self, client_id: str) -> str:
         token = "sandbox." + secrets.token_urlsafe(32)
         with self.lock:
-            self.issued[token] = time.monotonic() + LIFETIME
+            self.issued[token] = (time.monotonic() + LIFETIME, client_id)
         return token
 
-    def check(self, header: str) -> str | None:
-        """None when the `Authorization` header carries a live token; otherwise what is wrong."""
+    def check(self, header: str) -> tuple[str | None, str]:
+        """(None, the app's client id) when the `Authorization` header carries a live token; otherwise
+        (what is wrong, "")."""
         if not header.lower().startswith("bearer "):
-            return "Access token is empty."
+            return "Access token is empty.", ""
         with self.lock:
-            expires = self.issued.get(header[7:].strip())
+            expires, client_id = self.issued.get(header[7:].strip(), (None, ""))
         if expires is None:
-            return "Invalid JWT token. The token is not known to this sandbox (issued by another run?)."
+            return "Invalid JWT token. The token is not known to this sandbox (issued by another run?).", ""
         if expires < time.monotonic():
-            return "Lifetime validation failed, the token is expired."
-        return None
+            return "Lifetime validation failed, the token is expired.", ""
+        return None, client_id
 
 
 def _error(status: int, error: str, code: int, text: str) -> tuple[int, dict[str, Any]]:
@@ -69,7 +75,7 @@ def _error(status: int, error: str, code: int, text: str) -> tuple[int, dict[str
     }
 
 
-def token(tokens: Tokens, body: bytes) -> tuple[int, dict[str, Any]]:
+def token(tokens: Tokens, body: bytes, directory: Directory, tenant: str) -> tuple[int, dict[str, Any]]:
     form = {k: v[-1] for k, v in parse_qs(body.decode(errors="replace")).items()}
     if form.get("grant_type") != "client_credentials":
         return _error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
@@ -79,9 +85,18 @@ def token(tokens: Tokens, body: bytes) -> tuple[int, dict[str, Any]]:
         return _error(
             400, "invalid_scope", 1002012, "The provided value for scope is not valid: use RESOURCE/.default."
         )
+    app = directory.app(form["client_id"])
+    if app is None:
+        return _error(
+            400,
+            "unauthorized_client",
+            700016,
+            f"Application with identifier '{form['client_id']}' was not found in the directory '{tenant}'.",
+        )
     secret, assertion = form.get("client_secret"), form.get("client_assertion")
+    expected = app.secret if app.secret is not None else tokens.password
     if secret is not None:
-        if tokens.password is not None and secret != tokens.password:
+        if expected is not None and secret != expected:
             return _error(401, "invalid_client", 7000215, "Invalid client secret provided.")
     elif assertion:
         if tokens.password is not None or assertion.count(".") != 2:
@@ -94,7 +109,7 @@ def token(tokens: Tokens, body: bytes) -> tuple[int, dict[str, Any]]:
         "token_type": "Bearer",
         "expires_in": LIFETIME,
         "ext_expires_in": LIFETIME,
-        "access_token": tokens.issue(),
+        "access_token": tokens.issue(form["client_id"]),
     }
 
 

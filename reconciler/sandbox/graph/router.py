@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from reconciler.sandbox import rights
 from reconciler.sandbox.context import Context, ItemError
 from reconciler.sandbox.graph import calendars, events, messages, schedule
 from reconciler.sandbox.graph.errors import GraphError, error_body
 from reconciler.sandbox.graph.identity import Tokens
 from reconciler.sandbox.graph.request import Answer, GraphRequest
+from reconciler.sandbox.rights import App
 from reconciler.sandbox.service import Service
 
 PREFIX = "/v1.0"
@@ -80,8 +82,10 @@ def serve(
     origin: str,
 ) -> Reply:
     """One request to `/v1.0/...` (authentication included)."""
-    problem = tokens.check(headers.get("authorization", ""))
-    if problem:
+    problem, client_id = tokens.check(headers.get("authorization", ""))
+    app = service.directory.app(client_id) if not problem else None
+    if app is None:
+        problem = problem or "The app the token was issued to is no longer registered."
         return Reply(
             401,
             error_body("InvalidAuthenticationToken", problem),
@@ -96,11 +100,11 @@ def serve(
     html = service.rewrites.on("html-document")
     request = GraphRequest(method, path, split.query, headers, body, origin + PREFIX, html)
     if path == "/$batch" and method == "POST":
-        return _batch(service, request, raw)
-    return _single(service, request, raw, inner=False)
+        return _batch(service, app, request, raw)
+    return _single(service, app, request, raw, inner=False)
 
 
-def _single(service: Service, request: GraphRequest, raw: bytes, inner: bool) -> Reply:
+def _single(service: Service, app: App, request: GraphRequest, raw: bytes, inner: bool) -> Reply:
     parts = [unquote(p) for p in request.path.strip("/").split("/") if p]
     if len(parts) < 3 or parts[0].lower() != "users":
         return Reply(400, error_body("BadRequest", f"Resource not found for the segment {request.path!r}."))
@@ -116,11 +120,15 @@ def _single(service: Service, request: GraphRequest, raw: bytes, inner: bool) ->
             mailbox=mailbox,
             operation=operation,
         )
+    resource = "getSchedule" if "getSchedule" in parts else parts[0]
+    denied = app.refusal(mailbox, rights.needs(resource, request.method))
+    if denied:  # the app's permissions, or its mailbox scope, do not cover this request
+        return Reply(403, error_body("ErrorAccessDenied", denied), mailbox=mailbox, operation=operation)
     fault, answer = faults.around(
         operation,
         mailbox,
         lambda: raw.decode(errors="replace"),
-        lambda: _resource(service, request, mailbox, parts),
+        lambda: _resource(service, request, mailbox, parts, app.rights()),
         limit=MAILBOX_CONCURRENCY,
         delay=not inner,  # added latency stands for a network round trip: one per HTTP request
     )
@@ -130,11 +138,13 @@ def _single(service: Service, request: GraphRequest, raw: bytes, inner: bool) ->
     return Reply(answer.status, answer.body, answer.headers, mailbox=mailbox, operation=operation)
 
 
-def _resource(service: Service, request: GraphRequest, mailbox: str, parts: list[str]) -> Answer:
+def _resource(
+    service: Service, request: GraphRequest, mailbox: str, parts: list[str], granted: rights.Rights
+) -> Answer:
     store = service.store
     try:
         with store.transaction():
-            ctx = service.context(mailbox)
+            ctx = service.context(mailbox, rights=granted)
             answer = _dispatch(ctx, request, parts)
         service.faults.record_messages(ctx.messages_sent)
         return answer
@@ -163,7 +173,7 @@ def _dispatch(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
     raise GraphError(400, "BadRequest", f"Resource not found for the segment {parts[0]!r}.")
 
 
-def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
+def _batch(service: Service, app: App, request: GraphRequest, raw: bytes) -> Reply:
     body = request.body if isinstance(request.body, dict) else {}
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
@@ -203,7 +213,7 @@ def _batch(service: Service, request: GraphRequest, raw: bytes) -> Reply:
             request.bodies_as_html,
         )
         inner_raw = json.dumps(entry.get("body")).encode() if entry.get("body") is not None else b""
-        reply = _single(service, inner, inner_raw, inner=True)
+        reply = _single(service, app, inner, inner_raw, inner=True)
         answer: dict[str, Any] = {
             "id": str(entry.get("id")),
             "status": reply.status,

@@ -22,6 +22,7 @@ from reconciler.sandbox.ews.items import id_only, parse_item
 from reconciler.sandbox.ews.soap import local, m, t
 from reconciler.sandbox.ews.targets import resolve
 from reconciler.sandbox.recurrence import zone_from_xml
+from reconciler.sandbox.rights import CREATE, EDIT
 from reconciler.sandbox.types_xml import zone_element
 
 CALENDAR_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
@@ -35,6 +36,10 @@ def _calendar_item(ctx: EwsContext, el: etree._Element, folder: str, option: str
             "ErrorSendMeetingInvitationsRequired",
             "The SendMeetingInvitations attribute is required for calendar items.",
         )
+    ctx.require(folder, CREATE)
+    invited = any(el.find(t(k)) is not None for k in ("RequiredAttendees", "OptionalAttendees", "Resources"))
+    if option != "SendToNone" and invited:
+        ctx.require_send()
     zone_el = el.find(t("StartTimeZone"))
     zone = zone_from_xml(etree.tostring(zone_el, encoding="unicode")) if zone_el is not None else ctx.zone
     fields = {**_from_mime(el), **parse_item(el, zone)}  # elements in the request win over the MIME
@@ -61,6 +66,9 @@ def _from_mime(el: etree._Element) -> dict[str, Any]:
 
 
 def _message(ctx: EwsContext, el: etree._Element, folder: str | None, disposition: str) -> str:
+    ctx.require(folder or ("drafts" if disposition == "SaveOnly" else "sentitems"), CREATE)
+    if disposition != "SaveOnly":
+        ctx.require_send()
     fields = parse_item(el, ctx.zone)
     me = {"name": ctx.mailbox, "email": ctx.mailbox}
     fields = {
@@ -95,6 +103,9 @@ def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
     if ref is None:
         raise ItemError("ErrorInvalidRequest", "A response item needs a ReferenceItemId.")
     target = resolve(ctx, ref)
+    ctx.require(target.item.folder, EDIT)
+    if disposition != "SaveOnly":
+        ctx.require_send()
     body = el.findtext(t("NewBodyContent")) or el.findtext(t("Body"))
     kind = local(el.tag)
     if kind == "CancelCalendarItem":

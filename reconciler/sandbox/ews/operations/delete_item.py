@@ -8,6 +8,7 @@ from reconciler.sandbox.ews import soap
 from reconciler.sandbox.ews.context import EwsContext
 from reconciler.sandbox.ews.soap import m
 from reconciler.sandbox.ews.targets import resolve
+from reconciler.sandbox.rights import DELETE
 
 CANCELLATION_OPTIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
 
@@ -21,6 +22,9 @@ def handle(ctx: EwsContext) -> list[str]:
         try:
             target = resolve(ctx, ref)
             item = target.item
+            ctx.require(item.folder, DELETE)
+            if option not in (None, "SendToNone") and item.get("calendar:IsMeeting"):
+                ctx.require_send()
             is_calendar = item.get("item:ItemClass") == "IPM.Appointment"
             if is_calendar and option not in CANCELLATION_OPTIONS:
                 raise ItemError(

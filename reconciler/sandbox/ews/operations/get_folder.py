@@ -9,6 +9,7 @@ from reconciler.sandbox.context import ItemError
 from reconciler.sandbox.ews import soap
 from reconciler.sandbox.ews.context import EwsContext
 from reconciler.sandbox.ews.soap import m
+from reconciler.sandbox.rights import CREATE, DELETE, EDIT, OWN, READ
 from reconciler.sandbox.store import FOLDER_ELEMENTS
 
 
@@ -30,8 +31,30 @@ def folder_xml(ctx: EwsContext, mailbox: str, key: str) -> str:
         f'<t:{element}><t:FolderId Id="{folder.id}" ChangeKey="{folder.change_key}"/>{parent_xml}{class_xml}'
         f"<t:DisplayName>{escape(folder.name)}</t:DisplayName>"
         f"<t:TotalCount>{ctx.store.count(mailbox, key)}</t:TotalCount>"
-        f"<t:ChildFolderCount>{subfolders}</t:ChildFolderCount>{unread}</t:{element}>"
+        f"<t:ChildFolderCount>{subfolders}</t:ChildFolderCount>{_effective_rights(ctx, key)}{unread}"
+        f"</t:{element}>"
     )
+
+
+_EFFECTIVE = (
+    ("CreateAssociated", OWN),
+    ("CreateContents", CREATE),
+    ("CreateHierarchy", OWN),
+    ("Delete", DELETE),
+    ("Modify", EDIT),
+    ("Read", READ),
+    ("ViewPrivateItems", READ),
+)
+"""types.xsd EffectiveRightsType, in order, and the folder right each stands for."""
+
+
+def _effective_rights(ctx: EwsContext, key: str) -> str:
+    """What the caller may do in the folder ("EffectiveRights": a delegate sees its own rights)."""
+    said = "".join(
+        f"<t:{name}>{'true' if ctx.rights.allows(key, right) else 'false'}</t:{name}>"
+        for name, right in _EFFECTIVE
+    )
+    return f"<t:EffectiveRights>{said}</t:EffectiveRights>"
 
 
 def handle(ctx: EwsContext) -> list[str]:

@@ -21,6 +21,7 @@ from reconciler.sandbox.ews.items import parse_item
 from reconciler.sandbox.ews.soap import local, m, t
 from reconciler.sandbox.ews.targets import resolve
 from reconciler.sandbox.occurrences import occurrence_fields, occurrence_id
+from reconciler.sandbox.rights import EDIT
 
 UPDATE_OPTIONS = {
     "SendToNone",
@@ -82,6 +83,9 @@ def handle(ctx: EwsContext) -> list[str]:
                 raise ItemError("ErrorInvalidRequest", "ItemChange needs an item id and Updates.")
             target = resolve(ctx, ref)
             item = target.item
+            ctx.require(item.folder, EDIT)
+            if option not in (None, "SendToNone") and item.get("calendar:IsMeeting"):
+                ctx.require_send()
             stale = ref.get("ChangeKey") and ref.get("ChangeKey") != item.change_key
             if stale and resolution == "NeverOverwrite":
                 raise ItemError(
