@@ -252,3 +252,27 @@ def test_access_tells_what_the_identity_can_do_and_whether_it_is_scoped(
     assert result.exit_code == code, result.output
     assert re.search(said, result.output), result.output
     assert "Traceback" not in result.output
+
+
+def test_an_editor_delegate_applies_and_sends_only_with_send_on_behalf(tmp_path: Path, monkeypatch) -> None:
+    """Editor on the Calendar lets a delegate write there; the invitations go out in the organizer's name
+    only with -SharingPermissionFlags Delegate ("Delegate access and EWS in Exchange")."""
+    editor = {LEAD: {"calendar": "Editor"}}
+    accounts = {
+        "editor": Account(impersonation=False, folders=editor, send_on_behalf=frozenset({LEAD})),
+        "mute-editor": Account(impersonation=False, folders=editor),
+        "*": Account(),
+    }
+    with Sandbox(db=str(tmp_path / "server.sqlite3"), tls=True, directory=Directory(accounts=accounts)) as sb:
+        project = Project(tmp_path, sb, CliRunner())
+        project.write("sync.yaml", SYNC)
+        _ews(project, "mute-editor", monkeypatch, "delegate")
+        refused = project.cli("apply", "--auto-approve")
+        assert refused.exit_code == 1, refused.output
+        assert "but not send meeting messages on its behalf" in refused.output
+        assert _sent(project)["alice@example.com"] == 0
+        _ews(project, "editor", monkeypatch, "delegate")
+        _ok(project.cli("apply", "--auto-approve"))
+        assert _sent(project)["alice@example.com"] == 1
+        _ok(project.cli("plan", "--detailed-exitcode"))
+    exchangelib.close_connections()
