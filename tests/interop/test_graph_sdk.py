@@ -17,15 +17,22 @@ from typing import Any
 import pytest
 
 from reconciler.sandbox import Sandbox
+from reconciler.sandbox.directory import Directory
+from reconciler.sandbox.rights import App
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(300)]
 KEY = "String {00020329-0000-0000-C000-000000000046} Name interop-key"
 LEAD, ALICE = "lead@example.com", "alice@example.com"
 
 
+SDK_APP = App(frozenset({"Calendars.ReadWrite", "Mail.Read"}))
+"""The permissions an application that reads its organizer's responses from the inbox is granted (the
+sandbox's default app, README's, holds Calendars.ReadWrite alone)."""
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(tls=True) as sb:
+    with Sandbox(tls=True, directory=Directory(apps={"*": SDK_APP})) as sb:
         yield sb
 
 
