@@ -42,9 +42,12 @@ demo: $(STAMP)
 		-e 's|^  kind: sandbox$$|  kind: sandbox\n  protocol: graph|' reconciler.yaml > .reconciler/graph.yaml
 	$(BIN)/reconciler plan --config .reconciler/graph.yaml --detailed-exitcode
 
+# Tests run in TEST_WORKERS processes (pytest-xdist): they wait on sandboxes and subprocesses half the time.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Clients this project did not write, against the sandbox: DavMail (davmail-server, apt as root when
 # missing) through CalDAV, the EWS Managed API's TypeScript port (npm ci from tests/interop/ews_js),

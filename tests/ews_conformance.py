@@ -7,13 +7,16 @@ to (`reconciler/sandbox/ews/conformance.py`). After each test, an answer found i
 that test, naming the operation, the element and Exchange's wording. The summary counts what was checked.
 
 Without the schemas the check is skipped with one line saying where they come from, unless
-`EWS_SCHEMAS_REQUIRED=1` (`.ci/run` sets it), which stops the run instead.
+`EWS_SCHEMAS_REQUIRED=1` (`.ci/run` sets it), which stops the run instead. Under pytest-xdist the
+controller makes one folder for the run and each worker a folder of its own inside it (workers inherit the
+controller's environment), so each worker fails its own tests and the controller's summary counts them all.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -31,9 +34,14 @@ WHERE_FROM = (
 )
 
 
+RUN = "RECONCILER_EWS_CONFORMANCE_RUN"
+"""The run's folder, which the controller makes and xdist's workers inherit."""
+
+
 @dataclass
 class Ledger:
-    """The check files of this run's folder, read on from where the last look stopped."""
+    """The check files of this process's folder (the controller's: every worker's folder too), read on from
+    where the last look stopped."""
 
     folder: Path
     read_to: dict[str, int] = field(default_factory=dict)
@@ -41,16 +49,20 @@ class Ledger:
 
     def new_lines(self) -> list[dict]:
         lines: list[dict] = []
-        for path in sorted(self.folder.glob("*.jsonl")):
-            start = self.read_to.get(path.name, 0)
+        for path in sorted(self.folder.rglob("*.jsonl")):
+            start = self.read_to.get(str(path), 0)
             with open(path, "rb") as handle:
                 handle.seek(start)
                 chunk = handle.read()
             complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written is read next time
-            self.read_to[path.name] = start + len(complete)
+            self.read_to[str(path)] = start + len(complete)
             lines.extend(json.loads(line) for line in complete.splitlines())
         for line in lines:
-            self.counts[f"{line['kind']} {'valid' if line['valid'] else 'invalid'}"] += 1
+            if line["kind"] == "provoked":  # written by `take_invalid_answers`, perhaps in a worker
+                self.counts["answer invalid"] -= line["count"]
+                self.counts["answer provoked"] += line["count"]
+            else:
+                self.counts[f"{line['kind']} {'valid' if line['valid'] else 'invalid'}"] += 1
         return lines
 
     def invalid_answers(self) -> list[dict]:
@@ -60,8 +72,8 @@ class Ledger:
         """The invalid answers since the last look, taken out of the run's verdict: for a test that
         provokes one on purpose to see the check name it."""
         taken = self.invalid_answers()
-        self.counts["answer invalid"] -= len(taken)
-        self.counts["answer provoked"] += len(taken)
+        with open(self.folder / "provoked.jsonl", "a", encoding="utf-8") as out:
+            out.write(json.dumps({"kind": "provoked", "count": len(taken)}) + "\n")
         return taken
 
 
@@ -81,8 +93,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_LEDGER] = None
         return
     os.environ[xsd.ENV] = str(found)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    folder = Path(tempfile.mkdtemp(prefix=f"ews-conformance-{worker}-"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or RUN not in os.environ:  # the controller (or a run without xdist)
+        os.environ[RUN] = tempfile.mkdtemp(prefix="ews-conformance-")
+        folder = Path(os.environ[RUN])
+    else:
+        folder = Path(os.environ[RUN]) / worker
+        folder.mkdir()
     os.environ[conformance.ENV] = str(folder)
     config.stash[_LEDGER] = Ledger(folder)
 
@@ -137,7 +154,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     ledger = config.stash.get(_LEDGER, None)
-    if ledger is not None:
-        for path in ledger.folder.glob("*.jsonl"):
-            path.unlink()
-        ledger.folder.rmdir()
+    if ledger is not None and "PYTEST_XDIST_WORKER" not in os.environ:  # the controller clears the run
+        shutil.rmtree(ledger.folder, ignore_errors=True)

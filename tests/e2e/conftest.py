@@ -101,13 +101,14 @@ class Project:
         return [(type(i).__name__, getattr(i, "meeting_request_type", None) or i.subject) for i in items]
 
 
-def sandbox_target(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict:
+def sandbox_target(sb: Sandbox, monkeypatch: pytest.MonkeyPatch, client: str = "sandbox") -> dict:
     """A target for an in-process sandbox: EWS without authentication, or Graph (when the sandbox serves TLS)
-    through the token flow with its private CA."""
+    through the token flow with its private CA, as the app `client`."""
     if sb.ca_path is None:
         return {"kind": "ews", "endpoint": sb.endpoint, "auth": "none", "max_wait_seconds": 20}
-    for name in ("GRAPH_TENANT", "GRAPH_CLIENT", "GRAPH_SECRET"):
+    for name in ("GRAPH_TENANT", "GRAPH_SECRET"):
         monkeypatch.setenv(name, "sandbox")
+    monkeypatch.setenv("GRAPH_CLIENT", client)
     return {
         "kind": "graph",
         "endpoint": sb.graph_endpoint,

@@ -23,7 +23,7 @@ from reconciler.sandbox import Sandbox
 from reconciler.sandbox.directory import Directory
 from reconciler.sandbox.rights import Account, App
 from tests.calendars import is_record
-from tests.e2e.conftest import REVIEW, SYNC, Project, _config
+from tests.e2e.conftest import REVIEW, SYNC, Project, _config, sandbox_target
 
 LEAD = "lead@example.com"
 WRITER, READER = "writer-app", "reader-app"
@@ -52,24 +52,8 @@ def tenant(tmp_path: Path) -> Iterator[Project]:
 
 
 def _graph(project: Project, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    sb = project.sandbox
-    assert sb is not None and sb.ca_path is not None
-    monkeypatch.setenv("GRAPH_TENANT", "contoso")
-    monkeypatch.setenv("GRAPH_CLIENT", client)
-    monkeypatch.setenv("GRAPH_SECRET", "a-secret")
-    _config(
-        project.root,
-        {
-            "kind": "graph",
-            "endpoint": sb.graph_endpoint,
-            "authority": sb.authority,
-            "tenant_id_env": "GRAPH_TENANT",
-            "client_id_env": "GRAPH_CLIENT",
-            "client_secret_env": "GRAPH_SECRET",
-            "ca_bundle": str(sb.ca_path),
-            "max_wait_seconds": 5,
-        },
-    )
+    assert project.sandbox is not None
+    _config(project.root, {**sandbox_target(project.sandbox, monkeypatch, client), "max_wait_seconds": 5})
 
 
 def _ews(project: Project, user: str, monkeypatch: pytest.MonkeyPatch, access: str) -> None:

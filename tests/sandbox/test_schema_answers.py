@@ -18,6 +18,7 @@ from exchangelib.recurrence import Recurrence, WeeklyPattern
 from lxml import etree
 
 from reconciler.sandbox.ews import conformance, item_types
+from tests.ews_conformance import RUN
 from tests.sandbox.conftest import dt, meeting
 from tests.sandbox.test_fidelity import T, soap
 
@@ -150,7 +151,8 @@ def test_the_run_fails_naming_the_test_that_saw_an_invalid_answer(ews_conformanc
         )
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("PYTEST_ADDOPTS", None)
+    for inherited in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", RUN):  # a run of its own, not a worker's
+        env.pop(inherited, None)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.ews_conformance", "."],
         cwd=tmp_path,
