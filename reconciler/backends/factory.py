@@ -125,13 +125,18 @@ def _certificate(path: str) -> dict[str, str]:
 
 
 def _graph(settings: Settings) -> Iterator[CalendarBackend]:
+    from reconciler.backends.graph import federated
     from reconciler.backends.graph.backend import GraphBackend
     from reconciler.backends.graph.http import GraphClient
 
     target = settings.target
     assert target.endpoint is not None
-    if target.certificate_path_env:
-        credential: str | dict[str, str] = _certificate(_env(target.certificate_path_env, "certificate_path"))
+    if target.federated:
+        fetch = federated.source(target.federated, target.federated_token_file_env)
+        credential: str | dict[str, object] = {"client_assertion": fetch}
+        hint = "the app's federated identity credentials"
+    elif target.certificate_path_env:
+        credential = _certificate(_env(target.certificate_path_env, "certificate_path"))
         hint = f"the certificate in ${target.certificate_path_env} (registered with the app)"
     else:
         credential = _env(target.client_secret_env, "client_secret")

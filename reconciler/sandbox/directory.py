@@ -52,6 +52,9 @@ class Directory:
     """Graph app registrations by client id; None: any client id is an app with README's permission."""
     accounts: dict[str, Account] = field(default_factory=dict)
     """EWS accounts by user name (lower case, without a domain); `*`: any account not listed."""
+    issuers: dict[str, str] = field(default_factory=dict)
+    """External token issuers apps trust (`rights.Federated`): issuer → its JWKS (a file, or a loopback
+    URL)."""
 
     def app(self, client_id: str) -> App | None:
         """The app registration of `client_id`, None when the directory has none."""
@@ -132,11 +135,15 @@ def load_directory(path: Path, base: Directory | None = None) -> Directory:
         raise DirectoryError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
         raise DirectoryError(f"{path}: a directory file is a mapping with `people:` and `rooms:`")
-    unknown = sorted(set(data) - {"people", "rooms", "apps", "accounts"})
+    unknown = sorted(set(data) - {"people", "rooms", "apps", "accounts", "issuers"})
     if unknown:
         raise DirectoryError(
-            f"{path}: unknown section(s) {', '.join(unknown)}; use people:, rooms:, apps: and accounts:"
+            f"{path}: unknown section(s) {', '.join(unknown)}; use people:, rooms:, apps:, accounts: and "
+            "issuers:"
         )
+    issuers = data.get("issuers") or {}
+    if not isinstance(issuers, dict):
+        raise DirectoryError(f"{path}: issuers: maps issuer URLs to their JWKS file or loopback URL")
     try:
         apps = parse_apps(data["apps"]) if "apps" in data else None
         accounts = parse_accounts(data["accounts"]) if "accounts" in data else {}
@@ -160,6 +167,7 @@ def load_directory(path: Path, base: Directory | None = None) -> Directory:
         rooms={**base.rooms, **rooms},
         apps=base.apps if apps is None else {**(base.apps or {}), **apps},
         accounts={**base.accounts, **accounts},
+        issuers={**base.issuers, **{str(k): str(v) for k, v in issuers.items()}},
     )
 
 

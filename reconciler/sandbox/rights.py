@@ -64,13 +64,24 @@ def covers(scope: frozenset[str] | None, mailbox: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Federated:
+    """A federated identity credential on an app: whose tokens it accepts instead of a secret
+    (`graph/federation.py`), compared exactly."""
+
+    issuer: str
+    subject: str
+    audiences: tuple[str, ...] = ("api://AzureADTokenExchange",)
+
+
+@dataclass(frozen=True)
 class App:
     """A Graph app registration: its client secret (None: the sandbox's password rule), its application
-    permissions and the mailboxes they reach (None: the whole tenant)."""
+    permissions, the mailboxes they reach (None: the whole tenant), and the external tokens it accepts."""
 
     permissions: frozenset[str] = frozenset({"Calendars.ReadWrite"})
     secret: str | None = None
     mailboxes: frozenset[str] | None = ALL
+    federated: tuple[Federated, ...] = ()
 
     def rights(self) -> Rights:
         """The app's rights in a mailbox its scope covers: the calendar by Calendars.*, the other folders by
@@ -162,20 +173,32 @@ def _keys(entry: object, known: set[str], where: str) -> dict:
 
 
 def parse_apps(entries: object) -> dict[str, App]:
-    """`apps: {CLIENT_ID: {permissions: [...], secret: ..., mailboxes: [...]}}`; `*`: any other client id."""
+    """`apps: {CLIENT_ID: {permissions: [...], secret: ..., mailboxes: [...], federated: [{issuer, subject,
+    audiences}]}}`; `*`: any other client id."""
     if not isinstance(entries, dict):
-        raise ValueError("apps: maps client ids to {permissions, secret, mailboxes}")
+        raise ValueError("apps: maps client ids to {permissions, secret, mailboxes, federated}")
     out = {}
     for client_id, entry in entries.items():
         where = f"apps: {client_id}"
-        entry = _keys(entry, {"permissions", "secret", "mailboxes"}, where)
+        entry = _keys(entry, {"permissions", "secret", "mailboxes", "federated"}, where)
         permissions = entry.get("permissions", [])
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
             raise ValueError(f"{where}: permissions: a list such as [Calendars.Read]")
         scope = _addresses(entry["mailboxes"], f"{where}: mailboxes") if "mailboxes" in entry else ALL
         secret = entry.get("secret")
-        out[str(client_id)] = App(frozenset(permissions), None if secret is None else str(secret), scope)
+        trusted = tuple(_federated(f, f"{where}: federated") for f in entry.get("federated") or [])
+        out[str(client_id)] = App(
+            frozenset(permissions), None if secret is None else str(secret), scope, trusted
+        )
     return out
+
+
+def _federated(entry: object, where: str) -> Federated:
+    entry = _keys(entry, {"issuer", "subject", "audiences"}, where)
+    if not isinstance(entry.get("issuer"), str) or not isinstance(entry.get("subject"), str):
+        raise ValueError(f"{where}: issuer and subject are required")
+    audiences = entry.get("audiences", ["api://AzureADTokenExchange"])
+    return Federated(entry["issuer"], entry["subject"], tuple(str(a) for a in audiences))
 
 
 def parse_accounts(entries: object) -> dict[str, Account]:

@@ -28,6 +28,7 @@ import urllib3
 from reconciler.backends import access
 from reconciler.backends.base import NOT_RETRYABLE, BackendError
 from reconciler.backends.connection import chain, connection_problem
+from reconciler.backends.graph import federated
 
 MAX_BATCH = 20
 TIMEOUT = 60
@@ -102,7 +103,7 @@ class GraphClient:
         authority: str,
         tenant: str,
         client_id: str,
-        credential: str | dict[str, str],
+        credential: str | dict[str, Any],
         credential_hint: str,
         ca_bundle: str | None = None,
         max_wait: float = 120,
@@ -122,6 +123,17 @@ class GraphClient:
         self.scope = f"{parts.scheme}://{parts.netloc}/.default"
         self.counts = threading.local()
         loopback = (urlsplit(authority).hostname or "") in ("127.0.0.1", "localhost", "::1")
+        self.asserted: dict[str, object] = {}
+        """The claims of the last federated assertion sent (issuer, subject, audience; never the token)."""
+        if isinstance(credential, dict) and callable(credential.get("client_assertion")):
+            fetch = credential["client_assertion"]
+
+            def assertion() -> str:
+                token = fetch()
+                self.asserted = federated.claims(token)
+                return token
+
+            credential = {"client_assertion": assertion}
         try:
             self.app = msal.ConfidentialClientApplication(
                 client_id,
@@ -148,6 +160,9 @@ class GraphClient:
             ) from None
         if "access_token" not in result:
             text = result.get("error_description") or result.get("error") or "no token"
+            codes = result.get("error_codes") or []
+            if self.asserted and codes:
+                raise BackendError(federated.explain(int(codes[0]), self.asserted, self.client_id))
             raise BackendError(
                 f"{self.authority} refused a token for app {self.client_id}: {text.splitlines()[0]} "
                 f"(check {self.credential_hint}, the tenant id and the client id)"

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from reconciler.sandbox.directory import Directory
+from reconciler.sandbox.graph import federation
 
 LIFETIME = 3599
 TOKEN_PATH = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
@@ -35,6 +36,8 @@ class Tokens:
     """Issued access tokens and when they expire (monotonic seconds)."""
 
     password: str | None = None
+    lifetime: float = LIFETIME
+    """Seconds a token lives (the identity platform's hour; shorter in a test of refreshing)."""
     issued: dict[str, tuple[float, str]] = field(default_factory=dict)
     """Token → (when it expires, the client id it was issued to)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,7 +45,7 @@ class Tokens:
     def issue(self, client_id: str) -> str:
         token = "sandbox." + secrets.token_urlsafe(32)
         with self.lock:
-            self.issued[token] = (time.monotonic() + LIFETIME, client_id)
+            self.issued[token] = (time.monotonic() + self.lifetime, client_id)
         return token
 
     def check(self, header: str) -> tuple[str | None, str]:
@@ -98,6 +101,11 @@ def token(tokens: Tokens, body: bytes, directory: Directory, tenant: str) -> tup
     if secret is not None:
         if expected is not None and secret != expected:
             return _error(401, "invalid_client", 7000215, "Invalid client secret provided.")
+    elif assertion and federation.is_federated(assertion, form["client_id"]):
+        try:
+            federation.check(assertion, form["client_id"], app, directory.issuers)
+        except federation.Refused as refused:
+            return _error(401, "invalid_client", refused.code, refused.text)
     elif assertion:
         if tokens.password is not None or assertion.count(".") != 2:
             return _error(401, "invalid_client", 700027, "Client assertion failed signature validation.")
@@ -107,8 +115,8 @@ def token(tokens: Tokens, body: bytes, directory: Directory, tenant: str) -> tup
         )
     return 200, {
         "token_type": "Bearer",
-        "expires_in": LIFETIME,
-        "ext_expires_in": LIFETIME,
+        "expires_in": int(tokens.lifetime),
+        "ext_expires_in": int(tokens.lifetime),
         "access_token": tokens.issue(form["client_id"]),
     }
 
