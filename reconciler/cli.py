@@ -104,8 +104,8 @@ def init(
     """Start a team's meetings repository: configuration, example meeting, workflows, pre-commit hook."""
     from datetime import date
 
+    from reconciler.scaffold import github_repository, identities_text, namespace_for, option_problems
     from reconciler.scaffold import init as scaffold
-    from reconciler.scaffold import namespace_for, option_problems
 
     ns = namespace or namespace_for(directory)
     if target is None:
@@ -132,6 +132,8 @@ def init(
             "The workflows skip, each with a notice, while reconciler.yaml targets the sandbox (a runner "
             "starts it empty): set target: to your Exchange and add its secrets (README: month one)."
         )
+    else:
+        typer.echo(identities_text(target, github_repository(directory)))
     typer.echo(
         f"namespace {ns}, target {target}. Next: `reconciler validate`, then `reconciler plan`"
         + (f" (in {directory})" if directory != Path(".") else "")

@@ -5,8 +5,12 @@ The workflows call a copy of this project's composite action (`.github/actions/r
 the reconciler version pinned in `.github/reconciler/requirements.txt`; third-party actions are pinned by
 commit SHA, and `.github/dependabot.yml` keeps both current. The pre-commit configuration pins the hook to the
 same version, so a repository keeps working as the project moves on. With the sandbox target the workflows
-skip (the action says why); with `ews` or `graph` they hand that target's secrets to the commands.
-Existing files are never overwritten.
+skip (the action says why). With `ews` or `graph` they use two identities (`IDENTITIES`): the plan and
+drift jobs a read identity (Graph `Calendars.Read`, an EWS Reviewer delegate), the apply job a write
+identity, in the GitHub environment `reconciler-apply`, which the administrator limits to main, so no job a
+pull request runs can reach it. Over Graph there is no secret at all: each job exchanges its GitHub OIDC
+token for the app's (`target.federated: github`, `id-token: write` in those jobs alone), and the tenant and
+client ids are variables. Existing files are never overwritten.
 """
 
 from __future__ import annotations
@@ -55,26 +59,41 @@ TARGET_BLOCKS = {
   kind: ews                     # Exchange Server (on-premises) over EWS
   endpoint: https://mail.example.com/EWS/Exchange.asmx   # your server's EWS URL
   auth: basic                   # basic | ntlm | oauth2 | none
-  username_env: EWS_USERNAME    # names of environment variables (repository secrets in CI)
+  username_env: EWS_USERNAME    # names of environment variables (CI: the plan's or the apply's account)
   password_env: EWS_PASSWORD
-  access: impersonation         # one service account acts for each organizer
+  access: delegate              # plan: a Reviewer on each organizer's Calendar; apply: an Editor who may
+                                # send on their behalf (or access: impersonation, one service account)
   # ca_bundle: certs/ca.pem     # a private CA; TLS verification is never switched off""",
     "graph": """target:
   kind: graph                   # Exchange Online over Microsoft Graph
   endpoint: https://graph.microsoft.com/v1.0
   authority: https://login.microsoftonline.com
-  tenant_id_env: GRAPH_TENANT_ID        # names of environment variables (repository secrets in CI)
-  client_id_env: GRAPH_CLIENT_ID
-  client_secret_env: GRAPH_CLIENT_SECRET
-  # certificate_path_env: GRAPH_CERTIFICATE  # instead of a secret: a PEM with certificate and key""",
+  tenant_id_env: GRAPH_TENANT_ID        # names of environment variables (CI: repository variables)
+  client_id_env: GRAPH_CLIENT_ID        # the plan's app (Calendars.Read) or the apply's (Calendars.ReadWrite)
+  federated: github                     # no secret: the job's GitHub OIDC token stands for the app
+  # client_secret_env: GRAPH_CLIENT_SECRET      # elsewhere: a secret,
+  # certificate_path_env: GRAPH_CERTIFICATE     # or a PEM with certificate and key""",
 }
 
-SECRETS = {
-    "sandbox": (),
-    "ews": ("EWS_USERNAME", "EWS_PASSWORD"),
-    "graph": ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"),
+ENVIRONMENT = "reconciler-apply"
+"""The GitHub environment the apply job runs in (its write identity lives only there; limit it to main)."""
+IDENTITIES = {
+    ("ews", "read"): {
+        "EWS_USERNAME": "secrets.EWS_READ_USERNAME",
+        "EWS_PASSWORD": "secrets.EWS_READ_PASSWORD",
+    },
+    ("ews", "write"): {"EWS_USERNAME": "secrets.EWS_USERNAME", "EWS_PASSWORD": "secrets.EWS_PASSWORD"},
+    ("graph", "read"): {
+        "GRAPH_TENANT_ID": "vars.GRAPH_TENANT_ID",
+        "GRAPH_CLIENT_ID": "vars.GRAPH_READ_CLIENT_ID",
+    },
+    ("graph", "write"): {
+        "GRAPH_TENANT_ID": "vars.GRAPH_TENANT_ID",
+        "GRAPH_CLIENT_ID": "vars.GRAPH_CLIENT_ID",
+    },
 }
-"""The environment variables each kind of target reads, handed to the workflows from repository secrets."""
+"""What each job's identity is made of: the plan's (read) from repository secrets or variables, the apply's
+(write) from the `reconciler-apply` environment's (EWS_USERNAME/PASSWORD, GRAPH_CLIENT_ID set there)."""
 
 
 @dataclass(frozen=True)
@@ -109,12 +128,28 @@ def template(name: str) -> str:
     return (resources.files("reconciler") / "templates" / "init" / name).read_text(encoding="utf-8")
 
 
-def _env_block(indent: str, target: str) -> str:
-    names = SECRETS[target]
+def _env_block(indent: str, target: str, role: str) -> str:
+    names = IDENTITIES.get((target, role), {})
     if not names:
         return ""
-    lines = [f"{indent}env:"] + [f"{indent}  {n}: ${{{{ secrets.{n} }}}}" for n in names]
+    lines = [f"{indent}env:"] + [f"{indent}  {n}: ${{{{ {source} }}}}" for n, source in names.items()]
     return "\n".join(lines) + "\n"
+
+
+def _job_permissions(indent: str, target: str, scopes: str) -> str:
+    """A job's own permissions: the workflow's, and over Graph the OIDC token it exchanges (no other job
+    gets `id-token: write`)."""
+    if target != "graph":
+        return ""
+    lines = [f"{indent}permissions:"] + [f"{indent}  {s.strip()}" for s in scopes.split(",")]
+    lines.append(f"{indent}  id-token: write  # the GitHub OIDC token this job exchanges for the app's token")
+    return "\n".join(lines) + "\n"
+
+
+def _environment(indent: str, target: str) -> str:
+    if target == "sandbox":
+        return ""
+    return f"{indent}environment: {ENVIRONMENT}  # the write identity lives only here; limit it to main\n"
 
 
 SHARDED = ("plan", "apply", "drift")
@@ -129,7 +164,15 @@ def render_workflow(name: str, action: str, target: str, shards: int = 1) -> str
     text = template(f"{folder}/{name}.yml").replace("@ACTION@", action)
     text = text.replace("@SHARD_LIST@", ", ".join(str(k) for k in range(1, shards + 1)))
     text = text.replace("@SHARDS@", str(shards))
-    return re.sub(r"^( *)@ENV@\n", lambda m: _env_block(m.group(1), target), text, flags=re.M)
+    text = re.sub(r"^( *)@ENV@\n", lambda m: _env_block(m.group(1), target, "read"), text, flags=re.M)
+    text = re.sub(r"^( *)@ENV_WRITE@\n", lambda m: _env_block(m.group(1), target, "write"), text, flags=re.M)
+    text = re.sub(r"^( *)@APPLY_ENVIRONMENT@\n", lambda m: _environment(m.group(1), target), text, flags=re.M)
+    return re.sub(
+        r"^( *)@JOB_PERMISSIONS ([^@]*)@\n",
+        lambda m: _job_permissions(m.group(1), target, m.group(2)),
+        text,
+        flags=re.M,
+    )
 
 
 def namespace_for(directory: Path) -> str:
@@ -190,3 +233,63 @@ def init(
             handle.write(text)
         written.append(path)
     return InitResult(tuple(written), tuple(skipped))
+
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
+
+
+def github_repository(directory: Path) -> str | None:
+    """`owner/name` of the repository's GitHub remote (origin), None when there is none to read."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "remote", "get-url", "origin"], cwd=directory, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = _REMOTE.search(found.stdout.strip()) if found.returncode == 0 else None
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def identities_text(target: str, repository: str | None) -> str:
+    """What to set up for the two identities the workflows use: the federated credential subjects and the
+    commands that add them (Graph), or the accounts' secrets (EWS)."""
+    if target == "ews":
+        return (
+            "Two accounts (README: no secret in the repository): the plan's, a Reviewer on each organizer's "
+            "Calendar, as repository secrets EWS_READ_USERNAME and EWS_READ_PASSWORD; the apply's, an Editor "
+            f"who may send on their behalf, as secrets EWS_USERNAME and EWS_PASSWORD of the environment "
+            f"{ENVIRONMENT} only (Settings → Environments; deployment branches: main)."
+        )
+    if target != "graph":
+        return ""
+    repo = repository or "<owner>/<repository>"
+    read = (f"repo:{repo}:pull_request", f"repo:{repo}:ref:refs/heads/main")
+    write = (f"repo:{repo}:environment:{ENVIRONMENT}",)
+    lines = [
+        "No secret (README: no secret in the repository): two apps, each trusting this repository's GitHub "
+        "OIDC tokens through federated identity credentials.",
+        "  the read app (Calendars.Read; plan and drift): repository variable GRAPH_READ_CLIENT_ID, subjects "
+        + ", ".join(read),
+        f"  the write app (Calendars.ReadWrite; apply): variable GRAPH_CLIENT_ID of the environment "
+        f"{ENVIRONMENT} (deployment branches: main), subject {write[0]}",
+        "  GRAPH_TENANT_ID: a repository variable. The commands:",
+    ]
+    for app, subjects in (("<read app id>", read), ("<write app id>", write)):
+        for n, subject in enumerate(subjects, 1):
+            body = (
+                f'{{"name": "reconciler-{n}-{subject.rsplit(":", 1)[-1].replace("/", "-")}", '
+                f'"issuer": "{GITHUB_ISSUER}", "subject": "{subject}", '
+                '"audiences": ["api://AzureADTokenExchange"]}'
+            )
+            lines.append(f"  az ad app federated-credential create --id {app} --parameters '{body}'")
+    if repository is None:
+        lines.append("  (no GitHub remote here: put the repository's owner/name in the subjects above.)")
+    lines.append(
+        "  Repositories created or renamed after mid-2026 may get immutable subjects "
+        "(repo:OWNER@ID/REPO@ID:...), which cannot be known offline: a refused token names the subject the "
+        "job presented."
+    )
+    return "\n".join(lines)

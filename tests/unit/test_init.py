@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from reconciler import REPOSITORY, __version__
 from reconciler.cli import app
 from reconciler.desired.schemas import load_schema, schema_text
-from reconciler.scaffold import FILES, LOCAL_ACTION, render_all, render_workflow
+from reconciler.scaffold import ENVIRONMENT, FILES, LOCAL_ACTION, render_all, render_workflow
 from tests.unit.test_workflows import PINNED, load, vendored
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,14 +80,7 @@ def test_init_workflows_pass_the_github_schema_and_pin_every_action(target: str,
     pinned = files[".github/reconciler/requirements.txt"].splitlines()[-1]
     assert pinned == f"reconciler @ git+https://github.com/{REPOSITORY}@v{__version__}"
     secrets = set(re.findall(r"secrets\.([A-Z_]+)", files[".github/workflows/apply.yml"]))
-    assert (
-        secrets
-        == {
-            "sandbox": set(),
-            "ews": {"EWS_USERNAME", "EWS_PASSWORD"},
-            "graph": {"GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"},
-        }[target]
-    )
+    assert secrets == {"sandbox": set(), "ews": {"EWS_USERNAME", "EWS_PASSWORD"}, "graph": set()}[target]
     config = yaml.safe_load(files["reconciler.yaml"])
     assert config["target"]["kind"] == target and config["organizers"] == ["lead@example.com"]
     hook = yaml.safe_load(files[".pre-commit-config.yaml"])["repos"][0]
@@ -135,11 +128,51 @@ def test_init_refuses_bad_options_before_writing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_graph_target_names_the_secret_it_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graph_target_says_what_its_federated_credential_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init --target graph` holds no secret: outside a job with `id-token: write` the plan says what the
+    OIDC token needs, in one line."""
     monkeypatch.chdir(tmp_path)
-    for name in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"):
+    for name in ("GRAPH_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    assert CliRunner().invoke(app, ["init", "--target", "graph"]).exit_code == 0
+    monkeypatch.setenv("GRAPH_TENANT_ID", "contoso")
+    monkeypatch.setenv("GRAPH_CLIENT_ID", "app")
+    made = CliRunner().invoke(app, ["init", "--target", "graph"])
+    assert made.exit_code == 0 and "repo:<owner>/<repository>:pull_request" in made.output
     result = CliRunner().invoke(app, ["plan"])
-    assert result.exit_code == 1
-    assert "environment variable GRAPH_CLIENT_SECRET (client_secret) is not set" in result.output
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN" in result.output
+    assert "`permissions: id-token: write`" in result.output
+
+
+WRITE_IDENTITY = re.compile(r"secrets\.EWS_USERNAME|secrets\.EWS_PASSWORD|vars\.GRAPH_CLIENT_ID\b")
+
+
+@pytest.mark.parametrize("shards", [1, 4])
+@pytest.mark.parametrize("target", ["ews", "graph"])
+def test_pull_requests_reach_only_the_read_identity_and_apply_runs_in_its_environment(
+    target: str, shards: int
+) -> None:
+    """Two identities: no job a pull request triggers names the write identity or the environment it lives
+    in; every job using the write identity runs in `reconciler-apply`; over Graph no job references a
+    secret, and `id-token: write` is given to the jobs that exchange it and to no other."""
+    files = render_all("team", "lead@example.com", target, "UTC", date(2026, 12, 7), shards)
+    for dest, text in files.items():
+        if not dest.startswith(".github/workflows/"):
+            continue
+        workflow = yaml.safe_load(text)
+        triggers = workflow.get(True) or workflow.get("on") or {}  # YAML 1.1 reads `on:` as True
+        for name, job in workflow["jobs"].items():
+            body = yaml.safe_dump(job)
+            writes = bool(WRITE_IDENTITY.search(body))
+            if "pull_request" in triggers:
+                assert not writes and "environment" not in job, (dest, name)
+            assert writes == (job.get("environment") == ENVIRONMENT), (dest, name)
+            uses_identity = bool(re.search(r"\b(vars|secrets)\.(GRAPH|EWS)_", body))
+            id_token = (job.get("permissions") or {}).get("id-token") == "write"
+            assert id_token == (target == "graph" and uses_identity), (dest, name)
+        if target == "graph":
+            assert "secrets." not in text, dest
+    apply = yaml.safe_load(files[".github/workflows/apply.yml"])
+    assert any(job.get("environment") == ENVIRONMENT for job in apply["jobs"].values())
