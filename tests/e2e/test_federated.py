@@ -9,6 +9,7 @@ holds an app whose federated identity credential trusts that issuer for one subj
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -137,7 +138,9 @@ def _secret_free(output: str, issuer: Issuer) -> str:
     return output
 
 
-def test_plan_and_apply_with_a_federated_credential_only(project: Project, issuer: Issuer) -> None:
+def test_plan_and_apply_with_a_federated_credential_only(project: Project, issuer: Issuer, caplog) -> None:
+    """Nothing the runner or the issuer hands out reaches the output, or any log record (at every level)."""
+    caplog.set_level(logging.DEBUG)
     planned = project.cli("plan", "--detailed-exitcode")
     assert planned.exit_code == 2, _secret_free(planned.output, issuer)
     applied = project.cli("apply", "--auto-approve")
@@ -147,6 +150,9 @@ def test_plan_and_apply_with_a_federated_credential_only(project: Project, issue
     again = project.cli("plan", "--detailed-exitcode")
     assert again.exit_code == 0, _secret_free(again.output, issuer)
     assert issuer.issued, "the app's token came from the CI token"
+    _secret_free(caplog.text, issuer)
+    access_tokens = list(project.sandbox.server.tokens.issued)  # type: ignore[union-attr]
+    assert access_tokens and not any(t in caplog.text + applied.output for t in access_tokens)
 
 
 def test_a_wrong_subject_fails_in_one_line_naming_the_subject_to_add(
