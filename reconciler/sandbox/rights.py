@@ -21,7 +21,7 @@ assignment refuses (the application access policy's "Access to OData is disabled
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 ALL = None
@@ -172,24 +172,28 @@ def _keys(entry: object, known: set[str], where: str) -> dict:
     return entry
 
 
+def _sections(entries: object, section: str, what: str, known: set[str]) -> Iterator[tuple[str, str, dict]]:
+    """(name, where it is, its settings) of each entry of a directory file's `apps:` or `accounts:`."""
+    if not isinstance(entries, dict):
+        raise ValueError(f"{section}: maps {what} to {{{', '.join(sorted(known))}}}")
+    for name, entry in entries.items():
+        where = f"{section}: {name}"
+        yield str(name), where, _keys(entry, known, where)
+
+
 def parse_apps(entries: object) -> dict[str, App]:
     """`apps: {CLIENT_ID: {permissions: [...], secret: ..., mailboxes: [...], federated: [{issuer, subject,
     audiences}]}}`; `*`: any other client id."""
-    if not isinstance(entries, dict):
-        raise ValueError("apps: maps client ids to {permissions, secret, mailboxes, federated}")
     out = {}
-    for client_id, entry in entries.items():
-        where = f"apps: {client_id}"
-        entry = _keys(entry, {"permissions", "secret", "mailboxes", "federated"}, where)
+    known = {"permissions", "secret", "mailboxes", "federated"}
+    for client_id, where, entry in _sections(entries, "apps", "client ids", known):
         permissions = entry.get("permissions", [])
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
             raise ValueError(f"{where}: permissions: a list such as [Calendars.Read]")
         scope = _addresses(entry["mailboxes"], f"{where}: mailboxes") if "mailboxes" in entry else ALL
         secret = entry.get("secret")
         trusted = tuple(_federated(f, f"{where}: federated") for f in entry.get("federated") or [])
-        out[str(client_id)] = App(
-            frozenset(permissions), None if secret is None else str(secret), scope, trusted
-        )
+        out[client_id] = App(frozenset(permissions), None if secret is None else str(secret), scope, trusted)
     return out
 
 
@@ -204,12 +208,9 @@ def _federated(entry: object, where: str) -> Federated:
 def parse_accounts(entries: object) -> dict[str, Account]:
     """`accounts: {USER: {impersonation: all | none | [...], full_access: [...], folders: {MAILBOX: {FOLDER:
     ROLE}}, send_on_behalf: [...]}}`; `*`: any other account."""
-    if not isinstance(entries, dict):
-        raise ValueError("accounts: maps user names to {impersonation, full_access, folders, send_on_behalf}")
     out = {}
-    for user, entry in entries.items():
-        where = f"accounts: {user}"
-        entry = _keys(entry, {"impersonation", "full_access", "folders", "send_on_behalf"}, where)
+    known = {"impersonation", "full_access", "folders", "send_on_behalf"}
+    for user, where, entry in _sections(entries, "accounts", "user names", known):
         given = entry.get("impersonation", "none")
         impersonation = {"all": True, "none": False}.get(given) if isinstance(given, str) else None
         if impersonation is None:
@@ -221,7 +222,7 @@ def parse_accounts(entries: object) -> dict[str, Account]:
             if bad:
                 raise ValueError(f"{where}: folders: {mailbox}: {bad[0]} is not one of {', '.join(ROLES)}")
             folders[str(mailbox).lower()] = {str(f): str(r) for f, r in roles.items()}
-        out[str(user).lower()] = Account(
+        out[user.lower()] = Account(
             impersonation,
             _addresses(entry.get("full_access", []), f"{where}: full_access"),
             folders,

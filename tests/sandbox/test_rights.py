@@ -166,3 +166,39 @@ def test_impersonation_reaches_only_its_management_scope(tenant) -> None:
     assert _code(_ews(tenant, "scoped", _folder("inbox"), impersonate=LEAD)) == "NoError"
     outside = _ews(tenant, "scoped", _folder("inbox", "alice@example.com"), impersonate="alice@example.com")
     assert "ErrorImpersonateUserDenied" in _code(outside)
+
+
+def test_a_directory_file_sets_up_apps_accounts_and_issuers(tmp_path) -> None:
+    """`sandbox serve --directory FILE`: the tenant's apps and accounts as README shows them; a mistake is
+    named with the file and what to change."""
+    from reconciler.sandbox.directory import DirectoryError, load_directory
+
+    path = tmp_path / "directory.yaml"
+    path.write_text(
+        "apps:\n"
+        "  reconciler-plan: {permissions: [Calendars.Read], mailboxes: [Lead@example.com]}\n"
+        "  reconciler-apply:\n"
+        "    permissions: [Calendars.ReadWrite]\n"
+        "    federated:\n"
+        "      - {issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:a/b:pull_request'}\n"
+        "accounts:\n"
+        "  svc: {impersonation: [lead@example.com]}\n"
+        "  planner: {folders: {lead@example.com: {calendar: Reviewer}}}\n"
+        "issuers: {'https://token.actions.githubusercontent.com': keys.json}\n"
+    )
+    directory = load_directory(path)
+    plan, apply = directory.app("reconciler-plan"), directory.app("reconciler-apply")
+    assert plan is not None and plan.refusal(LEAD, ("Calendars.ReadWrite",)) is not None
+    assert plan.refusal("alice@example.com", ("Calendars.Read",)) == "Access to OData is disabled."
+    assert apply is not None and apply.federated[0].subject == "repo:a/b:pull_request"
+    assert directory.app("someone-else") is None  # only the apps the file lists exist
+    assert directory.account("svc").may_impersonate(LEAD) and not directory.account("svc").may_impersonate(
+        "x@y"
+    )
+    assert directory.account("planner").rights("planner", LEAD).allows("calendar", "read")
+    assert not directory.account("planner").rights("planner", LEAD).allows("inbox", "read")
+    path.write_text("accounts:\n  planner: {folders: {lead@example.com: {calendar: Boss}}}\n")
+    with pytest.raises(
+        DirectoryError, match=r"directory.yaml: accounts: planner: folders: .*Boss is not one of"
+    ):
+        load_directory(path)
