@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
@@ -69,6 +70,9 @@ CREATE INDEX IF NOT EXISTS items_by_uid ON items (mailbox, uid);
 CREATE TABLE IF NOT EXISTS user_folders (
     id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
     folder_class TEXT, change_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_states (
+    token TEXT PRIMARY KEY, mailbox TEXT NOT NULL, folder TEXT NOT NULL, snapshot TEXT NOT NULL,
+    created REAL NOT NULL);
 """
 
 
@@ -305,6 +309,27 @@ class Store:
             marks = ",".join("?" * len(chunk))
             found.update((i.id, i) for i in self._select(f"id IN ({marks})", tuple(chunk)))
         return [found[i] for i in item_ids if i in found]
+
+    def versions(self, mailbox: str, folder: str) -> dict[str, str]:
+        """Item id → change key of every item in a folder (what a synchronisation compares), in order."""
+        rows = self.conn.execute(
+            "SELECT id, change_key FROM items WHERE mailbox = ? AND folder = ? ORDER BY seq",
+            (mailbox.lower(), folder),
+        )
+        return dict(rows.fetchall())
+
+    def save_sync_state(self, token: str, mailbox: str, folder: str, snapshot: dict[str, str]) -> None:
+        self.conn.execute(
+            "INSERT INTO sync_states (token, mailbox, folder, snapshot, created) VALUES (?, ?, ?, ?, ?)",
+            (token, mailbox.lower(), folder, json.dumps(snapshot), time.time()),
+        )
+
+    def sync_state(self, token: str) -> tuple[str, str, dict[str, str]] | None:
+        """(mailbox, folder, item id → change key) a synchronisation state stands for, None if unknown."""
+        row = self.conn.execute(
+            "SELECT mailbox, folder, snapshot FROM sync_states WHERE token = ?", (token,)
+        ).fetchone()
+        return (row[0], row[1], json.loads(row[2])) if row else None
 
     def items(self, mailbox: str, folder: str) -> list[Item]:
         return self._select("mailbox = ? AND folder = ?", (mailbox.lower(), folder))

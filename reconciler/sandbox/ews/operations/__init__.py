@@ -19,6 +19,7 @@ from reconciler.sandbox.ews.operations import (
     get_user_availability,
     get_user_configuration,
     resolve_names,
+    sync_folder_items,
     update_item,
 )
 
@@ -38,6 +39,7 @@ OPERATIONS: dict[str, Handler] = {
     "CreateFolder": create_folder.handle,
     "DeleteFolder": delete_folder.handle,
     "ResolveNames": resolve_names.handle,
+    "SyncFolderItems": sync_folder_items.handle,
 }
 """Operations that change the store (the rest only read)."""
 WRITES = frozenset({"CreateItem", "UpdateItem", "DeleteItem", "CreateFolder", "DeleteFolder"})
