@@ -71,8 +71,7 @@ CREATE TABLE IF NOT EXISTS user_folders (
     id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
     folder_class TEXT, change_key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sync_states (
-    token TEXT PRIMARY KEY, mailbox TEXT NOT NULL, folder TEXT NOT NULL, snapshot TEXT NOT NULL,
-    created REAL NOT NULL);
+    token TEXT PRIMARY KEY, scope TEXT NOT NULL, snapshot TEXT NOT NULL, created REAL NOT NULL);
 """
 
 
@@ -318,18 +317,18 @@ class Store:
         )
         return dict(rows.fetchall())
 
-    def save_sync_state(self, token: str, mailbox: str, folder: str, snapshot: dict[str, str]) -> None:
+    def save_sync_state(self, token: str, scope: str, snapshot: dict[str, str]) -> None:
         self.conn.execute(
-            "INSERT INTO sync_states (token, mailbox, folder, snapshot, created) VALUES (?, ?, ?, ?, ?)",
-            (token, mailbox.lower(), folder, json.dumps(snapshot), time.time()),
+            "INSERT INTO sync_states (token, scope, snapshot, created) VALUES (?, ?, ?, ?)",
+            (token, scope, json.dumps(snapshot), time.time()),
         )
 
-    def sync_state(self, token: str) -> tuple[str, str, dict[str, str]] | None:
-        """(mailbox, folder, item id → change key) a synchronisation state stands for, None if unknown."""
+    def sync_state(self, token: str) -> tuple[str, dict[str, str]] | None:
+        """(what was synchronised, id → version seen) a synchronisation state stands for, None if unknown."""
         row = self.conn.execute(
-            "SELECT mailbox, folder, snapshot FROM sync_states WHERE token = ?", (token,)
+            "SELECT scope, snapshot FROM sync_states WHERE token = ?", (token,)
         ).fetchone()
-        return (row[0], row[1], json.loads(row[2])) if row else None
+        return (row[0], json.loads(row[1])) if row else None
 
     def items(self, mailbox: str, folder: str) -> list[Item]:
         return self._select("mailbox = ? AND folder = ?", (mailbox.lower(), folder))

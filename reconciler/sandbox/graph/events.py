@@ -18,7 +18,7 @@ from typing import Any
 from reconciler.sandbox import calendar_items, meetings
 from reconciler.sandbox.calendar_view import in_range
 from reconciler.sandbox.context import Context, ItemError
-from reconciler.sandbox.graph import wire
+from reconciler.sandbox.graph import delta, wire
 from reconciler.sandbox.graph.errors import GraphError, invalid, not_supported
 from reconciler.sandbox.graph.request import Answer, GraphRequest, page
 from reconciler.sandbox.occurrences import Target, by_id, occurrence_fields, occurrence_id
@@ -215,6 +215,8 @@ def handle(ctx: Context, request: GraphRequest, parts: list[str]) -> Answer:
     method = request.method
     if parts == ["calendarView"] and method == "GET":
         return calendar_view(ctx, request)
+    if parts == ["calendarView", "delta"] and method == "GET":
+        return delta.handle(ctx, request, _calendar(ctx), window)
     if parts == ["events"]:
         if method == "GET":
             return list_events(ctx, request)

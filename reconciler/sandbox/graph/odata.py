@@ -191,6 +191,8 @@ def parse_query(raw: str) -> Query:
         "startDateTime",
         "endDateTime",
         "$count",
+        "$deltatoken",
+        "$skiptoken",
     }
     unknown = [k for k in params if k.startswith("$") and k not in known]
     if unknown:

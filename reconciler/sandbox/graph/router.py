@@ -30,7 +30,7 @@ PREFIX = "/v1.0"
 MAX_BATCH = 20
 MAILBOX_CONCURRENCY = 4
 log = logging.getLogger(__name__)
-_ACTIONS = ("cancel", "instances", "messages", "getSchedule", *events.RESPONSES)
+_ACTIONS = ("cancel", "instances", "delta", "messages", "getSchedule", *events.RESPONSES)
 _STATUS = {"ErrorItemNotFound": 404, "ErrorInvalidIdMalformed": 400, "ErrorAccessDenied": 403}
 
 

@@ -25,22 +25,28 @@ def handle(ctx: EwsContext) -> list[str]:
     try:
         mailbox, folder = ctx.folder(op.find(m("SyncFolderId"))[0])
         ignored = op.find(m("Ignore"))
-        ignore = {el.get("Id", "") for el in ignored} if ignored is not None else set()
         found = sync.page(
             ctx.store,
-            mailbox,
-            folder,
+            f"items:{mailbox}:{folder}",
+            ctx.store.versions(mailbox, folder),
             (op.findtext(m("SyncState")) or "").strip() or None,
             int(op.findtext(m("MaxChangesReturned")) or "100"),
-            ignore,
+            frozenset(el.get("Id", "") for el in ignored) if ignored is not None else frozenset(),
         )
-    except ItemError as exc:  # as the reference's error response: an empty state, and nothing more to come
-        after = "<m:SyncState/><m:IncludesLastItemInRange>true</m:IncludesLastItemInRange>"
-        return [soap.error("SyncFolderItems", exc.code, exc.text, after)]
+    except sync.Unknown:
+        return [
+            _refusal(
+                "ErrorInvalidSyncStateData", "Synchronization state data is corrupt or otherwise invalid."
+            )
+        ]
+    except ItemError as exc:
+        return [_refusal(exc.code, exc.text)]
+    items = {i.id: i for i in ctx.store.by_ids([*found.created, *found.updated])}
     changes = [
-        f"<t:{kind}>{render_target(Target(item), base, extra, store=ctx.store)}</t:{kind}>"
-        for kind, items in (("Create", found.created), ("Update", found.updated))
-        for item in items
+        f"<t:{kind}>{render_target(Target(items[i]), base, extra, store=ctx.store)}</t:{kind}>"
+        for kind, ids in (("Create", found.created), ("Update", found.updated))
+        for i in ids
+        if i in items
     ]
     changes += [
         f'<t:Delete><t:ItemId Id="{item_id}" ChangeKey="{change_key}"/></t:Delete>'
@@ -54,3 +60,9 @@ def handle(ctx: EwsContext) -> list[str]:
             f"<m:Changes>{''.join(changes)}</m:Changes>",
         )
     ]
+
+
+def _refusal(code: str, text: str) -> str:
+    """As the reference's error response: an empty state, and nothing more to come."""
+    after = "<m:SyncState/><m:IncludesLastItemInRange>true</m:IncludesLastItemInRange>"
+    return soap.error("SyncFolderItems", code, text, after)
