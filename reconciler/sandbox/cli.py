@@ -23,7 +23,7 @@ FOLDERS = ("inbox", "calendar", "sentitems", "deleteditems", "drafts", "outbox")
 
 IMPLEMENTED = (
     "ConvertId, GetFolder, FindFolder, CreateFolder, DeleteFolder, FindItem, GetItem, CreateItem, "
-    "UpdateItem, DeleteItem, GetUserConfiguration, GetUserAvailability, ResolveNames"
+    "UpdateItem, DeleteItem, GetUserConfiguration, GetUserAvailability, ResolveNames, SyncFolderItems"
 )
 """The EWS operations the sandbox serves (a test keeps this in step with the dispatcher); any other gets a
 SOAP fault naming it."""
@@ -31,6 +31,7 @@ SOAP fault naming it."""
 
 GRAPH_RESOURCES = (
     "users/{id}/events, events/{id}, events/{id}/cancel, events/{id}/instances, users/{id}/calendarView, "
+    "users/{id}/calendarView/delta, "
     "mailFolders/{folder}/messages, messages/{id}, $batch; tokens at /{tenant}/oauth2/v2.0/token"
 )
 
