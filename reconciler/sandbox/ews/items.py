@@ -93,9 +93,10 @@ def id_only(item_id: str, change_key: str, fields: dict[str, Any]) -> str:
 
 
 @cache
-def schema() -> tuple[dict[str, tuple[str, str, int]], dict[str, str]]:
-    """(field key → (element name, kind, schema position), element name → field key), from exchangelib."""
-    by_key: dict[str, tuple[str, str, int]] = {}
+def schema() -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """(field key → (element name, kind), element name → field key), from exchangelib's models (where an
+    element stands in an item is `item_types.py`'s, from types.xsd)."""
+    by_key: dict[str, tuple[str, str]] = {}
     by_element: dict[str, str] = {}
     models = (
         ex_items.CalendarItem,
@@ -105,16 +106,16 @@ def schema() -> tuple[dict[str, tuple[str, str, int]], dict[str, str]]:
         ex_items.Message,
     )
     for model in models:
-        for position, f in enumerate(model.FIELDS):
+        for f in model.FIELDS:
             uri = getattr(f, "field_uri", None)
             if not uri or ":" not in uri or uri in by_key:
                 continue
             element = uri.split(":", 1)[1]
             kind = _KIND_BY_FIELD_CLASS.get(type(f).__name__, "xml")
-            by_key[uri] = (element, kind, position)
+            by_key[uri] = (element, kind)
             by_element.setdefault(element, uri)
     by_element["IsResponseRequested"] = "calendar:IsResponseRequested"
-    by_key["calendar:TimeZone"] = ("TimeZone", "text", len(by_key))  # computed; exchangelib has no field
+    by_key["calendar:TimeZone"] = ("TimeZone", "text")  # computed; exchangelib has no field
     return by_key, by_element
 
 
@@ -147,7 +148,7 @@ def _mailbox(el: etree._Element) -> dict[str, str]:
 
 def parse_value(key: str, el: etree._Element, zone: Any = None) -> Any:
     """The stored value of one field element."""
-    kind = schema()[0].get(key, ("", "xml", 0))[1]
+    kind = schema()[0].get(key, ("", "xml"))[1]
     text = el.text or ""
     if kind == "datetime":
         return parse_datetime(text, zone)
@@ -243,7 +244,7 @@ def _mailbox_xml(box: dict[str, Any]) -> str:
 
 
 def render_value(key: str, value: Any) -> str:
-    element, kind, _ = schema()[0].get(key, (key.split(":", 1)[-1], "xml", 0))
+    element, kind = schema()[0].get(key, (key.split(":", 1)[-1], "xml"))
     if value is None or (kind in ("recipients", "attendees") and not value):
         return ""  # types.xsd: recipient and attendee arrays are non-empty; an empty one is left out
     if kind == "xml":
@@ -345,7 +346,7 @@ DEFAULT_FIELDS = (
 
 def child_element(key: str) -> str:
     """The element a field key is answered as (`calendar:Start` → `Start`)."""
-    return schema()[0].get(key, (key.split(":", 1)[-1], "", 0))[0]
+    return schema()[0].get(key, (key.split(":", 1)[-1], ""))[0]
 
 
 def wants_mime(shape: etree._Element | None) -> bool:

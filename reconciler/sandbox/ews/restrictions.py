@@ -59,7 +59,7 @@ def _kind(key: str) -> str:
             "IntegerArray": "int",
             "LongArray": "int",
         }.get(prop_type, "text")
-    return schema()[0].get(key, ("", "text", 0))[1]
+    return schema()[0].get(key, ("", "text"))[1]
 
 
 def _coerce(kind: str, text: str) -> Any:
