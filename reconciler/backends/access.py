@@ -12,9 +12,6 @@ from __future__ import annotations
 
 READ, WRITE, SEND, SCOPE, IMPERSONATE = "read", "write", "send", "scope", "impersonate"
 
-GRAPH_NEEDS = {READ: "Calendars.Read", WRITE: "Calendars.ReadWrite"}
-EWS_NEEDS = {READ: "Reviewer", WRITE: "Editor"}
-
 
 def _said(*parts: str) -> str:
     return " ".join(parts)

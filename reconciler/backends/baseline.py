@@ -73,14 +73,14 @@ class Baseline:
     def changed(self) -> bool:
         return dict(self.entries) != dict(self.read or {}) or bool(self.legacy) or self.out_of_reach
 
-    def note(self, organizer: str) -> str:
-        """What a plan says once of a record it could not read, or ""."""
+    def notes(self, organizer: str) -> tuple[str, ...]:
+        """What a plan says once of a record it could not read (`Observation.notes`)."""
         if not self.out_of_reach:
-            return ""
+            return ()
         return (
             f"{organizer}: the calendar holds no baseline record yet and the one an older version kept in "
             f"{LEGACY_FOLDER} needs mail rights to read; this plan learns from the calendar instead (nothing "
-            "is re-sent) and the next apply keeps the record in the calendar"
+            "is re-sent) and the next apply keeps the record in the calendar",
         )
 
     def updated(self, entries: Mapping[str, Entry | None]) -> Baseline:

@@ -34,6 +34,14 @@ class Page:
     complete: bool
 
 
+def scope_of(store: Store, state: str) -> tuple[str, dict[str, str]]:
+    """(what a state synchronises, what it has seen); `Unknown` for a state this server did not give."""
+    found = store.sync_state(state) if state.startswith(PREFIX) else None
+    if found is None:
+        raise Unknown(state)
+    return found
+
+
 def page(
     store: Store,
     scope: str,
@@ -46,10 +54,9 @@ def page(
     everything a creation). What `ignore` names is not reported, and counts as seen."""
     seen: dict[str, str] = {}
     if state:
-        found = store.sync_state(state) if state.startswith(PREFIX) else None
-        if found is None or found[0] != scope:
+        given, seen = scope_of(store, state)
+        if given != scope:
             raise Unknown(state)
-        seen = found[1]
     changed = [i for i, version in now.items() if seen.get(i) != version]
     changes = [(i, "create" if i not in seen else "update") for i in changed if i not in ignore]
     changes += [(i, "delete") for i in seen if i not in now]

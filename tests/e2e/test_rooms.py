@@ -47,9 +47,7 @@ def project(
     directory = load_directory(tmp_path / "directory.yaml")
     if request.param == "graph with Mail.Read":
         directory = replace(directory, apps={"*": App(frozenset(MAIL_READING))})
-    with Sandbox(
-        db=str(tmp_path / "server.sqlite3"), tls=request.param != "ews", directory=directory
-    ) as sb:
+    with Sandbox(db=str(tmp_path / "server.sqlite3"), tls=request.param != "ews", directory=directory) as sb:
         _config(tmp_path, sandbox_target(sb, monkeypatch))
         project = Project(tmp_path, sb, CliRunner())
         project.reads_mail = request.param != "graph"  # type: ignore[attr-defined]

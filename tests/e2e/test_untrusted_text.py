@@ -55,7 +55,7 @@ def test_the_action_log_holds_no_workflow_command_from_meeting_text(project: Pro
     script = next(s for s in steps if s.get("id") == "run")["run"]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "reconciler").write_text(f"#!/bin/sh\nexec {sys.executable} -m reconciler \"$@\"\n")
+    (bin_dir / "reconciler").write_text(f'#!/bin/sh\nexec {sys.executable} -m reconciler "$@"\n')
     (bin_dir / "reconciler").chmod(0o755)
     env = {
         **os.environ,

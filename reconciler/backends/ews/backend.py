@@ -196,7 +196,7 @@ class EwsBackend(SpeaksFor):
             pages + gets + extra + record,
             adoptable,
             remembered,
-            tuple(filter(None, [remembered.note(organizer) if mine else ""])),
+            remembered.notes(organizer),
         )
 
     def _managed(
@@ -244,10 +244,10 @@ class EwsBackend(SpeaksFor):
                 rights = Calendar.get_distinguished(root=self.account(mailbox).root).effective_rights
             except REFUSALS as exc:  # a refusal is the answer asked for
                 return Reach(mailbox, False, False, self.explain(exc, mailbox))
-        can = (
-            (lambda name: bool(getattr(rights, name, False))) if rights is not None else (lambda name: False)
+        read, create, modify, delete = (
+            bool(getattr(rights, name, False)) for name in ("read", "create_contents", "modify", "delete")
         )
-        return Reach(mailbox, can("read"), can("create_contents") and can("modify") and can("delete"))
+        return Reach(mailbox, read, create and modify and delete)
 
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
         with self.speaking_for(organizer, writing=True):

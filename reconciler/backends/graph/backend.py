@@ -60,16 +60,14 @@ from reconciler.desired.model import Meeting
 PAGE = 1000
 ROOMS_PER_CALL = 100
 SCHEDULE_WINDOW = timedelta(days=42)
-MARKER = expanding(*marker.MEETING_NAMES, *marker.RECORD_NAMES)
+NAMES = (*marker.MEETING_NAMES, *marker.RECORD_NAMES)
+"""The marker's names, and the records': what an event is told by (the records are not meetings)."""
+MARKER = expanding(*NAMES)
 
 
 def _marker_of(event: dict[str, Any]) -> dict[str, str]:
     found = ((marker.graph_name(p.get("id")), p) for p in event.get("singleValueExtendedProperties") or [])
-    return {
-        name: p.get("value") or ""
-        for name, p in found
-        if name in (*marker.MEETING_NAMES, *marker.RECORD_NAMES)
-    }
+    return {name: p.get("value") or "" for name, p in found if name in NAMES}
 
 
 class GraphBackend(SpeaksFor):
@@ -165,7 +163,7 @@ class GraphBackend(SpeaksFor):
             self.client.thread_requests() - before,
             adoptable,
             remembered,
-            tuple(filter(None, [remembered.note(organizer) if mine else ""])),
+            remembered.notes(organizer),
         )
 
     def read_back(

@@ -106,8 +106,8 @@ def explain(code: int, said: dict[str, object], client_id: str) -> str:
     audience = said.get("aud", AUDIENCE)
     add = (
         f"az ad app federated-credential create --id {client_id} --parameters "
-        f"'{{\"name\": \"reconciler\", \"issuer\": \"{issuer}\", \"subject\": \"{subject}\", "
-        f"\"audiences\": [\"{AUDIENCE}\"]}}'"
+        f'\'{{"name": "reconciler", "issuer": "{issuer}", "subject": "{subject}", '
+        f'"audiences": ["{AUDIENCE}"]}}\''
     )
     if code == 700212:
         return (

@@ -88,24 +88,23 @@ class Schemas:
         )
 
 
-def folder() -> Path | None:
-    """The schema folder `EWS_SCHEMAS` names, when it holds both files."""
-    named = os.environ.get(ENV)
-    if not named:
-        return None
-    path = Path(named)
-    return path if (path / "messages.xsd").is_file() and (path / "types.xsd").is_file() else None
-
-
 def installed() -> Schemas | None:
-    """The schemas of the folder `EWS_SCHEMAS` names, compiled once per folder; None without them."""
-    found = folder()
-    return _compiled(str(found)) if found is not None else None
+    """The schemas of the folder `EWS_SCHEMAS` names, compiled once per folder (every request asks);
+    None without them."""
+    named = os.environ.get(ENV)
+    return _compiled(named) if named else None
 
 
 @lru_cache(maxsize=4)
-def _compiled(path: str) -> Schemas:
-    return Schemas(Path(path))
+def _compiled(named: str) -> Schemas | None:
+    path = Path(named)
+    return Schemas(path) if (path / "messages.xsd").is_file() and (path / "types.xsd").is_file() else None
+
+
+def folder() -> Path | None:
+    """The schema folder `EWS_SCHEMAS` names, when it holds both files."""
+    found = installed()
+    return found.folder if found is not None else None
 
 
 # -- .NET's wording of libxml2's findings ------------------------------------------------------------------

@@ -37,15 +37,30 @@ def handle(ctx: Context, request: GraphRequest, calendar: list[Item], window: An
     if "$select" in params or "$expand" in params:
         raise GraphError(400, "ErrorInvalidUrlQuery", "$select and $expand are not supported with delta.")
     token = params.get("$deltatoken") or params.get("$skiptoken")
-    if token:
-        found = ctx.store.sync_state(token) if token.startswith(sync.PREFIX) else None
-        if found is None or not found[0].startswith(f"calendarView:{ctx.mailbox}|"):
-            raise GraphError(410, "SyncStateNotFound", "The sync state generation is not found.")
-        _, start_text, end_text = found[0].split("|")
-        start, end = datetime.fromisoformat(start_text), datetime.fromisoformat(end_text)
-    else:
-        start, end = window(request)
-    scope = f"calendarView:{ctx.mailbox}|{start.isoformat()}|{end.isoformat()}"
+    try:
+        if token:  # the window comes with the token
+            scope = sync.scope_of(ctx.store, token)[0]
+            mine, start_text, end_text = scope.split("|")
+            if mine != f"calendarView:{ctx.mailbox}":
+                raise sync.Unknown(token)
+            start, end = datetime.fromisoformat(start_text), datetime.fromisoformat(end_text)
+        else:
+            start, end = window(request)
+            scope = f"calendarView:{ctx.mailbox}|{start.isoformat()}|{end.isoformat()}"
+        return _page(ctx, request, calendar, scope, start, end, token)
+    except sync.Unknown:
+        raise GraphError(410, "SyncStateNotFound", "The sync state generation is not found.") from None
+
+
+def _page(
+    ctx: Context,
+    request: GraphRequest,
+    calendar: list[Item],
+    scope: str,
+    start: datetime,
+    end: datetime,
+    token: str | None,
+) -> Answer:
     rows = {
         item_id: (change_key, fields, master)
         for item_id, change_key, fields, master in in_range(calendar, start, end)
@@ -53,10 +68,7 @@ def handle(ctx: Context, request: GraphRequest, calendar: list[Item], window: An
     now = {item_id: change_key for item_id, (change_key, _, _) in rows.items()}
     preferred = _MAXPAGESIZE.search(request.headers.get("prefer", ""))
     limit = max(1, min(int(preferred.group(1)), 1000)) if preferred else PAGE
-    try:
-        changes = sync.page(ctx.store, scope, now, token, limit)
-    except sync.Unknown:
-        raise GraphError(410, "SyncStateNotFound", "The sync state generation is not found.") from None
+    changes = sync.page(ctx.store, scope, now, token, limit)
     value: list[dict[str, Any]] = [
         wire.to_event(i, rows[i][0], rows[i][1], request.zone(), rows[i][2], request.body_type())
         for i in (*changes.created, *changes.updated)
