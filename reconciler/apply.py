@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from reconciler.backends.base import CalendarBackend, Write, WriteResult
 from reconciler.backends.baseline import Baseline, Entry
+from reconciler.backends.snapshot import after_writes
 from reconciler.desired.model import Meeting
 from reconciler.plan.baseline import recorded
 from reconciler.plan.changes import Change, Plan
@@ -164,20 +165,26 @@ def _remember(
     backend: CalendarBackend,
     guard: Guard,
 ) -> None:
-    """Read back what this apply wrote and keep how the server kept it (`backends/baseline.py`).
+    """Read back what this apply wrote and keep how the server kept it (`backends/baseline.py`), with what
+    the calendar now holds (`backends/snapshot.py`).
 
     Only meetings whose every write succeeded are read back: a failed write must stay a difference the next
-    plan sees. A failure here fails nothing that was sent; the next plan learns again.
+    plan sees (its item is read again). A failure here fails nothing that was sent; the next plan learns
+    again.
     """
     written: dict[str, Meeting] = {}
     ids: dict[str, str] = {}
     gone: dict[str, Entry | None] = {}
+    cancelled: set[str] = set()
+    unsure: set[str] = set()
     for outcome in outcomes:
         change = outcome.change
         if not outcome.ok:
+            unsure.update(i for i in (outcome.item_id, change.item_id) if i)
             continue
         if change.action in ("cancel", "duplicate"):
             gone[change.key] = None
+            cancelled.update([change.item_id] if change.item_id else [])
             continue
         meeting = next((w.meeting for w in reversed(change.writes) if w.meeting), None)
         item_id = outcome.item_id or change.item_id
@@ -191,6 +198,9 @@ def _remember(
         found = {o.marker.key: o for o in read}
         entries = {key: recorded(written[key], found[key], now) for key in written if key in found}
         kept = remembered.updated({**gone, **entries})
+        if kept.snapshot is not None:  # what the next plan need not read again
+            unsure |= set(ids.values()) - {o.item_id for o in read}
+            kept = replace(kept, snapshot=after_writes(kept.snapshot, read, cancelled, unsure))
         if kept.changed or kept.record is None:  # a calendar with no record yet gets one, empty or not
             backend.write_baseline(organizer, namespace, kept)
     except Exception as exc:  # nothing sent depends on it: say so, and let the next plan learn again

@@ -264,6 +264,9 @@ def plan(
     plans: list[Path] | None = typer.Argument(
         None, help="With --merge: every shard's plan (--shard K/N --out)."
     ),
+    full_read: bool = typer.Option(
+        False, "--full-read", help="Read every managed meeting, not only what changed since the last apply."
+    ),
 ) -> None:
     """Show what apply would do: invitations, updates and cancellations, and to whom."""
     from reconciler import run
@@ -283,7 +286,7 @@ def plan(
             planned, saved = run.merged_plan(settings, plans or [], shown)
         else:
             with Stop().handling(), run.loading(settings, shown) as files, open_backend(settings) as backend:
-                planned = run.make_plan(settings, backend, files, shard, shown)
+                planned = run.make_plan(settings, backend, files, shard, shown, full_read)
     except Interrupted as exc:
         typer.echo(f"{exc}; nothing was planned", err=True)
         raise typer.Exit(exc.code) from None
@@ -322,6 +325,9 @@ def apply(
     shard_text: str | None = typer.Option(
         None, "--shard", help="K/N: apply only shard K's organizers (of a merged plan: its part K)."
     ),
+    full_read: bool = typer.Option(
+        False, "--full-read", help="Read every managed meeting, not only what changed since the last apply."
+    ),
 ) -> None:
     """Make the calendars match the files: send the invitations, updates and cancellations planned.
 
@@ -341,7 +347,7 @@ def apply(
         settings = run.settings_for(config)
         saved, whole = run.saved_plan(planfile, shard) if planfile else (None, None)
         with stop.handling(), run.loading(settings) as files, open_backend(settings) as backend:
-            planned = run.make_plan(settings, backend, files, shard)
+            planned = run.make_plan(settings, backend, files, shard, full_read=full_read)
             desired = planned.desired
             if saved is not None:
                 run.check_saved_plan(saved, planned.plan, desired)
@@ -370,7 +376,7 @@ def apply(
             ):
                 stop.check()
                 planned = run.replan_under_lease(
-                    settings, backend, planned, saved, auto_approve, typer.echo, shard
+                    settings, backend, planned, saved, auto_approve, typer.echo, shard, full_read
                 )
                 stop.check()
                 if not planned.plan.active and not planned.plan.learns:

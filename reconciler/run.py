@@ -154,6 +154,7 @@ def make_plan(
     desired: LoadResult | Loading,
     shard: Shard | None = None,
     conflicts_shown: int | None = SHOWN,
+    full_read: bool = False,
 ) -> Planned:
     """Observe every listed organizer and diff against the files.
 
@@ -165,13 +166,14 @@ def make_plan(
     read at all. Every read started is waited for, also when the files or a read fail: a read
     left running would use connections the caller closes (exchangelib's session pool then never answers).
     With `shard`, only that shard's organizers are read and planned (double bookings still count every
-    file); the thresholds are left to the merged plan of all shards.
+    file); the thresholds are left to the merged plan of all shards. Each calendar is read only where it
+    changed since the last apply (`backends/snapshot.py`); with `full_read`, all of it.
     """
     _refuse_organizers(sorted(settings.organizers), settings)
     listed = sorted(o for o in settings.organizers if shard is None or shard.owns(o))
 
     def observe(organizer: str, adopt: Collection[str] = ()) -> Observation:
-        return backend.observe(organizer, settings.namespace, adopt)
+        return backend.observe(organizer, settings.namespace, adopt, full_read)
 
     # Organizers are read side by side: each read is a chain of round trips, so with several organizers
     # the wait overlaps. READERS stays far below EWS's 27 concurrent requests per account.
@@ -397,13 +399,14 @@ def replan_under_lease(
     auto_approve: bool,
     echo: Echo,
     shard: Shard | None = None,
+    full_read: bool = False,
 ) -> Planned:
     """Plan again now that the lease is held: another apply may have written since the plan was shown.
 
     A saved plan, or one a person confirmed, is applied only if nothing changed; with --auto-approve the
     fresh plan (shown first) replaces it.
     """
-    fresh = make_plan(settings, backend, shown.desired, shard)
+    fresh = make_plan(settings, backend, shown.desired, shard, full_read=full_read)
     # What the calendars hold now (under the lease) is what the baselines start from.
     current = replace(shown, plan=replace(shown.plan, baselines=fresh.plan.baselines))
     if saved is not None:
@@ -467,7 +470,7 @@ def run_apply(
         )
     if not planned.plan.active:
         learned = ", ".join(planned.plan.learns)
-        echo(f"nothing to send; kept how the server holds the meetings it rewrote ({learned})")
+        echo(f"nothing to send; kept what the calendars hold, for the next plans ({learned})")
         return 0
     stopped = [o for o in outcomes if o.stopped]
     failed = [o for o in outcomes if not o.ok and not o.stopped]

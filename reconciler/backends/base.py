@@ -13,6 +13,9 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from reconciler.backends.baseline import Baseline
+from reconciler.backends.observed import Answer as Answer
+from reconciler.backends.observed import Marker, ObservedMeeting
+from reconciler.backends.observed import Response as Response
 from reconciler.desired.model import Meeting
 
 Send = Literal["none", "all", "changed"]
@@ -32,48 +35,6 @@ WriteKind = Literal[
     "adopt",  # stamp the marker on an existing unmanaged item, notifying nobody
     "invite",  # send a meeting that was created silently (so its skips and moves were in place first)
 ]
-
-
-@dataclass(frozen=True)
-class Marker:
-    """What the reconciler stamps on each managed item (named PublicStrings extended properties)."""
-
-    namespace: str
-    key: str
-    spec_hash: str
-
-
-Answer = Literal["accepted", "tentative", "declined", "none"]
-
-
-@dataclass(frozen=True)
-class Response:
-    """One attendee's answer as the organizer's item records it."""
-
-    address: str
-    kind: Literal["required", "optional", "resource"]
-    answer: Answer
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ObservedMeeting:
-    """A managed item as the calendar holds it, mapped back to the model."""
-
-    meeting: Meeting
-    marker: Marker
-    item_id: str
-    change_key: str
-    uid: str | None = None
-    unsent: bool = False
-    """It has attendees but was never sent (created silently by an apply that stopped before its invitation:
-    Exchange's MeetingRequestWasSent is false); the invitation is still owed."""
-    responses: tuple[Response, ...] = ()
-    """Each attendee's answer, read with the item (no extra request)."""
-    join_url: str | None = None
-    """The online meeting's join link (Teams, over Graph)."""
-    modified: datetime | None = None
-    """When the item last changed in the calendar (Exchange's LastModifiedTime), for `show`."""
 
 
 @dataclass(frozen=True)
@@ -188,8 +149,11 @@ class CalendarBackend(Protocol):
     target: str
     """Human-readable target for plan headers, e.g. `ews http://127.0.0.1:8765/EWS/Exchange.asmx`."""
 
-    def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
-        """Read the organizer's managed items of `namespace`, batched (no request per meeting).
+    def observe(
+        self, organizer: str, namespace: str, adopt: Collection[str] = (), full: bool = False
+    ) -> Observation:
+        """Read the organizer's managed items of `namespace`, batched (no request per meeting): only those
+        changed since the snapshot the record keeps (`snapshot.py`), every one with `full`.
 
         `adopt`: UIDs of unmanaged items to report as adoptable (costs one more pass over the calendar).
         """

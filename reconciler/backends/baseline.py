@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from reconciler.backends.marker import LEGACY_FOLDER
+from reconciler.backends.snapshot import Snapshot
 
 FORMAT = 1
 SUBJECT = "reconciler baseline {namespace}"
@@ -68,10 +69,20 @@ class Baseline:
     out_of_reach: bool = False
     """No record in the calendar, and where an older version kept one the rights do not reach: the next
     apply writes one to the calendar (the plan learns from the calendar meanwhile)."""
+    snapshot: Snapshot | None = None
+    """What the last observation saw of the calendar (`snapshot.py`): as read from the record, then, once
+    observed, what this observation saw (which an apply keeps)."""
+    snapshot_read: Snapshot | None = None
+    """The snapshot as read, to tell whether the observation saw anything new."""
 
     @property
     def changed(self) -> bool:
-        return dict(self.entries) != dict(self.read or {}) or bool(self.legacy) or self.out_of_reach
+        return (
+            dict(self.entries) != dict(self.read or {})
+            or bool(self.legacy)
+            or self.out_of_reach
+            or (self.snapshot is not None and not self.snapshot.same_items(self.snapshot_read))
+        )
 
     def notes(self, organizer: str) -> tuple[str, ...]:
         """What a plan says once of a record it could not read (`Observation.notes`)."""
@@ -94,7 +105,7 @@ class Baseline:
         return replace(self, entries=MappingProxyType(merged))
 
     def to_text(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "format": FORMAT,
             "meetings": {
                 key: {
@@ -105,13 +116,22 @@ class Baseline:
                 for key, e in sorted(self.entries.items())
             },
         }
+        kept = self.snapshot.to_text() if self.snapshot else ""
+        if kept:
+            data["snapshot"] = kept
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @staticmethod
-    def from_text(text: str, record: tuple[str, str] | None = None, legacy: tuple[str, ...] = ()) -> Baseline:
-        """The record's content; an unreadable or unknown one counts as empty (the next plan learns again)."""
+    def from_text(
+        text: str, record: tuple[str, str] | None = None, legacy: tuple[str, ...] = (), namespace: str = ""
+    ) -> Baseline:
+        """The record's content; an unreadable or unknown one counts as empty (the next plan learns again).
+        Its snapshot is read for `namespace` (given by observe; none without it)."""
+        snapshot = None
         try:
             data = json.loads(text) if text else {}
+            if namespace and data.get("format") == FORMAT:
+                snapshot = Snapshot.from_text(str(data.get("snapshot") or ""), namespace)
             meetings = data.get("meetings", {}) if data.get("format") == FORMAT else {}
             entries = {
                 str(key): Entry(
@@ -123,4 +143,11 @@ class Baseline:
             }
         except (ValueError, TypeError, KeyError, AttributeError):
             entries = {}
-        return Baseline(MappingProxyType(entries), record, MappingProxyType(dict(entries)), legacy)
+        return Baseline(
+            MappingProxyType(entries),
+            record,
+            MappingProxyType(dict(entries)),
+            legacy,
+            snapshot=snapshot,
+            snapshot_read=snapshot,
+        )

@@ -219,7 +219,7 @@ def test_organizers_are_read_side_by_side() -> None:
     class Backend:
         target = "test"
 
-        def observe(self, organizer: str, namespace: str, adopt=()) -> Observation:
+        def observe(self, organizer: str, namespace: str, adopt=(), full=False) -> Observation:
             barrier.wait()  # a sequential reader never gets past this: BrokenBarrierError after 10 s
             return Observation(organizer, ())
 
@@ -276,7 +276,7 @@ def test_a_failed_plan_leaves_no_read_running() -> None:
     class Backend:
         target = "test"
 
-        def observe(self, organizer: str, namespace: str, adopt=()) -> Observation:
+        def observe(self, organizer: str, namespace: str, adopt=(), full=False) -> Observation:
             if organizer == "a@example.com":
                 started.wait(10)  # b's read is under way when a's fails
                 raise BackendError("mailbox a@example.com does not exist")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from exchangelib import (
@@ -36,6 +38,7 @@ from exchangelib.items import (
 )
 from exchangelib.properties import DistinguishedFolderId, Mailbox, OccurrenceItemId, ReferenceItemId
 
+from reconciler.backends import snapshot
 from reconciler.backends.base import (
     LeaseItem,
     Marker,
@@ -47,7 +50,7 @@ from reconciler.backends.base import (
     WriteResult,
 )
 from reconciler.backends.baseline import Baseline
-from reconciler.backends.ews import availability, baseline, bulk, lease, marker, read
+from reconciler.backends.ews import availability, baseline, bulk, lease, marker, read, sync
 from reconciler.backends.ews.errors import Patient, explain
 from reconciler.backends.ews.http import offered_schemes
 from reconciler.backends.ews.mapping import (
@@ -58,6 +61,8 @@ from reconciler.backends.ews.mapping import (
     meeting_from_item,
     responses_of,
 )
+from reconciler.backends.marker import KEY, NAMESPACE
+from reconciler.backends.snapshot import Listed, Snapshot
 from reconciler.desired.recurrence import occurrence_index, occurrence_start
 
 REFUSALS = (ErrorAccessDenied, ErrorImpersonateUserDenied, ErrorNonExistentMailbox)
@@ -66,6 +71,7 @@ OCCURRENCE_FIELDS = ("location", "original_start")
 """A moved occurrence's own fields the model keeps (its times are on the master's list)."""
 
 PAGE = 100
+PROTOCOL = "ews"
 SEND = {"none": SEND_TO_NONE, "all": SEND_TO_ALL_AND_SAVE_COPY, "changed": SEND_TO_CHANGED_AND_SAVE_COPY}
 
 
@@ -161,42 +167,54 @@ class EwsBackend(SpeaksFor):
 
     # -- observe ------------------------------------------------------------------------------------------
 
-    def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
+    def observe(
+        self, organizer: str, namespace: str, adopt: Collection[str] = (), full: bool = False
+    ) -> Observation:
         with self.speaking_for(organizer):
-            return self._observe(organizer, namespace, adopt)
+            return self._observe(organizer, namespace, adopt, full)
 
-    def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
+    def _observe(self, organizer: str, namespace: str, adopt: Collection[str], full: bool) -> Observation:
+        """The record first (it holds the snapshot), then what changed since (`sync.py`), then a read of
+        the items the snapshot does not know as they are now (`snapshot.py`)."""
         account = self.account(organizer)
-        ids = account.calendar.filter(reconciler_key__exists=True).values_list("id", "changekey")
-        items = list(read.read_items(account, ids, [*READ_FIELDS, *marker.FIELDS]))
+        found, requests = baseline.read(account, namespace)
+        remembered = (
+            None if full or found is None or not found.snapshot else found.snapshot.usable_by(PROTOCOL)
+        )
+        listing, state, listed = sync.listing(account, remembered)
+        wanted = snapshot.to_read(listing, namespace, remembered)
+        items = list(read.read_items(account, [(i, None) for i in wanted], [*READ_FIELDS, *marker.FIELDS]))
         locations = self._occurrence_locations(account, items)
-        mine: dict[str, ObservedMeeting] = {}
-        duplicates: list[ObservedMeeting] = []
-        others: set[str] = set()
-        for item in items:
-            namespace_of = item.properties.get("reconciler-namespace")
-            if namespace_of != namespace:
-                others.add(namespace_of or "")
+        fresh = []
+        for item in items:  # as read now, which may be later than listed
+            key = item.properties.get(KEY)
+            if key is None:
+                listing.pop(item.id, None)
                 continue
-            observed = self._managed(item, namespace, organizer, locations)
-            if observed.marker.key in mine:
-                duplicates.append(observed)
-            else:
-                mine[observed.marker.key] = observed
-        managed_uids = {o.uid for o in [*mine.values(), *duplicates]}
+            listing[item.id] = Listed(item.changekey, item.properties.get(NAMESPACE) or "", key)
+            if listing[item.id].namespace == namespace:
+                fresh.append(self._managed(item, namespace, organizer, locations))
+        for item_id in set(wanted) - {item.id for item in items}:  # gone since it was listed
+            listing.pop(item_id, None)
+        observed = snapshot.observed_now(listing, fresh, remembered)
+        mine, duplicates = snapshot.assembled(observed.values())
+        managed_uids = {o.uid for o in observed.values()}
         adoptable, extra = self._adoptable(account, organizer, namespace, set(adopt) - managed_uids)
-        remembered, record = baseline.read(account, namespace, bool(mine))
-        pages = max(1, math.ceil(len(items) / PAGE))
+        if found is None:
+            found, older = baseline.read_older(account, namespace, bool(mine))
+            requests += older
+        seen = Snapshot(MappingProxyType(listing), MappingProxyType(observed), state, PROTOCOL)
+        kept = replace(found, snapshot=seen)
         gets = math.ceil(len(items) / PAGE) + math.ceil(sum(len(v) for v in locations.values()) / PAGE)
         return Observation(
             organizer,
-            tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
+            tuple(mine),
             tuple(duplicates),
-            tuple(sorted(others)),
-            pages + gets + extra + record,
+            tuple(sorted({e.namespace for e in listing.values()} - {namespace})),
+            requests + listed + gets + extra,
             adoptable,
-            remembered,
-            remembered.notes(organizer),
+            kept,
+            kept.notes(organizer),
         )
 
     def _managed(
@@ -215,17 +233,21 @@ class EwsBackend(SpeaksFor):
             unsent=bool(meeting.attendees.all()) and not item.request_was_sent,
             responses=responses_of(item),
             modified=item.last_modified,
+            created=item.created,
         )
 
     def read_back(
         self, organizer: str, namespace: str, item_ids: Sequence[str]
     ) -> tuple[ObservedMeeting, ...]:
-        """The items as they are now, 100 per GetItem (moved occurrences are not needed: only the series'
-        own fields are remembered)."""
+        """The items as they are now, 100 per GetItem, with their moved occurrences' locations (what the
+        next plan takes from the snapshot instead of reading them)."""
         with self.speaking_for(organizer):
             account = self.account(organizer)
-            items = read.read_items(account, [(i, None) for i in item_ids], [*READ_FIELDS, *marker.FIELDS])
-            return tuple(self._managed(item, namespace, organizer, {}) for item in items)
+            items = list(
+                read.read_items(account, [(i, None) for i in item_ids], [*READ_FIELDS, *marker.FIELDS])
+            )
+            locations = self._occurrence_locations(account, items)
+            return tuple(self._managed(item, namespace, organizer, locations) for item in items)
 
     def free_busy(
         self, organizer: str, rooms: Sequence[str], start: datetime, end: datetime

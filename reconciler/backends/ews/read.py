@@ -85,6 +85,7 @@ class ReadItem:
     request_was_sent: bool = False
     is_cancelled: bool = False
     last_modified: datetime | None = None
+    created: datetime | None = None
     properties: dict[str, str] = field(default_factory=dict)
     """Named PublicStrings String properties (the marker), by name."""
 
@@ -212,6 +213,7 @@ def read_item(elem: Any) -> ReadItem:
         request_was_sent=elem.findtext(f"{T}MeetingRequestWasSent") == "true",
         is_cancelled=elem.findtext(f"{T}IsCancelled") == "true",
         last_modified=_time(elem.findtext(f"{T}LastModifiedTime")),
+        created=_time(elem.findtext(f"{T}DateTimeCreated")),
         properties=_properties(elem),
     )
 

@@ -15,12 +15,14 @@ option.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from reconciler.backends import marker
+from reconciler.backends import marker, snapshot
 from reconciler.backends.base import (
     BackendError,
     LeaseItem,
@@ -55,9 +57,11 @@ from reconciler.backends.graph.write import (
     schedule_call,
     user_path,
 )
+from reconciler.backends.snapshot import Listed, Snapshot
 from reconciler.desired.model import Meeting
 
 PAGE = 1000
+PROTOCOL = "graph"
 ROOMS_PER_CALL = 100
 SCHEDULE_WINDOW = timedelta(days=42)
 NAMES = (*marker.MEETING_NAMES, *marker.RECORD_NAMES)
@@ -122,13 +126,18 @@ class GraphBackend(SpeaksFor):
 
     # -- observe ------------------------------------------------------------------------------------------
 
-    def observe(self, organizer: str, namespace: str, adopt: Collection[str] = ()) -> Observation:
+    def observe(
+        self, organizer: str, namespace: str, adopt: Collection[str] = (), full: bool = False
+    ) -> Observation:
         with self.speaking_for(organizer):
-            return self._observe(organizer, namespace, adopt)
+            return self._observe(organizer, namespace, adopt, full)
 
-    def _observe(self, organizer: str, namespace: str, adopt: Collection[str]) -> Observation:
+    def _observe(self, organizer: str, namespace: str, adopt: Collection[str], full: bool) -> Observation:
+        """The marked events (their change keys say what changed) and the record with the snapshot, in one
+        batch; then the model and the instances of only the series the snapshot does not know as they are
+        (`snapshot.py`): calendarView/delta would report only one window's instances, without the marker,
+        so an edit of a meeting outside that window would go unseen."""
         before = self.client.thread_requests()
-        # The first page and the baseline record in one batch: the record costs no request of its own.
         first, record = self.client.batch(
             [
                 Call("GET", self._events(organizer, carrying(marker.KEY))),
@@ -140,38 +149,47 @@ class GraphBackend(SpeaksFor):
         events = list(first.body.get("value", []))
         if first.body.get("@odata.nextLink"):
             events += self.client.pages(first.body["@odata.nextLink"])
-        ours = [e for e in events if _marker_of(e).get(marker.NAMESPACE) == namespace]
-        remembered = baseline.from_reply(self.client, user_path(organizer), namespace, record, bool(ours))
-        others = {_marker_of(e).get(marker.NAMESPACE) or "" for e in events} - {namespace}
-        mine: dict[str, ObservedMeeting] = {}
-        duplicates: list[ObservedMeeting] = []
-        for event, meeting in self._meetings(organizer, ours):  # other namespaces' series are not expanded
+        listing = {}
+        for event in events:
             found = _marker_of(event)
-            key = found.get(marker.KEY, "")
-            observed = self._observed(event, meeting, Marker(namespace, key, found.get(marker.SPEC_HASH, "")))
-            if key in mine:
-                duplicates.append(observed)
-            else:
-                mine[key] = observed
-        managed = {o.uid for o in [*mine.values(), *duplicates]}
-        adoptable = self._adoptable(organizer, namespace, set(adopt) - managed)
+            listing[event["id"]] = Listed(
+                event.get("changeKey") or "", found.get(marker.NAMESPACE) or "", found.get(marker.KEY, "")
+            )
+        ours = any(e.namespace == namespace for e in listing.values())
+        remembered = baseline.from_reply(self.client, user_path(organizer), namespace, record, ours)
+        seen = None if full or not remembered.snapshot else remembered.snapshot.usable_by(PROTOCOL)
+        wanted = set(snapshot.to_read(listing, namespace, seen))
+        fresh = [  # other namespaces' series are not expanded, nor those the snapshot knows
+            self._observed(event, meeting, self._marker(event, namespace))
+            for event, meeting in self._meetings(organizer, [e for e in events if e["id"] in wanted])
+        ]
+        observed = snapshot.observed_now(listing, fresh, seen)
+        mine, duplicates = snapshot.assembled(observed.values())
+        adoptable = self._adoptable(organizer, namespace, set(adopt) - {o.uid for o in observed.values()})
+        now_seen = Snapshot(MappingProxyType(listing), MappingProxyType(observed), protocol=PROTOCOL)
+        kept = replace(remembered, snapshot=now_seen)
         return Observation(
             organizer,
-            tuple(sorted(mine.values(), key=lambda o: o.meeting.key)),
+            tuple(mine),
             tuple(duplicates),
-            tuple(sorted(others)),
+            tuple(sorted({e.namespace for e in listing.values()} - {namespace})),
             self.client.thread_requests() - before,
             adoptable,
-            remembered,
-            remembered.notes(organizer),
+            kept,
+            kept.notes(organizer),
         )
+
+    @staticmethod
+    def _marker(event: dict[str, Any], namespace: str) -> Marker:
+        found = _marker_of(event)
+        return Marker(namespace, found.get(marker.KEY, ""), found.get(marker.SPEC_HASH, ""))
 
     def read_back(
         self, organizer: str, namespace: str, item_ids: Sequence[str]
     ) -> tuple[ObservedMeeting, ...]:
-        """The items as this run's writes left them: from the write answers when they carry the marker (Graph
-        answers a create or a PATCH with the event), else read in batches of 20. Skips and moves are not
-        read: only the series' own fields are remembered."""
+        """The items as this run's writes left them, with their series' instances (what the next plan takes
+        from the snapshot instead of reading them): from the write answers when they carry the marker
+        (Graph answers a create or a PATCH with the event), else read in batches of 20."""
         with self.speaking_for(organizer):
             events = {i: self.written.pop(i, None) for i in item_ids}
             missing = [i for i, e in events.items() if e is None or marker.KEY not in _marker_of(e)]
@@ -185,17 +203,11 @@ class GraphBackend(SpeaksFor):
             ]
             for item_id, reply in zip(missing, self.client.batch(calls), strict=True):
                 events[item_id] = reply.body if reply.ok else None
-            out = []
-            for event in events.values():
-                if not event:
-                    continue
-                found = _marker_of(event)
-                key = found.get(marker.KEY, "")
-                meeting = meeting_from_event(event, key, organizer, found.get(marker.TIMEZONE))
-                out.append(
-                    self._observed(event, meeting, Marker(namespace, key, found.get(marker.SPEC_HASH, "")))
-                )
-            return tuple(out)
+            found = [e for e in events.values() if e]
+            return tuple(
+                self._observed(event, meeting, self._marker(event, namespace))
+                for event, meeting in self._meetings(organizer, found)
+            )
 
     def free_busy(
         self, organizer: str, rooms: Sequence[str], start: datetime, end: datetime
@@ -302,6 +314,7 @@ class GraphBackend(SpeaksFor):
             responses=responses_of(event),
             join_url=join_url(event),
             modified=utc(event["lastModifiedDateTime"]) if event.get("lastModifiedDateTime") else None,
+            created=utc(event["createdDateTime"]) if event.get("createdDateTime") else None,
         )
 
     def unmanaged(self, organizer: str, subject_contains: str | None = None) -> tuple[ObservedMeeting, ...]:

@@ -40,7 +40,8 @@ def from_reply(client: GraphClient, user: str, namespace: str, reply: Reply, man
     found = records.values(reply, "the baseline record")
     if found:
         newest = found[-1]
-        return Baseline.from_text(_value(newest), (newest["id"], newest.get("changeKey") or ""))
+        record = (newest["id"], newest.get("changeKey") or "")
+        return Baseline.from_text(_value(newest), record, namespace=namespace)
     if not managed:
         return Baseline(read={})
     older = client.call(records.legacy(user, *_query(namespace)))
@@ -68,4 +69,4 @@ def write(client: GraphClient, user: str, namespace: str, baseline: Baseline) ->
         record = (item_id, str(reply.body.get("changeKey") or ""))
     if baseline.legacy and records.remove_legacy(client, user, list(baseline.legacy)):
         lease.remove_legacy(client, user)
-    return Baseline.from_text(text, record)
+    return Baseline.from_text(text, record, namespace=namespace)

@@ -42,7 +42,7 @@ SELECT = (
     "subject,body,start,end,originalStartTimeZone,isAllDay,location,categories,isReminderOn,"
     "reminderMinutesBeforeStart,showAs,sensitivity,importance,responseRequested,allowNewTimeProposals,"
     "attendees,recurrence,type,iCalUId,organizer,isOrganizer,isCancelled,isDraft,changeKey,isOnlineMeeting,"
-    "onlineMeetingProvider,onlineMeeting,lastModifiedDateTime"
+    "onlineMeetingProvider,onlineMeeting,lastModifiedDateTime,createdDateTime"
 )
 """The properties observe reads (`$select`): what the model needs, and no more."""
 INSTANCE_SELECT = "type,start,end,originalStart,location"
