@@ -127,13 +127,14 @@ def scale(n: int, workdir: Path) -> list[Measurement]:
     validate.extra["× C loader"] = validate.seconds / rows[0].seconds
     validate.extra["× compose"] = validate.seconds / rows[1].seconds
     full_bound = sum(2 + 2 * math.ceil(c / 100) for c in _per_organizer(n, len(ORGANIZERS)))
-    rows[6].extra["request bound"] = 3 * len(ORGANIZERS)
-    rows[7].extra["request bound"] = full_bound
-    rows[8].extra["request bound"] = 3 * len(ORGANIZERS) + math.ceil(EDITED / 100)
-    rows[9].extra["request bound"] = rows[8].extra["request bound"]  # still replays the edits since apply
+    quiet, full, edited, file = rows[5:9]
+    quiet.extra["request bound"] = 3 * len(ORGANIZERS)
+    full.extra["request bound"] = full_bound
+    edited.extra["request bound"] = 3 * len(ORGANIZERS) + math.ceil(EDITED / 100)
+    file.extra["request bound"] = edited.extra["request bound"]  # still replays the edits since apply
     for row in rows[5:]:
         row.extra["× latency floor"] = row.seconds / (row.requests * DELAY)
-    for row in (rows[6], rows[8], rows[9]):  # the budget: validate + its own latency + 1 s
+    for row in (quiet, edited, file):  # the budget: validate + its own latency + 1 s
         row.extra["budget s"] = validate.seconds + row.requests * DELAY + 1
     return rows
 

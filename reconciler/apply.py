@@ -200,7 +200,8 @@ def _remember(
         kept = remembered.updated({**gone, **entries})
         if kept.snapshot is not None:  # what the next plan need not read again
             unsure |= set(ids.values()) - {o.item_id for o in read}
-            kept = replace(kept, snapshot=after_writes(kept.snapshot, read, cancelled, unsure))
+            seen = after_writes(kept.snapshot, read, cancelled, unsure)
+            kept = replace(kept, snapshot=backend.caught_up(organizer, seen))
         if kept.changed or kept.record is None:  # a calendar with no record yet gets one, empty or not
             backend.write_baseline(organizer, namespace, kept)
     except Exception as exc:  # nothing sent depends on it: say so, and let the next plan learn again

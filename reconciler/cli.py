@@ -159,7 +159,7 @@ def validate(
     When the configuration exists (./reconciler.yaml, --config or $RECONCILER_CONFIG), it is checked too,
     and every meeting's organizer must be listed under its `organizers:`.
     """
-    from reconciler.desired.report import run_validate
+    from reconciler.report import run_validate
 
     if fmt not in ("text", "github"):
         typer.echo("--format must be text or github", err=True)
@@ -189,7 +189,7 @@ def schedule(
     keys: list[str] | None = typer.Option(None, "--key", "-k", help="Only these meetings (repeatable)."),
 ) -> None:
     """Print the desired schedule: each meeting and its next occurrences."""
-    from reconciler.desired.report import run_schedule
+    from reconciler.report import run_schedule
 
     raise typer.Exit(run_schedule(path, days=days, keys=keys or ()))
 

@@ -7,6 +7,7 @@ follow Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes pre
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -18,7 +19,7 @@ from pathlib import Path
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Policy, Settings, load_config
-from reconciler.desired.load import LoadResult, has_meeting_files, load_meetings
+from reconciler.desired.load import MAX_WORKERS, LoadResult, has_meeting_files, load_meetings
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import capped
 from reconciler.desired.recurrence import occurrences
@@ -78,16 +79,25 @@ def _checked(result: LoadResult) -> LoadResult:
     return result
 
 
-def _load_and_check(
-    path: Path, organizers: Collection[str], policy: Policy, shown: int | None
-) -> tuple[LoadResult, Found]:
-    """In the loading process: the files, their checksum and their double bookings (CPU work that overlaps
-    the calendar reads there)."""
-    loaded = load_meetings(path, organizers)
+_LOADED: list[LoadResult] = []
+"""In the loading process: the files its first task loaded, which its second checks."""
+
+
+def _load(path: Path, organizers: Collection[str]) -> LoadResult:
+    """In the loading process: the files (on every core, as `validate` reads them) and their checksum."""
+    loaded = load_meetings(path, organizers, min(os.cpu_count() or 1, MAX_WORKERS))
+    if loaded.ok:
+        loaded.checksum  # noqa: B018  (computed here, carried back with the result)
+    _LOADED[:] = [loaded]
+    return loaded
+
+
+def _double_bookings(policy: Policy, shown: int | None) -> Found:
+    """In the loading process, after `_load`: the files' double bookings (while the plan is diffed)."""
+    loaded = _LOADED[0]
     if not loaded.ok:
-        return loaded, Found((), 0)
-    loaded.checksum  # noqa: B018  (computed here, carried back with the result)
-    return loaded, conflicts_of(loaded.meetings, policy, datetime.now(UTC), shown)
+        return Found((), 0)
+    return conflicts_of(loaded.meetings, policy, datetime.now(UTC), shown)
 
 
 class Loading:
@@ -101,16 +111,14 @@ class Loading:
     def __init__(self, settings: Settings, shown: int | None = SHOWN) -> None:
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[tuple[LoadResult, Found]] | None = None
-        self.conflicts: Found | None = None
-        """The double bookings, when the loading process found them (it does once the files are loaded,
-        while the calendars are still being read)."""
+        self._future: Future[LoadResult] | None = None
+        self._checking: Future[Found] | None = None
         path = settings.meetings
         if path.is_dir() and has_meeting_files(path, SEPARATE_LOAD):
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._future = self._pool.submit(
-                _load_and_check, path, settings.organizers, settings.policy, shown
-            )
+            self._future = self._pool.submit(_load, path, settings.organizers)
+            # The same process goes on to the double bookings: the plan is diffed meanwhile.
+            self._checking = self._pool.submit(_double_bookings, settings.policy, shown)
 
     @property
     def separate(self) -> bool:
@@ -121,8 +129,11 @@ class Loading:
         """The desired state, or RunError naming every problem in the files."""
         if self._future is None:
             return load_desired(self.settings)
-        loaded, self.conflicts = self._future.result()
-        return _checked(loaded)
+        return _checked(self._future.result())
+
+    def conflicts(self) -> Found | None:
+        """The double bookings, when the loading process looks for them (None: it does not)."""
+        return self._checking.result() if self._checking is not None else None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -180,12 +191,11 @@ def make_plan(
     pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(listed))))
     try:
         early: dict[str, Future[Observation]] = {}
-        early_conflicts = None
+        checking = None
         if isinstance(desired, Loading):
             if desired.separate:
                 early = {o: pool.submit(observe, o) for o in listed}
-            loading, desired = desired, desired.result()
-            early_conflicts = loading.conflicts
+            checking, desired = desired, desired.result()
         mine = [m for m in desired.meetings if shard is None or shard.owns(m.organizer)]
         to_read = sorted(set(listed) | {m.organizer for m in mine})
         _refuse_organizers(to_read, settings)
@@ -201,7 +211,7 @@ def make_plan(
         pool.shutdown(cancel_futures=True)
     now = datetime.now(UTC)
     plan = diff(mine, observations, settings, backend.target, now, desired.checksum)
-    found = early_conflicts
+    found = checking.conflicts() if checking is not None else None
     if found is None:
         found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
     rooms = room_warnings(settings, backend, mine, observations, plan, now)

@@ -16,6 +16,7 @@ from reconciler.backends.baseline import Baseline
 from reconciler.backends.observed import Answer as Answer
 from reconciler.backends.observed import Marker, ObservedMeeting
 from reconciler.backends.observed import Response as Response
+from reconciler.backends.snapshot import Snapshot
 from reconciler.desired.model import Meeting
 
 Send = Literal["none", "all", "changed"]
@@ -174,6 +175,12 @@ class CalendarBackend(Protocol):
         self, organizer: str, namespace: str, item_ids: Sequence[str]
     ) -> tuple[ObservedMeeting, ...]:
         """The managed items `item_ids` as the calendar holds them now (after this run's writes), batched."""
+        ...
+
+    def caught_up(self, organizer: str, seen: Snapshot) -> Snapshot:
+        """`seen` (the snapshot an apply keeps after its writes) with its synchronisation state moved past
+        them: what others changed meanwhile is then to be read by the next plan, and the plan does not replay
+        this run's own writes (EWS: SyncFolderItems from the state; Graph, which keeps none: `seen`)."""
         ...
 
     def write_baseline(self, organizer: str, namespace: str, baseline: Baseline) -> Baseline:

@@ -12,7 +12,8 @@ One record per organizer mailbox and namespace, kept in the organizer's calendar
 appointment nobody is invited to, with named properties: `marker.RECORD_START` says where and why), so a
 fresh clone knows it too and calendar rights alone reach it. Reading it is one more read per
 organizer; writing it, one write per organizer per apply, only when it changed. Fields the server kept as
-written have no entry: most meetings need a few bytes.
+written have no entry: most meetings need a few bytes. The record carries the calendar's snapshot too
+(`snapshot.py`), so that a plan reads only what changed since.
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ class Baseline:
             or self.out_of_reach
             or (self.snapshot is not None and not self.snapshot.same_items(self.snapshot_read))
         )
+
+    def snapshot_for(self, protocol: str) -> Snapshot | None:
+        """The snapshot to replay, when `protocol` made it (another one's mapping is not this one's)."""
+        return self.snapshot if self.snapshot is not None and self.snapshot.protocol == protocol else None
 
     def notes(self, organizer: str) -> tuple[str, ...]:
         """What a plan says once of a record it could not read (`Observation.notes`)."""

@@ -61,8 +61,14 @@ class Snapshot:
     gone."""
 
     def same_items(self, other: Snapshot | None) -> bool:
-        """Whether `other` remembers the same items (a new state alone is nothing worth writing)."""
-        return other is not None and self.listing == other.listing and self.observed == other.observed
+        """Whether `other` remembers the same items, as the same protocol saw them (a new state alone is
+        nothing worth writing)."""
+        return (
+            other is not None
+            and self.protocol == other.protocol
+            and self.listing == other.listing
+            and self.observed == other.observed
+        )
 
     def known(self, item_id: str, change_key: str) -> ObservedMeeting | None:
         """The item as remembered, when it has not changed since (same change key)."""
@@ -122,10 +128,6 @@ class Snapshot:
             str(data.get("protocol") or ""),
             since,
         )
-
-    def usable_by(self, protocol: str) -> Snapshot | None:
-        """This snapshot, when `protocol` made it (another one's mapping is not this one's)."""
-        return self if self.protocol == protocol else None
 
 
 def assembled(observed: Iterable[ObservedMeeting]) -> tuple[list[ObservedMeeting], list[ObservedMeeting]]:

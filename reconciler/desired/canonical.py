@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from reconciler.desired.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
@@ -62,7 +63,14 @@ HASHED_WHEN_SET = ("online_meeting",)
 the model never changes the hash (and re-stamps) every managed meeting."""
 
 
+def desired_checksum(meetings: Any) -> str:
+    """Checksum of the desired state itself (comments and formatting in the files do not count)."""
+    return hashlib.sha256(canonical_json([to_canonical(m) for m in meetings]).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1 << 16)
 def spec_hash(meeting: Meeting) -> str:
+    """The hash a meeting is stamped with (kept per meeting: a plan asks for each desired one twice)."""
     data = {
         k: v
         for k, v in to_canonical(meeting).items()

@@ -15,6 +15,7 @@ from itertools import islice
 from pathlib import Path
 
 from reconciler.desired.build import build_meeting
+from reconciler.desired.canonical import desired_checksum
 from reconciler.desired.defaults import Merged, merge_defaults
 from reconciler.desired.groups import flatten_groups
 from reconciler.desired.model import Meeting
@@ -56,8 +57,6 @@ class LoadResult:
     def checksum(self) -> str:
         """The desired state's checksum (a plan file records it); computed once, also in a loading process,
         whose result carries it back."""
-        from reconciler.plan.changes import desired_checksum
-
         return desired_checksum(self.meetings)
 
 
@@ -303,6 +302,10 @@ def _cross_file(found: list[tuple[Meeting, Placed]]) -> list[Problem]:
             else:
                 claimed[old] = (meeting, at)
     return problems
+
+
+MAX_WORKERS = 8
+"""Processes a big repository is read with (at least 100 files each, else it is read in place)."""
 
 
 def load_meetings(path: Path, organizers: Collection[str] | None = None, workers: int = 1) -> LoadResult:

@@ -63,7 +63,8 @@ _KINDS = ("required", "optional", "resources")
 def differs(field: str, want: Any, have: Any) -> bool:
     if want == have:
         return False
-    return plain(comparable(field, want)) != plain(comparable(field, have))
+    want, have = comparable(field, want), comparable(field, have)
+    return want != have and plain(want) != plain(have)  # plain data only when the values themselves differ
 
 
 _HEAD = re.compile(r"<head\b.*?</head>|<style\b.*?</style>|<!--.*?-->", re.IGNORECASE | re.DOTALL)

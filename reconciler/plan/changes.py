@@ -182,11 +182,6 @@ def checksum(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def desired_checksum(meetings: Any) -> str:
-    """Checksum of the desired state itself (comments and formatting in the files do not count)."""
-    return hashlib.sha256(canonical_json([to_canonical(m) for m in meetings]).encode()).hexdigest()
-
-
 def _write_data(w: Write) -> dict[str, Any]:
     return {
         "kind": w.kind,

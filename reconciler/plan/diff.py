@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from reconciler.backends.base import Marker, Observation, ObservedMeeting, Send, Write
 from reconciler.backends.baseline import Baseline, Entry
 from reconciler.config import Settings
-from reconciler.desired.canonical import plain, spec_hash
+from reconciler.desired.canonical import desired_checksum, plain, spec_hash
 from reconciler.desired.model import Meeting
 from reconciler.desired.schedule import next_occurrences
 from reconciler.plan.baseline import MASTER_FIELDS, Comparison, compare, differs
-from reconciler.plan.changes import Change, FieldChange, Plan, desired_checksum
+from reconciler.plan.changes import Change, FieldChange, Plan
 from reconciler.plan.describe import describe_fields
 
 RESETS_EXCEPTIONS = {"start", "duration", "timezone", "all_day", "recurrence"}

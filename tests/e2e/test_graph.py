@@ -284,3 +284,22 @@ def test_online_meeting_is_refused_on_an_ews_target(graph_project) -> None:
         checked.exit_code == 1
         and "meetings/review.yaml:1:1: review: `online_meeting: teams`" in checked.output
     )
+
+
+def test_a_team_moving_to_graph_reads_in_full_once_then_only_what_changed(graph_project) -> None:
+    """The snapshot EWS kept is EWS's mapping: the first plans over Graph read in full (and send nothing);
+    an apply keeps Graph's own, and from then on a plan is one `$batch` (the marked events and the record)."""
+    p = graph_project
+
+    def requests(*args: str) -> int:
+        return json.loads(ok(p, "plan", "--format", "json", *args))["observe_requests"]
+
+    p.use("ews")
+    ok(p, "apply", "--auto-approve")
+    assert requests() == 3  # the record (FindItem, GetItem) and one SyncFolderItems
+    p.use("graph")
+    full = requests()
+    assert full > 1 and requests("--full-read") == full
+    assert "nothing to send" in ok(p, "apply", "--auto-approve")
+    assert requests() == 1
+    assert graph_project.cli("plan", "--detailed-exitcode").exit_code == 0

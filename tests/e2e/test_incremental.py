@@ -40,34 +40,13 @@ from reconciler.backends.factory import open_backend
 from reconciler.plan.diff import diff
 from reconciler.sandbox import Sandbox
 from tests.calendars import meetings_of
-from tests.e2e.conftest import _config, sandbox_target
+from tests.e2e.conftest import REVIEW, SYNC, _config, sandbox_target
 
 EXAMPLES = int(os.environ.get("RECONCILER_EQUIVALENCE_EXAMPLES", "8"))
 LEAD = "lead@example.com"
 MEETINGS = {
-    "sync.yaml": """\
-key: sync
-subject: Team sync
-organizer: lead@example.com
-timezone: Europe/Amsterdam
-attendees:
-  required: [alice@example.com, bob@example.com]
-start: 2027-01-04T10:00
-duration: 30m
-repeat: {every: week, days: [mon], count: 8}
-""",
-    "review.yaml": """\
-key: review
-subject: Design review
-organizer: lead@example.com
-timezone: Europe/Amsterdam
-attendees:
-  required: [carol@example.com]
-  resources: [room-oak@example.com]
-start: 2027-01-06T14:00
-duration: 1h
-location: Oak room
-""",
+    "sync.yaml": SYNC,
+    "review.yaml": REVIEW,
     "daily.yaml": """\
 key: daily
 subject: Daily stand-up
@@ -300,3 +279,15 @@ def test_a_no_change_plan_reads_no_item(kind: str, requests: int, tmp_path: Path
         assert observed.requests == requests < full.requests
         kept = observed.baseline.snapshot
         assert kept is not None and not snapshot.to_read(kept.listing, world.settings.namespace, kept)
+
+
+def test_a_state_the_server_no_longer_knows_means_reading_everything(tmp_path: Path) -> None:
+    """ErrorInvalidSyncStateData: SyncFolderItems again without a state, and every managed item read."""
+    with _world("ews", tmp_path) as world:
+        namespace = world.settings.namespace
+        _edit(world, "location", 1)
+        world.sandbox.store.conn.execute("DELETE FROM sync_states")
+        observed = world.backend.observe(LEAD, namespace)
+        full = world.backend.observe(LEAD, namespace, full=True)
+        _same(observed, full)
+        assert observed.requests == full.requests + 1  # the refused SyncFolderItems

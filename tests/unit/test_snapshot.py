@@ -76,6 +76,7 @@ def test_the_baseline_record_carries_the_snapshot_and_a_new_state_alone_changes_
     assert read.snapshot == kept and not read.changed
     assert not replace(read, snapshot=replace(kept, state="state-2")).changed
     assert replace(read, snapshot=snap(seen("a", change_key="ck2"))).changed
+    assert replace(read, snapshot=replace(kept, protocol="graph")).changed  # Graph's own is kept once
     assert Baseline.from_text(record, ("rid", "v")).snapshot is None  # no namespace: not read
 
 
@@ -96,5 +97,5 @@ def test_after_writes_the_read_back_replaces_failed_writes_are_unknown_and_creat
 
 
 def test_a_snapshot_serves_only_the_protocol_that_made_it() -> None:
-    kept = snap(seen("a"))
-    assert kept.usable_by("ews") is kept and kept.usable_by("graph") is None
+    kept = Baseline(snapshot=snap(seen("a")))
+    assert kept.snapshot_for("ews") is kept.snapshot and kept.snapshot_for("graph") is None

@@ -1,6 +1,7 @@
 """The EWS backend: observes and changes organizers' calendars through exchangelib.
 
-Reads are batched (a paged FindItem on the marker, then GetItem of the managed fields, 100 per request);
+Reads are batched (SyncFolderItems from the snapshot's state, then GetItem of the managed fields that
+changed, 100 per request: `sync.py`, `backends/snapshot.py`);
 writes use exchangelib's bulk operations, grouped by kind and notification option, and every per-item
 result is checked. Every write states its notification option explicitly: exchangelib's default notifies
 nobody.
@@ -178,9 +179,7 @@ class EwsBackend(SpeaksFor):
         the items the snapshot does not know as they are now (`snapshot.py`)."""
         account = self.account(organizer)
         found, requests = baseline.read(account, namespace)
-        remembered = (
-            None if full or found is None or not found.snapshot else found.snapshot.usable_by(PROTOCOL)
-        )
+        remembered = None if full or found is None else found.snapshot_for(PROTOCOL)
         listing, state, listed = sync.listing(account, remembered)
         wanted = snapshot.to_read(listing, namespace, remembered)
         items = list(read.read_items(account, [(i, None) for i in wanted], [*READ_FIELDS, *marker.FIELDS]))
@@ -270,6 +269,11 @@ class EwsBackend(SpeaksFor):
             bool(getattr(rights, name, False)) for name in ("read", "create_contents", "modify", "delete")
         )
         return Reach(mailbox, read, create and modify and delete)
+
+    def caught_up(self, organizer: str, seen: Snapshot) -> Snapshot:
+        with self.speaking_for(organizer):
+            listing, state, _ = sync.listing(self.account(organizer), seen)
+        return replace(seen, listing=MappingProxyType(listing), state=state, since=frozenset())
 
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
         with self.speaking_for(organizer, writing=True):

@@ -1,9 +1,10 @@
 """The Microsoft Graph backend: observes and changes organizers' calendars through Graph v1.0.
 
 Reads: one paged `GET /users/{organizer}/events` filtered on the marker (`$select` of the model's fields,
-`$expand` of the marker properties, 1,000 per page), then the instances of every series in `$batch`es of
-20 (v1.0 has no exception list on the master). Request bound per organizer: ⌈managed/1000⌉ (at least 1)
-+ ⌈series/20⌉, plus one more page for a series with over 1,000 occurrences in its window.
+`$expand` of the marker properties, 1,000 per page), then the instances of each series in `$batch`es of
+20 (v1.0 has no exception list on the master), only for the series the snapshot does not know at their
+change key (`backends/snapshot.py`). Request bound per organizer: ⌈managed/1000⌉ (at least 1) + ⌈series
+read/20⌉, plus one more page for a series with over 1,000 occurrences in its window.
 
 Writes (`write.py` says which request each is) go in `$batch`es of 20, after one batched `instances`
 lookup for the occurrences that skips and moves address. Graph always sends invitations on create and
@@ -157,7 +158,7 @@ class GraphBackend(SpeaksFor):
             )
         ours = any(e.namespace == namespace for e in listing.values())
         remembered = baseline.from_reply(self.client, user_path(organizer), namespace, record, ours)
-        seen = None if full or not remembered.snapshot else remembered.snapshot.usable_by(PROTOCOL)
+        seen = None if full else remembered.snapshot_for(PROTOCOL)
         wanted = set(snapshot.to_read(listing, namespace, seen))
         fresh = [  # other namespaces' series are not expanded, nor those the snapshot knows
             self._observed(event, meeting, self._marker(event, namespace))
@@ -268,6 +269,9 @@ class GraphBackend(SpeaksFor):
             if not reply.ok:
                 raise GraphFailure(reply, "calendar")
             return Reach(mailbox, True, bool(reply.body.get("canEdit")))
+
+    def caught_up(self, organizer: str, seen: Snapshot) -> Snapshot:
+        return seen  # no state: every plan lists the change keys
 
     def write_baseline(self, organizer: str, namespace: str, kept: Baseline) -> Baseline:
         with self.speaking_for(organizer, writing=True):

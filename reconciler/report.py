@@ -1,4 +1,5 @@
-"""`reconciler validate` and `reconciler schedule`: load, print problems or a summary, give the exit code."""
+"""`reconciler validate` and `reconciler schedule`: the shell around loading (beside `run.py`, which is plan's
+and apply's): load, print problems or a summary, give the exit code."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import typer
 
-from reconciler.desired.load import LoadResult, load_meetings
+from reconciler.config import ConfigError, Policy, config_path, load_config
+from reconciler.desired.load import MAX_WORKERS, LoadResult, load_meetings
 from reconciler.desired.problems import Problem, capped, format_path
 from reconciler.desired.recurrence import occurrences
 from reconciler.desired.schedule import render_schedule
+from reconciler.plan.conflicts import conflict_text, conflicts_of
+from reconciler.plan.safety import target_refusals
 from reconciler.wording import counted, did_you_mean
 
 
@@ -50,14 +54,8 @@ def summary(result: LoadResult, now: datetime, days: int = 30) -> str:
     )
 
 
-MAX_WORKERS = 8
-"""Processes `validate` reads a big repository with (at least 100 files each, else it reads in place)."""
-
-
 def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conflicts: bool = False) -> int:
     """Exit 1 on a problem; `conflicts` lists double bookings too (exit 1 under `conflicts: error`)."""
-    from reconciler.config import ConfigError, Policy, config_path, load_config
-
     settings = None
     if config is not None or config_path(None).is_file():
         try:
@@ -69,8 +67,6 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
     if not result.ok:
         return _problems(result, fmt)
     if settings is not None:
-        from reconciler.plan.safety import target_refusals
-
         refused = target_refusals(result.meetings, result.sources, settings.target)
         if refused:
             return _failed(refused)
@@ -80,8 +76,6 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
         return 0
     # Under `conflicts: error` plan refuses double bookings, so validate always looks for them: plan never
     # refuses what validate passed.
-    from reconciler.plan.conflicts import conflict_text, conflicts_of
-
     found = conflicts_of(result.meetings, policy, datetime.now(UTC))
     refused = bool(found) and policy.conflicts == "error"
     if not refused:
