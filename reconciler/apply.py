@@ -33,7 +33,7 @@ Guard = Callable[[str], None]
 """Called with the organizer before each write request; raises to stop writing (a lost lease; `Stopped`
 when a signal asked the run to stop)."""
 
-PHASES = (("create",), ("update", "restore", "adopt"), ("skip", "move"), ("invite",), ("cancel",))
+PHASES = (("create",), ("update", "restore", "adopt", "release"), ("skip", "move"), ("invite",), ("cancel",))
 BATCH = 100
 WRITERS = 4
 """Organizers written at once (as many as a plan reads at once)."""
@@ -182,7 +182,7 @@ def _remember(
         if not outcome.ok:
             unsure.update(i for i in (outcome.item_id, change.item_id) if i)
             continue
-        if change.action in ("cancel", "duplicate"):
+        if change.action in ("cancel", "duplicate", "release"):  # no longer ours to remember
             gone[change.key] = None
             cancelled.update([change.item_id] if change.item_id else [])
             continue

@@ -285,7 +285,11 @@ def plan(
         if merge:
             planned, saved = run.merged_plan(settings, plans or [], shown)
         else:
-            with Stop().handling(), run.loading(settings, shown) as files, open_backend(settings) as backend:
+            with (
+                Stop().handling(),
+                run.loading(settings, shown, full_read) as files,
+                open_backend(settings) as backend,
+            ):
                 planned = run.make_plan(settings, backend, files, shard, shown, full_read)
     except Interrupted as exc:
         typer.echo(f"{exc}; nothing was planned", err=True)
@@ -346,7 +350,11 @@ def apply(
     try:
         settings = run.settings_for(config)
         saved, whole = run.saved_plan(planfile, shard) if planfile else (None, None)
-        with stop.handling(), run.loading(settings) as files, open_backend(settings) as backend:
+        with (
+            stop.handling(),
+            run.loading(settings, full_read=full_read) as files,
+            open_backend(settings) as backend,
+        ):
             planned = run.make_plan(settings, backend, files, shard, full_read=full_read)
             desired = planned.desired
             if saved is not None:

@@ -83,9 +83,9 @@ _LOADED: list[LoadResult] = []
 """In the loading process: the files its first task loaded, which its second checks."""
 
 
-def _load(path: Path, organizers: Collection[str]) -> LoadResult:
-    """In the loading process: the files (on every core, as `validate` reads them) and their checksum."""
-    loaded = load_meetings(path, organizers, min(os.cpu_count() or 1, MAX_WORKERS))
+def _load(path: Path, organizers: Collection[str], workers: int) -> LoadResult:
+    """In the loading process: the files (in `workers` processes) and their checksum."""
+    loaded = load_meetings(path, organizers, workers)
     if loaded.ok:
         loaded.checksum  # noqa: B018  (computed here, carried back with the result)
     _LOADED[:] = [loaded]
@@ -108,7 +108,7 @@ class Loading:
     them); with fewer, starting a process costs more than it saves and `result()` loads them in place.
     """
 
-    def __init__(self, settings: Settings, shown: int | None = SHOWN) -> None:
+    def __init__(self, settings: Settings, shown: int | None = SHOWN, full_read: bool = False) -> None:
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
         self._future: Future[LoadResult] | None = None
@@ -116,7 +116,10 @@ class Loading:
         path = settings.meetings
         if path.is_dir() and has_meeting_files(path, SEPARATE_LOAD):
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._future = self._pool.submit(_load, path, settings.organizers)
+            # Read incrementally, the calendars leave the cores to the files, which are then read on every
+            # core, as `validate` reads them; a full read parses every answer, on a core of its own.
+            workers = 1 if full_read else min(os.cpu_count() or 1, MAX_WORKERS)
+            self._future = self._pool.submit(_load, path, settings.organizers, workers)
             # The same process goes on to the double bookings: the plan is diffed meanwhile.
             self._checking = self._pool.submit(_double_bookings, settings.policy, shown)
 
@@ -141,9 +144,11 @@ class Loading:
 
 
 @contextmanager
-def loading(settings: Settings, conflicts_shown: int | None = SHOWN) -> Iterator[Loading]:
+def loading(
+    settings: Settings, conflicts_shown: int | None = SHOWN, full_read: bool = False
+) -> Iterator[Loading]:
     """Start loading the files; a backend failing to open still reports the files' problems first."""
-    files = Loading(settings, conflicts_shown)
+    files = Loading(settings, conflicts_shown, full_read)
     try:
         yield files
     except BackendError:

@@ -35,6 +35,7 @@ WriteKind = Literal[
     "restore",  # undo a skip or move the files no longer ask for (re-states the series)
     "adopt",  # stamp the marker on an existing unmanaged item, notifying nobody
     "invite",  # send a meeting that was created silently (so its skips and moves were in place first)
+    "release",  # take the marker off an item, notifying nobody: it stays, no longer managed
 ]
 
 

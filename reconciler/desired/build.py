@@ -362,6 +362,7 @@ class _Builder:
             previous_keys=tuple(sorted(set(doc.get("previous_keys", ())))),
             notify=doc.get("notify"),
             uid=doc.get("uid"),
+            release=bool(doc.get("release", False)),
         )
         meeting = replace(meeting, skip=self.skips(meeting))
         meeting = replace(meeting, moves=self.moves(meeting))

@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.desired.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
 
-NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid", "skip_holidays", "holiday_skips")
+NOT_ON_CALENDAR = ("key", "previous_keys", "notify", "uid", "skip_holidays", "holiday_skips", "release")
 """Left out of the hash (a holiday's date is in `skip`, which is hashed; its calendar's name is not)."""
 
 

@@ -115,6 +115,8 @@ class Meeting:
     """Holiday calendars (`NL`, `DE-BY`) whose dates cancel occurrences; those dates are in `skip`."""
     holiday_skips: tuple[tuple[date, str], ...] = ()
     """(date, holiday name) of each occurrence a holiday calendar removed, for `schedule` and the plan."""
+    release: bool = False
+    """Let the meeting go without cancelling it: the next apply removes the marker and sends nothing."""
 
     @property
     def end(self) -> datetime:

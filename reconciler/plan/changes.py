@@ -19,7 +19,9 @@ from reconciler.backends.baseline import Baseline
 from reconciler.desired.canonical import canonical_json, meeting_from_canonical, to_canonical
 from reconciler.plan.rooms import RoomWarning
 
-Action = Literal["create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate", "finish"]
+Action = Literal[
+    "create", "adopt", "update", "drift", "rename", "cancel", "orphan", "duplicate", "finish", "release"
+]
 """`finish`: work an interrupted apply left undone (a meeting created silently whose invitation was never
 sent); not a change the files ask for, so the safety thresholds do not count it."""
 FORMAT_VERSION = 1
@@ -126,6 +128,7 @@ class Plan:
             "summary": {
                 "create": self.count("create"),
                 "adopt": self.count("adopt"),
+                "release": self.count("release"),
                 "update": self.count("update") + self.count("rename"),
                 "cancel": self.count("cancel") + self.count("duplicate"),
                 "drift": self.count("drift"),

@@ -127,6 +127,13 @@ def _change(
     )  # type: ignore[arg-type]
 
 
+def _release(found: ObservedMeeting) -> Change:
+    """Take the marker off, notifying nobody: the meeting stays as it is, its organizer's own again."""
+    writes = [Write("release", found.marker.key, "none", found.marker, None, found.item_id, found.change_key)]
+    reason = "release: true in its file; the meeting stays in every calendar, no longer managed"
+    return _change("release", None, found, writes, reason=reason)
+
+
 def _create(desired: Meeting, settings: Settings, reason: str = "") -> Change:
     marker = Marker(settings.namespace, desired.key, spec_hash(desired))
     send = _send(settings.policy.notify.create, desired)
@@ -270,6 +277,11 @@ def diff(
             match = next(
                 (observed[k] for k in meeting.previous_keys if k in observed and k not in claimed), None
             )
+        if meeting.release:  # let it go: nothing to create, nothing to cancel
+            if match is not None:
+                claimed.add(match.marker.key)
+                changes.append(_release(match))
+            continue
         if match is None and (meeting.organizer, meeting.uid) in adoptable:
             changes.append(_adopt(meeting, adoptable[(meeting.organizer, meeting.uid)], settings))
             continue

@@ -24,6 +24,7 @@ SYMBOL = {
     "cancel": "-",
     "duplicate": "-",
     "orphan": "?",
+    "release": "=",
 }
 COLOR = {"=": "34", "+": "32", ">": "32", "~": "33", "!": "35", "-": "31", "?": "36"}
 
@@ -33,9 +34,8 @@ def _consequence(c: Change) -> str:
     if c.action == "orphan":
         return "left in the calendar"
     if not c.messages:
-        return {"duplicate": "removed without notifying", "rename": "sends nothing"}.get(
-            c.action, "sends nothing"
-        )
+        quiet = {"duplicate": "removed without notifying", "release": "unmanaged, sends nothing"}
+        return quiet.get(c.action, "sends nothing")
     verb = {"create": "invites", "finish": "invites", "cancel": "cancellations to"}.get(c.action, "updates")
     extra = f" ({c.messages} messages)" if c.messages > 1 else ""
     return ("restores · " if c.action == "drift" else "") + f"{verb} {n}{extra}"
@@ -45,6 +45,7 @@ def summary_line(plan: Plan) -> str:
     counts = [
         f"{plan.count('create')} create",
         *([f"{plan.count('adopt')} adopt"] if plan.count("adopt") else []),
+        *([f"{plan.count('release')} release"] if plan.count("release") else []),
         f"{plan.count('update') + plan.count('rename')} update",
         f"{plan.count('cancel') + plan.count('duplicate')} cancel",
         f"{plan.count('drift')} drift",
@@ -84,7 +85,18 @@ def render_text(plan: Plan, color: bool = False) -> str:
 COMMENT_LIMIT = 60_000
 """GitHub refuses a comment over 65,536 characters; this leaves room for the workflow's own lines."""
 
-IMPORTANCE = ("cancel", "duplicate", "drift", "update", "rename", "create", "finish", "adopt", "orphan")
+IMPORTANCE = (
+    "cancel",
+    "duplicate",
+    "drift",
+    "update",
+    "rename",
+    "create",
+    "finish",
+    "adopt",
+    "release",
+    "orphan",
+)
 """Which changes a shortened plan shows first: what removes or restores, then what changes, then the rest."""
 
 

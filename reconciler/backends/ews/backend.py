@@ -187,7 +187,7 @@ class EwsBackend(SpeaksFor):
         fresh = []
         for item in items:  # as read now, which may be later than listed
             key = item.properties.get(KEY)
-            if key is None:
+            if not key:  # no longer marked (or released over Graph, which empties the marker)
                 listing.pop(item.id, None)
                 continue
             listing[item.id] = Listed(item.changekey, item.properties.get(NAMESPACE) or "", key)
@@ -356,6 +356,7 @@ class EwsBackend(SpeaksFor):
             "invite": self._update,
             "adopt": self._update,
             "restore": self._update,
+            "release": self._release,
             "move": self._move,
             "skip": self._skip,
             "cancel": self._cancel,
@@ -425,6 +426,18 @@ class EwsBackend(SpeaksFor):
                 **self._marker_fields(write),
             )
             pairs.append((item, [*names, *marker.FIELDS]))
+        return bulk.update(account, pairs, SEND[send], conflict_resolution="NeverOverwrite")
+
+    def _release(self, account: Account, writes: list[Write], send: str) -> list[Any]:
+        """The marker's properties deleted (UpdateItem's DeleteItemField), nothing else touched or sent."""
+        pairs = []
+        for write in writes:
+            item = CalendarItem(
+                account=account, folder=account.calendar, id=write.item_id, changekey=write.change_key
+            )
+            for name in marker.FIELDS:
+                setattr(item, name, None)
+            pairs.append((item, list(marker.FIELDS)))
         return bulk.update(account, pairs, SEND[send], conflict_resolution="NeverOverwrite")
 
     def _occurrences(self, account: Account, writes: list[Write]) -> list[Any]:

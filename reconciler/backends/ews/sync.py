@@ -63,7 +63,7 @@ def _changes(
                 found.pop(item.id, None)
             elif kind in (SyncFolderItems.CREATE, SyncFolderItems.UPDATE):
                 key = getattr(item, "reconciler_key", None)
-                if key is None:  # not marked (any longer): not the reconciler's
+                if not key:  # not marked (any longer, or released over Graph): not the reconciler's
                     found.pop(item.id, None)
                 else:
                     found[item.id] = Listed(item.changekey or "", item.reconciler_namespace or "", key)

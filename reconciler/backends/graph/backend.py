@@ -153,6 +153,8 @@ class GraphBackend(SpeaksFor):
         listing = {}
         for event in events:
             found = _marker_of(event)
+            if not found.get(marker.KEY):  # released (Graph empties the marker it cannot remove)
+                continue
             listing[event["id"]] = Listed(
                 event.get("changeKey") or "", found.get(marker.NAMESPACE) or "", found.get(marker.KEY, "")
             )
@@ -326,7 +328,7 @@ class GraphBackend(SpeaksFor):
             events = [
                 e
                 for e in self.client.pages(self._events(organizer, None))
-                if not {marker.KEY, *marker.RECORD_NAMES} & set(_marker_of(e))
+                if not {marker.KEY, *marker.RECORD_NAMES} & {n for n, v in _marker_of(e).items() if v}
                 and e.get("isOrganizer")
                 and not e.get("isCancelled")
                 and (not subject_contains or subject_contains.lower() in (e.get("subject") or "").lower())

@@ -136,6 +136,12 @@ def request_for(organizer: str, write: Write, occurrences: dict[tuple[str, date]
         if write.send == "none":
             return Call("DELETE", item)
         return Call("POST", f"{item}/cancel", {"Comment": write.message or ""})
+    if write.kind == "release":
+        # Graph can create and read an extended property but not remove one (the resource documents only
+        # Post and Get): the marker's values are emptied instead, and an empty key marks nothing.
+        released = [{"id": marker.graph_id(name), "value": ""} for name in marker.MEETING_NAMES]
+        version = {"If-Match": f'W/"{write.change_key}"'} if write.change_key else {}
+        return Call("PATCH", item, {"singleValueExtendedProperties": released}, version)
     assert write.meeting is not None
     if write.kind in ("skip", "move"):
         assert write.occurrence is not None
