@@ -328,7 +328,8 @@ class GraphBackend(SpeaksFor):
             events = [
                 e
                 for e in self.client.pages(self._events(organizer, None))
-                if not {marker.KEY, *marker.RECORD_NAMES} & {n for n, v in _marker_of(e).items() if v}
+                if not _marker_of(e).get(marker.KEY)  # an empty key is a released meeting's
+                and not set(marker.RECORD_NAMES) & set(_marker_of(e))  # the records, whatever they hold
                 and e.get("isOrganizer")
                 and not e.get("isCancelled")
                 and (not subject_contains or subject_contains.lower() in (e.get("subject") or "").lower())
