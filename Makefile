@@ -82,7 +82,7 @@ EQUIVALENCE_EXAMPLES ?= 1000
 
 equivalence: $(STAMP)
 	RECONCILER_EQUIVALENCE_EXAMPLES=$(EQUIVALENCE_EXAMPLES) $(BIN)/python -m pytest \
-		tests/e2e/test_incremental.py --hypothesis-show-statistics
+		tests/e2e/test_incremental.py --timeout 0 --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) .reconciler .pytest_cache .ruff_cache

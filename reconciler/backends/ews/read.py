@@ -166,7 +166,8 @@ def _deleted(elem: Any) -> tuple[datetime, ...]:
     )
 
 
-def _properties(elem: Any) -> dict[str, str]:
+def properties(elem: Any) -> dict[str, str]:
+    """An item element's named PublicStrings String properties (the marker), by name."""
     out = {}
     for prop in elem.iterfind(f"{T}ExtendedProperty"):
         name = public_string_name(prop)
@@ -214,7 +215,7 @@ def read_item(elem: Any) -> ReadItem:
         is_cancelled=elem.findtext(f"{T}IsCancelled") == "true",
         last_modified=_time(elem.findtext(f"{T}LastModifiedTime")),
         created=_time(elem.findtext(f"{T}DateTimeCreated")),
-        properties=_properties(elem),
+        properties=properties(elem),
     )
 
 

@@ -10,15 +10,32 @@ asks for the ids, change keys and the marker's namespace and key only; what is m
 
 from __future__ import annotations
 
+from typing import Any
+
 from exchangelib import Account
 from exchangelib.errors import ErrorInvalidSyncStateData
 from exchangelib.items import ID_ONLY
 from exchangelib.services import SyncFolderItems
 
+from reconciler.backends import marker
+from reconciler.backends.ews.read import T, properties
 from reconciler.backends.snapshot import Listed, Snapshot
 
 PAGE = 512
 FIELDS = ("reconciler_namespace", "reconciler_key")
+
+
+class SyncCalendarItems(SyncFolderItems):
+    """exchangelib's SyncFolderItems, answering (change, item id, change key, the marker's names) for each
+    change instead of a CalendarItem: exchangelib builds every item through its field machinery (about
+    2.5 ms each, 2.5 s for a calendar of 1,000), where only the ids and two properties are asked for."""
+
+    def _elem_to_obj(self, elem: Any) -> tuple[str, str, str, dict[str, str]]:
+        kind = self.change_types_map[elem.tag]
+        item = elem if kind in (self.DELETE, self.READ_FLAG_CHANGE) else elem[0]
+        found = item.find(f"{T}ItemId")
+        marked = properties(item) if kind in (self.CREATE, self.UPDATE) else {}
+        return kind, found.get("Id"), found.get("ChangeKey") or "", marked
 
 
 def listing(account: Account, remembered: Snapshot | None) -> tuple[dict[str, Listed], str, int]:
@@ -44,12 +61,12 @@ def _changes(
     """`found` with the changes since `state` applied; the new state, the requests, the ids reported."""
     folder = account.calendar
     wanted = {f for f in folder.normalize_fields(fields=list(FIELDS)) if not f.field.is_attribute}
-    service = SyncFolderItems(account=account)
+    service = SyncCalendarItems(account=account)
     requests = 0
     reported: set[str] = set()
     while True:
         requests += 1
-        for kind, item in service.call(
+        for kind, item_id, change_key, marked in service.call(
             folder=folder,
             shape=ID_ONLY,
             additional_fields=wanted,
@@ -58,15 +75,15 @@ def _changes(
             max_changes_returned=PAGE,
             sync_scope=None,
         ):
-            reported.add(item.id)
+            reported.add(item_id)
             if kind == SyncFolderItems.DELETE:
-                found.pop(item.id, None)
+                found.pop(item_id, None)
             elif kind in (SyncFolderItems.CREATE, SyncFolderItems.UPDATE):
-                key = getattr(item, "reconciler_key", None)
+                key = marked.get(marker.KEY)
                 if not key:  # not marked (any longer, or released over Graph): not the reconciler's
-                    found.pop(item.id, None)
+                    found.pop(item_id, None)
                 else:
-                    found[item.id] = Listed(item.changekey or "", item.reconciler_namespace or "", key)
+                    found[item_id] = Listed(change_key, marked.get(marker.NAMESPACE) or "", key)
         done = service.includes_last_item_in_range or service.sync_state == state
         state = service.sync_state
         if done:
