@@ -38,10 +38,24 @@ def room_answer(o: ObservedMeeting, r: Response, reasons: Reasons) -> str:
     return r.answer if r.answer != "none" else "has not answered"
 
 
+def proposal(r: Response) -> str:
+    """A proposed new time in words (UTC): `2027-01-06 15:00–16:00 UTC`."""
+    assert r.proposed is not None
+    start, end = r.proposed
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{until} UTC"
+
+
 def answers_data(responses: Sequence[Response]) -> list[dict[str, Any]]:
     """Each attendee's answer as JSON data."""
     return [
-        {"address": r.address, "kind": r.kind, "answer": r.answer, "at": r.at.isoformat() if r.at else None}
+        {
+            "address": r.address,
+            "kind": r.kind,
+            "answer": r.answer,
+            "at": r.at.isoformat() if r.at else None,
+            "proposed": [t.isoformat() for t in r.proposed] if r.proposed else None,
+        }
         for r in responses
     ]
 
@@ -92,6 +106,7 @@ def render_text(meetings: Sequence[ObservedMeeting], reasons: Reasons | None = N
         gone = [r.address for r in o.responses if r.answer == "declined" and r.kind != "resource"]
         line += f"  · declined: {', '.join(gone)}" if gone else ""
         line += "".join(f"  · room {r.address} {room_answer(o, r, reasons)}" for r in _rooms(o))
+        line += "".join(f"  · {r.address} proposes {proposal(r)}" for r in o.responses if r.proposed)
         lines.append(inert(line))
     return "\n".join(lines)
 
@@ -100,13 +115,15 @@ def render_markdown(meetings: Sequence[ObservedMeeting], reasons: Reasons | None
     """A table for a CI job summary (meeting text escaped); meetings a room declined come first."""
     reasons = reasons or {}
     out = [
-        "| meeting | accepted | tentative | declined | no answer | declined by | rooms |",
+        "| meeting | accepted | tentative | declined | no answer | declined by | rooms, proposed times |",
         "| --- | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for o in _declined_rooms_first(meetings):
         c = counts(o.responses)
         who = ", ".join(r.address for r in o.responses if r.answer == "declined" and r.kind != "resource")
         rooms = "; ".join(f"{r.address}: {room_answer(o, r, reasons)}" for r in _rooms(o))
+        proposals = "; ".join(f"{r.address} proposes {proposal(r)}" for r in o.responses if r.proposed)
+        rooms = "; ".join(x for x in (rooms, proposals) if x)
         out.append(
             f"| `{o.marker.key}` {md_escape(o.meeting.subject)} | {c['accepted']} | {c['tentative']} | "
             f"{c['declined']} | {c['none']} | {md_escape(who)} | {md_escape(rooms)} |"
@@ -123,6 +140,7 @@ def attendee_lines(observed: ObservedMeeting, reasons: Reasons | None = None) ->
         inert(
             f"  {r.address:<{width}}  {r.kind:<8}  {r.answer:<9}"
             + (f"  {r.at:%Y-%m-%d %H:%M} UTC" if r.at else "")
+            + (f"  proposes {proposal(r)}" if r.proposed else "")
             + (
                 f"  {room_answer(observed, r, reasons or {})}"
                 if r.kind == "resource" and r.answer in ("declined", "none")

@@ -30,6 +30,8 @@ class Response:
     kind: Literal["required", "optional", "resource"]
     answer: Answer
     at: datetime | None = None
+    proposed: tuple[datetime, datetime] | None = None
+    """A new time the attendee proposed with the answer (start, end; aware UTC)."""
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,16 @@ def _item_data(o: ObservedMeeting) -> dict[str, Any]:
         "h": o.marker.spec_hash,
         "u": o.uid,
         "s": o.unsent,
-        "r": [[r.address, r.kind, r.answer, _time(r.at)] for r in o.responses],
+        "r": [
+            [
+                r.address,
+                r.kind,
+                r.answer,
+                _time(r.at),
+                *([_time(t) for t in r.proposed] if r.proposed else []),
+            ]
+            for r in o.responses
+        ],
         "j": o.join_url,
         "t": _time(o.modified),
         "c": _time(o.created),
@@ -219,8 +228,12 @@ def _item_from(d: dict[str, Any], item_id: str, change_key: str, mark: Marker) -
         change_key,
         d["u"],
         bool(d["s"]),
-        tuple(Response(a, k, r, when(t)) for a, k, r, t in d["r"]),
+        tuple(Response(a, k, r, when(t), _proposal(rest, when)) for a, k, r, t, *rest in d["r"]),
         d["j"],
         when(d["t"]),
         when(d["c"]),
     )
+
+
+def _proposal(rest: list[str], when: Any) -> tuple[datetime, datetime] | None:
+    return (when(rest[0]), when(rest[1])) if len(rest) == 2 else None

@@ -9,6 +9,7 @@ recorded in `ctx.messages_sent` for the message-rate limit.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from reconciler.sandbox.context import Context, ItemError
@@ -368,7 +369,13 @@ def _answer_copy(ctx: Context, copy: Item, response: str, index: int | None) -> 
 
 
 def respond(
-    ctx: Context, kind: str, reference: Item, option: str, text: str | None = None, index: int | None = None
+    ctx: Context,
+    kind: str,
+    reference: Item,
+    option: str,
+    text: str | None = None,
+    index: int | None = None,
+    proposed: tuple[datetime, datetime] | None = None,
 ) -> list[Item]:
     """An attendee's Accept / Tentative / Decline of a request or calendar copy, or (`index`) of one
     occurrence of a series. Returns the items Exchange answers with ("Propose a new meeting time by using
@@ -376,12 +383,18 @@ def respond(
     kept in Sent Items is not among them).
 
     An answer to one occurrence reaches the organizer as a response about that occurrence; it leaves the
-    organizer's series-level tracking as it was (that records answers to the whole series)."""
+    organizer's series-level tracking as it was (that records answers to the whole series).
+
+    `proposed`: a new time the attendee proposes with the answer (MS-OXOCAL 3.1.4.8.4.1: not for a
+    whole series, only where the organizer allows proposals), kept on the organizer's attendee entry and in
+    the response it receives."""
     response, suffix, verb = RESPONSES[kind]
     uid = reference.get("calendar:UID")
     organizer_address = (reference.get("calendar:Organizer") or {}).get("email")
     if not uid or not organizer_address or organizer_address == ctx.mailbox:
         raise ItemError("ErrorInvalidOperation", "Only an attendee can respond to this item.")
+    if proposed is not None:
+        _may_propose(reference, index, proposed)
     made: list[Item] = []
     copy = _copy(ctx, ctx.mailbox, uid)
     if copy is not None:
@@ -399,10 +412,10 @@ def respond(
     for item in ctx.store.by_uid(organizer_address, uid) if index is None else []:
         if item.folder != "calendar":
             continue
+        answer = {"response": response, "last_response": ctx.now, "proposed": proposed}
         for key in (k for k in ATTENDEE_KEYS if item.fields.get(k)):
             item.fields[key] = [
-                {**a, "response": response, "last_response": ctx.now} if a.get("email") == ctx.mailbox else a
-                for a in item.fields.get(key) or []
+                {**a, **answer} if a.get("email") == ctx.mailbox else a for a in item.fields.get(key) or []
             ]
         ctx.store.save(item)
     me = {"name": ctx.mailbox, "email": ctx.mailbox}
@@ -433,8 +446,27 @@ def respond(
     )
     if text:
         fields["item:Body"] = {"type": "Text", "text": text}
+    if proposed is not None:
+        fields["meeting:ProposedStart"], fields["meeting:ProposedEnd"] = proposed
+        fields["item:Subject"] = f"New Time Proposed: {reference.get('item:Subject', '')}"
     ctx.store.add(organizer_address, "inbox", fields)
     ctx.messages_sent.append(ctx.mailbox)
     if saves_copy(option):
         ctx.store.add(ctx.mailbox, "sentitems", dict(fields))
     return made
+
+
+def _may_propose(reference: Item, index: int | None, proposed: tuple[datetime, datetime]) -> None:
+    """Refuse a proposal the protocol does not allow (MS-OXOCAL 3.1.4.8.4.1): for a whole series, or when
+    the organizer does not allow new times (AllowNewTimeProposal false); a time that ends before it starts."""
+    if reference.get("calendar:AllowNewTimeProposal") is False:
+        raise ItemError(
+            "ErrorInvalidRequest", "The organizer does not allow new time proposals for this meeting."
+        )
+    if index is None and reference.get("calendar:Recurrence"):
+        raise ItemError(
+            "ErrorInvalidRequest",
+            "A new time can be proposed for one occurrence of a series, not for the series.",
+        )
+    if proposed[1] <= proposed[0]:
+        raise ItemError("ErrorInvalidRequest", "The proposed end must be later than the proposed start.")

@@ -358,3 +358,9 @@ def graph_project(
         server.wait(timeout=10)
         exchangelib.close_connections()
         BaseProtocol.HTTP_ADAPTER_CLS = adapter
+
+
+@pytest.fixture(params=["ews", "graph"])
+def either(request: pytest.FixtureRequest) -> Project:
+    """The standalone project over EWS, or the served one over Graph."""
+    return request.getfixturevalue("project" if request.param == "ews" else "graph_project")

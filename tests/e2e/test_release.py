@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from reconciler.sandbox.store import Store
 from tests.calendars import meetings_in
 from tests.e2e.conftest import REVIEW
@@ -35,11 +33,6 @@ def _held(project) -> dict[str, list[tuple[str, str, str]]]:  # type: ignore[no-
         ]
         out[person + " inbox"] = [str(i.get("item:Subject")) for i in store.items(person, "inbox")]
     return out
-
-
-@pytest.fixture(params=["ews", "graph"])
-def either(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    return request.getfixturevalue("project" if request.param == "ews" else "graph_project")
 
 
 def test_a_released_meeting_stays_everywhere_unmanaged_and_nothing_is_sent(either) -> None:

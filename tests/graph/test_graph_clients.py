@@ -201,3 +201,39 @@ def test_extended_properties_of_any_set_and_filters_spelled_either_way(http) -> 
         f"{USER}/events", json=event(singleValueExtendedProperties=[{"id": "Name x", "value": ""}])
     )
     assert refused.status_code == 400
+
+
+def test_an_attendee_proposes_a_new_time_with_a_tentative_answer(http) -> None:
+    """`proposedNewTime` on tentativelyAccept: the organizer's attendee entry carries it and the response in
+    the organizer's inbox proposes it; accept takes none, and a whole series takes none (MS-OXOCAL)."""
+    made = http.post(f"{USER}/events", json=event()).json()
+    copy = _alices_copy(http)
+    slot = {
+        "start": {"dateTime": "2027-01-04T11:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2027-01-04T11:30:00", "timeZone": "UTC"},
+    }
+    refused = http.post(f"{ALICE}/events/{copy['id']}/accept", json={"proposedNewTime": slot})
+    assert refused.status_code == 400
+    answered = http.post(f"{ALICE}/events/{copy['id']}/tentativelyAccept", json={"proposedNewTime": slot})
+    assert answered.status_code == 202
+    got = http.get(f"{USER}/events/{made['id']}").json()
+    [alice] = [a for a in got["attendees"] if a["emailAddress"]["address"].startswith("alice")]
+    assert alice["status"]["response"] == "tentativelyAccepted"
+    assert alice["proposedNewTime"]["start"]["dateTime"].startswith("2027-01-04T11:00:00")
+    assert alice["proposedNewTime"]["end"]["dateTime"].startswith("2027-01-04T11:30:00")
+    mail = http.get(f"{USER}/messages").json()["value"]
+    assert "New Time Proposed: Sync" in [m["subject"] for m in mail]
+    series = http.post(
+        f"{USER}/events",
+        json={
+            **event(),
+            "recurrence": {
+                "pattern": {"type": "daily", "interval": 1},
+                "range": {"type": "numbered", "startDate": "2027-01-04", "numberOfOccurrences": 3},
+            },
+        },
+    ).json()
+    theirs = [e for e in http.get(f"{ALICE}/calendar/events").json()["value"] if e["type"] == "seriesMaster"]
+    assert series["id"] and theirs
+    whole = http.post(f"{ALICE}/events/{theirs[0]['id']}/tentativelyAccept", json={"proposedNewTime": slot})
+    assert whole.status_code == 400

@@ -35,7 +35,10 @@ def seen(
         item_id,
         change_key,
         "UID-1",
-        responses=(Response("alice@example.com", "required", "accepted", WHEN),),
+        responses=(
+            Response("alice@example.com", "required", "accepted", WHEN),
+            Response("bob@example.com", "optional", "tentative", WHEN, (WHEN, WHEN + timedelta(hours=1))),
+        ),
         modified=WHEN,
         created=created,
     )

@@ -336,7 +336,9 @@ def responses_of(item: ReadItem) -> tuple[Response, ...]:
     """Each attendee's answer on the organizer's item (Unknown and NoResponseReceived: none)."""
     kinds = (("required", item.required), ("optional", item.optional), ("resource", item.resources))
     return tuple(
-        Response(p.address.lower(), kind, EWS_ANSWERS.get(p.response or "", "none"), p.last_response)  # type: ignore[arg-type]
+        Response(
+            p.address.lower(), kind, EWS_ANSWERS.get(p.response or "", "none"), p.last_response, p.proposed
+        )  # type: ignore[arg-type]
         for kind, people in kinds
         for p in people
     )

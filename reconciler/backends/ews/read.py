@@ -38,6 +38,7 @@ class Person:
     name: str | None
     response: str | None = None
     last_response: datetime | None = None
+    proposed: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def _strings(elem: Any) -> tuple[str, ...]:
 
 _MAILBOX, _EMAIL, _NAME = f"{T}Mailbox", f"{T}EmailAddress", f"{T}Name"
 _RESPONSE, _RESPONDED = f"{T}ResponseType", f"{T}LastResponseTime"
+_PROPOSED_START, _PROPOSED_END = f"{T}ProposedStart", f"{T}ProposedEnd"
 
 
 def _people(elem: Any) -> tuple[Person, ...]:
@@ -125,7 +127,7 @@ def _people(elem: Any) -> tuple[Person, ...]:
         return ()
     out = []
     for attendee in elem:
-        address = name = response = when = None
+        address = name = response = when = start = end = None
         for part in attendee:
             tag = part.tag
             if tag == _MAILBOX:
@@ -138,10 +140,19 @@ def _people(elem: Any) -> tuple[Person, ...]:
                 response = part.text
             elif tag == _RESPONDED:
                 when = part.text
+            elif tag == _PROPOSED_START:
+                start = part.text
+            elif tag == _PROPOSED_END:
+                end = part.text
         if address:
-            responded = datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
-            out.append(Person(address, name, response, responded))
+            responded = _instant(when)
+            proposed = (_instant(start), _instant(end)) if start and end else None
+            out.append(Person(address, name, response, responded, proposed))  # type: ignore[arg-type]
     return tuple(out)
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 def _modified(elem: Any) -> tuple[Occurrence, ...]:

@@ -344,11 +344,10 @@ def responses_of(event: dict[str, Any]) -> tuple[Response, ...]:
         when = status.get("time")
         at = utc(when) if when and not when.startswith("0001-") else None
         address = ((a.get("emailAddress") or {}).get("address") or "").lower()
-        out.append(
-            Response(
-                address, a.get("type") or "required", GRAPH_ANSWERS.get(status.get("response"), "none"), at
-            )
-        )
+        slot = a.get("proposedNewTime") or {}
+        proposed = (utc(slot["start"]), utc(slot["end"])) if slot.get("start") and slot.get("end") else None
+        answer = GRAPH_ANSWERS.get(status.get("response"), "none")
+        out.append(Response(address, a.get("type") or "required", answer, at, proposed))
     return tuple(out)
 
 

@@ -273,6 +273,12 @@ def render_value(key: str, value: Any) -> str:
                 if a.get("last_response")
                 else ""
             )
+            + (
+                f"<t:ProposedStart>{format_datetime(a['proposed'][0])}</t:ProposedStart>"
+                f"<t:ProposedEnd>{format_datetime(a['proposed'][1])}</t:ProposedEnd>"
+                if a.get("proposed")
+                else ""
+            )
             + "</t:Attendee>"
             for a in value
         )

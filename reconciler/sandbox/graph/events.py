@@ -163,7 +163,16 @@ def respond(ctx: Context, request: GraphRequest, target: Target, kind: str) -> A
             "Your request can't be completed. You can't respond to your own meeting.",
         )
     option = "SendAndSaveCopy" if body.get("sendResponse", True) is not False else "SaveOnly"
-    meetings.respond(ctx, kind, target.item, option, body.get("comment") or None, target.index)
+    proposed = None
+    if body.get("proposedNewTime") is not None:  # "tentativelyAccept" and "decline" take one; "accept" not
+        if kind == RESPONSES["accept"]:
+            raise invalid("proposedNewTime is taken by tentativelyAccept and decline, not by accept.")
+        slot = body["proposedNewTime"] if isinstance(body["proposedNewTime"], dict) else {}
+        proposed = (
+            wire.parse_time(slot.get("start"), "proposedNewTime.start")[0],
+            wire.parse_time(slot.get("end"), "proposedNewTime.end")[0],
+        )
+    meetings.respond(ctx, kind, target.item, option, body.get("comment") or None, target.index, proposed)
     return Answer(202)
 
 

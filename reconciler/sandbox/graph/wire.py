@@ -234,6 +234,16 @@ def _attendees(fields: dict[str, Any]) -> list[dict[str, Any]]:
                         "time": format_instant(when) if when else "0001-01-01T00:00:00Z",
                     },
                     "emailAddress": {"name": a.get("name") or a["email"], "address": a["email"]},
+                    **(
+                        {
+                            "proposedNewTime": {
+                                "start": format_time(a["proposed"][0], UTC, "UTC"),
+                                "end": format_time(a["proposed"][1], UTC, "UTC"),
+                            }
+                        }
+                        if a.get("proposed")
+                        else {}
+                    ),
                 }
             )
     return out

@@ -10,6 +10,7 @@ by default), so its series expands in that zone ("Time zones and EWS"); with nei
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -18,7 +19,7 @@ from reconciler.sandbox import calendar_items, meetings, recurrence
 from reconciler.sandbox.context import ItemError
 from reconciler.sandbox.ews import mime_content, soap
 from reconciler.sandbox.ews.context import EwsContext
-from reconciler.sandbox.ews.items import id_only, parse_item
+from reconciler.sandbox.ews.items import id_only, parse_datetime, parse_item
 from reconciler.sandbox.ews.soap import local, m, t
 from reconciler.sandbox.ews.targets import resolve
 from reconciler.sandbox.recurrence import zone_from_xml
@@ -116,8 +117,18 @@ def _reply(ctx: EwsContext, el: etree._Element, disposition: str) -> str:
         else:
             made = [calendar_items.remove_occurrence(ctx, target.item, target.index, option, body)]
     else:
-        made = meetings.respond(ctx, kind, target.item, disposition, body, target.index)
+        made = meetings.respond(ctx, kind, target.item, disposition, body, target.index, _proposed(el))
     return "".join(id_only(i.id, i.change_key, i.fields) for i in made if i is not None)
+
+
+def _proposed(el: etree._Element) -> tuple[datetime, datetime] | None:
+    """An answer's ProposedStart and ProposedEnd ("Propose a new meeting time by using EWS"): both or none."""
+    start, end = el.findtext(t("ProposedStart")), el.findtext(t("ProposedEnd"))
+    if start is None and end is None:
+        return None
+    if not start or not end:
+        raise ItemError("ErrorInvalidRequest", "A proposal needs both ProposedStart and ProposedEnd.")
+    return parse_datetime(start), parse_datetime(end)
 
 
 def handle(ctx: EwsContext) -> list[str]:
