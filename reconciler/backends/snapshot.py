@@ -81,7 +81,7 @@ class Snapshot:
         observed = {}
         for item_id, seen in self.observed.items():
             data = _item_data(seen)
-            if _item_from(data, item_id, seen.change_key, seen.marker) == seen:
+            if _item_from(data, item_id, seen.marker) == seen:
                 observed[item_id] = data
         listing = {
             i: [UNKNOWN if i in self.observed and i not in observed else e.change_key, e.namespace, e.key]
@@ -117,7 +117,7 @@ class Snapshot:
             for item_id, d in data["observed"].items():
                 listed = listing[item_id]
                 mark = Marker(namespace, listed.key, str(d["h"]))
-                observed[item_id] = _item_from(d, item_id, listed.change_key, mark)
+                observed[item_id] = _item_from(d, item_id, mark)
         except (ValueError, TypeError, KeyError, AttributeError, zlib.error):
             return None
         since = frozenset(str(i) for i in data.get("since", []))
@@ -197,6 +197,7 @@ def _time(value: datetime | None) -> str | None:
 
 def _item_data(o: ObservedMeeting) -> dict[str, Any]:
     return {
+        "k": o.change_key,  # the version this is the observation of (the listing's may be newer)
         "m": to_canonical(o.meeting),
         "h": o.marker.spec_hash,
         "u": o.uid,
@@ -217,7 +218,7 @@ def _item_data(o: ObservedMeeting) -> dict[str, Any]:
     }
 
 
-def _item_from(d: dict[str, Any], item_id: str, change_key: str, mark: Marker) -> ObservedMeeting:
+def _item_from(d: dict[str, Any], item_id: str, mark: Marker) -> ObservedMeeting:
     def when(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text) if text else None
 
@@ -225,7 +226,7 @@ def _item_from(d: dict[str, Any], item_id: str, change_key: str, mark: Marker) -
         meeting_from_canonical(d["m"]),
         mark,
         item_id,
-        change_key,
+        str(d["k"]),
         d["u"],
         bool(d["s"]),
         tuple(Response(a, k, r, when(t), _proposal(rest, when)) for a, k, r, t, *rest in d["r"]),

@@ -102,3 +102,13 @@ def test_after_writes_the_read_back_replaces_failed_writes_are_unknown_and_creat
 def test_a_snapshot_serves_only_the_protocol_that_made_it() -> None:
     kept = Baseline(snapshot=snap(seen("a")))
     assert kept.snapshot_for("ews") is kept.snapshot and kept.snapshot_for("graph") is None
+
+
+def test_an_observation_older_than_its_listing_is_read_again_after_the_round_trip() -> None:
+    """The listing may already hold a newer change key than the observation (an apply's write that was not
+    read back): the record keeps each observation's own, so the item is read again, never relabelled."""
+    older = seen("a", change_key="ck1")
+    kept = replace(snap(older), listing=MappingProxyType({"a": Listed("ck2", "ns", "sync")}))
+    back = Snapshot.from_text(kept.to_text(), "ns")
+    assert back is not None and back.observed["a"].change_key == "ck1"
+    assert back.known("a", "ck2") is None and snapshot.to_read(back.listing, "ns", back) == ["a"]
