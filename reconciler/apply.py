@@ -112,14 +112,16 @@ def write_messages(change: Change) -> dict[int, int]:
     return counts
 
 
-def _chunks(items: list[tuple[Write, int]], limit: float) -> list[list[tuple[Write, int]]]:
-    out: list[list[tuple[Write, int]]] = [[]]
+def _chunks(items: list[tuple[Write, int, int]], limit: float) -> list[list[tuple[Write, int, int]]]:
+    """Batches of at most BATCH writes, each sending at most `limit` messages (one larger write alone)."""
+    out: list[list[tuple[Write, int, int]]] = [[]]
     messages = 0
-    for write, n in items:
+    for entry in items:
+        n = entry[1]
         if out[-1] and (len(out[-1]) >= BATCH or (n and messages + n > limit)):
             out.append([])
             messages = 0
-        out[-1].append((write, n))
+        out[-1].append(entry)
         messages += n
     return [c for c in out if c]
 
@@ -216,61 +218,62 @@ def _apply_organizer(
     report: Callable[[Outcome], None],
     guard: Guard,
 ) -> list[Outcome]:
-    item_ids = {c.key: c.item_id for c in changes if c.item_id}
-    errors: dict[str, str] = {}
-    remaining = {c.key: sum(1 for _ in c.writes) for c in changes}
+    """Each change is known by its place in `changes`, not by its key: a meeting's update and the removal
+    of a duplicate of it share the key."""
+    item_ids = {n: c.item_id for n, c in enumerate(changes) if c.item_id}
+    errors: dict[int, str] = {}
+    remaining = {n: len(c.writes) for n, c in enumerate(changes)}
     done: list[Outcome] = []
-    by_key = {c.key: c for c in changes}
+    finished: set[int] = set()
+    stopped: set[int] = set()
 
-    stopped: set[str] = set()
-
-    def finish(key: str) -> None:
-        outcome = Outcome(by_key[key], errors.get(key), item_ids.get(key), key in stopped)
+    def finish(n: int) -> None:
+        finished.add(n)
+        outcome = Outcome(changes[n], errors.get(n), item_ids.get(n), n in stopped)
         done.append(outcome)
         report(outcome)
 
     for phase in PHASES:
-        batch: list[tuple[Write, int]] = []
-        for change in changes:
+        batch: list[tuple[Write, int, int]] = []  # (write, messages it sends, its change)
+        for n, change in enumerate(changes):
             counts = write_messages(change)
             for i, write in enumerate(change.writes):
                 if write.kind not in phase:
                     continue
-                if change.key in errors:
-                    remaining[change.key] -= 1
+                if n in errors:
+                    remaining[n] -= 1
                     continue
                 if write.item_id is None and write.kind != "create":
-                    write = replace(write, item_id=item_ids.get(change.key))
-                batch.append((write, counts[i]))
+                    write = replace(write, item_id=item_ids.get(n))
+                batch.append((write, counts[i], n))
         for chunk in _chunks(batch, pacer.per_minute):
-            writes = [w for w, _ in chunk]
+            writes = [w for w, _, _ in chunk]
             try:
                 guard(organizer)
-                pacer.take(sum(n for _, n in chunk))
+                pacer.take(sum(m for _, m, _ in chunk))
                 guard(organizer)  # a paced wait ends early when a stop is asked for
             except Stopped as exc:  # a signal: nothing more is written, what was done stays done
                 results = [WriteResult(w, error=str(exc)) for w in writes]
-                stopped.update(w.key for w in writes)
+                stopped.update(n for _, _, n in chunk)
             except Exception as exc:  # e.g. the lease was lost: nothing more is written for this mailbox
                 results = [WriteResult(w, error=str(exc)) for w in writes]
             else:
                 results = backend.apply(organizer, writes)
-            for result in results:
-                key = result.write.key
-                if result.error and key in stopped and key not in errors:
-                    begun = remaining[key] < len(by_key[key].writes)
-                    errors[key] = (
+            for (_, _, n), result in zip(chunk, results, strict=True):
+                if result.error and n in stopped and n not in errors:
+                    begun = remaining[n] < len(changes[n].writes)
+                    errors[n] = (
                         f"{result.error} before its {result.write.kind}; a re-run finishes it"
                         if begun
                         else f"not started: {result.error}; a re-run does it"
                     )
-                elif result.error and key not in errors:
-                    errors[key] = f"{result.write.kind} failed: {result.error}"
+                elif result.error and n not in errors:
+                    errors[n] = f"{result.write.kind} failed: {result.error}"
                 elif result.write.kind == "create" and result.item_id:
-                    item_ids[key] = result.item_id
-                remaining[key] -= 1
-                if remaining[key] == 0:
-                    finish(key)
-        for key in [k for k, n in remaining.items() if n == 0 and k not in {o.change.key for o in done}]:
-            finish(key)
+                    item_ids[n] = result.item_id
+                remaining[n] -= 1
+                if remaining[n] == 0:
+                    finish(n)
+        for n in [n for n, left in remaining.items() if left == 0 and n not in finished]:
+            finish(n)
     return done

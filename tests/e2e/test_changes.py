@@ -200,3 +200,34 @@ def test_holidays_reach_the_calendar_and_a_moved_holiday_keeps_its_move(project)
     assert shown["calendar"]["skip"] == ["2027-05-06"]  # Ascension Day; King's Day was moved, so it stays
     assert [m["date"] for m in shown["calendar"]["moves"]] == ["2027-04-27"]
     assert project.inbox("alice@example.com") == [("MeetingRequest", "NewMeetingRequest")]  # one invitation
+
+
+def test_an_update_and_a_duplicate_of_the_same_meeting_are_two_outcomes(applied) -> None:
+    """A copy carrying the meeting's marker (a duplicate) and a change to the files plan as two changes
+    with one key; apply reports each on its own and remembers the updated meeting, so the next plan is empty
+    and reads nothing the apply wrote."""
+    from exchangelib import CalendarItem
+
+    lead = applied.account("lead@example.com")
+    original = lead.calendar.get(subject="Design review")
+    CalendarItem(
+        account=lead,
+        folder=lead.calendar,
+        subject=original.subject,
+        start=original.start,
+        end=original.end,
+        reconciler_namespace=original.reconciler_namespace,
+        reconciler_key=original.reconciler_key,
+        reconciler_spec_hash=original.reconciler_spec_hash,
+    ).save(send_meeting_invitations="SendToNone")
+    applied.write("review.yaml", REVIEW.replace("Oak room", "Oak room, first floor"))
+    plan = applied.plan_json()
+    assert sorted((c["action"], c["key"]) for c in plan["changes"]) == [
+        ("duplicate", "review"),
+        ("update", "review"),
+    ]
+    result = applied.cli("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "ok   update    review" in result.output and "ok   duplicate review" in result.output
+    after = applied.plan_json()
+    assert after["changes"] == [] and after["observe_requests"] == 3  # nothing the apply wrote is read again
