@@ -125,3 +125,38 @@ def test_full_lifecycle(account) -> None:
         assert kinds(acct)[-1] == ("MeetingCancellation", "Canceled: Sync")
         assert [(c.is_cancelled, c.subject) for c in acct.calendar.all()] == [(True, "Canceled: Sync")]
     assert inbox(alice)[-1].body == "No longer needed"
+
+
+def test_a_proposed_new_time_reaches_the_organizer_where_the_protocol_allows_one(account) -> None:
+    """EWS ProposedStart/ProposedEnd on an answer ("Propose a new meeting time by using EWS"): kept on the
+    organizer's attendee entry and in the response it receives; refused for a whole series and where the
+    organizer allows no proposals (MS-OXOCAL 3.1.4.8.4.1)."""
+    from datetime import timedelta
+
+    from exchangelib.errors import ErrorInvalidRequest
+
+    lead, alice = account("lead@example.com"), account("alice@example.com")
+    single = meeting(lead, "Review", dt(2027, 1, 6, 14), attendees=("alice@example.com",))
+    single.save(send_meeting_invitations=SEND)
+    closed = meeting(lead, "Fixed", dt(2027, 1, 7, 14), attendees=("alice@example.com",))
+    closed.allow_new_time_proposal = False
+    closed.save(send_meeting_invitations=SEND)
+    series = meeting(lead, "Weekly", dt(2027, 1, 4, 9), attendees=("alice@example.com",))
+    series.recurrence = Recurrence(
+        pattern=WeeklyPattern(interval=1, weekdays=["Monday"]),
+        boundary=NumberedPattern(start=dt(2027, 1, 4, 0).date(), number=3),
+    )
+    series.save(send_meeting_invitations=SEND)
+    copies = {c.subject: c for c in alice.calendar.all()}
+    start = dt(2027, 1, 6, 15)
+    end = start + timedelta(hours=1)
+    copies["Review"].tentatively_accept(proposed_start=start, proposed_end=end)
+    [answer] = [m for m in inbox(lead) if isinstance(m, MeetingResponse)]
+    assert answer.subject == "New Time Proposed: Review"
+    assert (answer.proposed_start, answer.proposed_end) == (start, end)
+    for refused in ("Fixed", "Weekly"):
+        try:
+            copies[refused].tentatively_accept(proposed_start=start, proposed_end=end)
+        except ErrorInvalidRequest:
+            continue
+        raise AssertionError(f"a proposal for {refused} was taken")
