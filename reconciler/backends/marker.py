@@ -7,6 +7,8 @@ created by one backend is managed by the other. Names are case-sensitive and fix
 
 from __future__ import annotations
 
+import uuid
+
 PUBLIC_STRINGS_GUID = "00020329-0000-0000-C000-000000000046"
 NAMESPACE = "reconciler-namespace"
 KEY = "reconciler-key"
@@ -52,3 +54,12 @@ def graph_name(property_id: str | None) -> str | None:
     if len(parts) != 4 or parts[0].lower() != "string" or parts[2].lower() != "name":
         return None
     return parts[3] if parts[1].lower() == "{" + PUBLIC_STRINGS_GUID.lower() + "}" else None
+
+
+UID_NAMESPACE = uuid.UUID("5d3c1f0e-6a57-4c1e-9a55-0b7c2e8f4a10")
+"""Fixed forever: changing it would orphan every meeting ever created."""
+
+
+def uid_for(namespace: str, key: str) -> str:
+    """The iCalendar UID an item the reconciler creates over EWS carries (Graph chooses its own)."""
+    return str(uuid.uuid5(UID_NAMESPACE, f"{namespace}/{key}")).upper()

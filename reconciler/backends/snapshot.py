@@ -24,6 +24,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from reconciler.backends.marker import uid_for
 from reconciler.backends.observed import Marker, ObservedMeeting, Response
 from reconciler.desired.canonical import meeting_from_canonical, to_canonical
 
@@ -132,10 +133,16 @@ class Snapshot:
 
 def assembled(observed: Iterable[ObservedMeeting]) -> tuple[list[ObservedMeeting], list[ObservedMeeting]]:
     """(one item per key, by key; the further items of a key): of several, the oldest keeps the key, so a
-    copy someone made is the duplicate whatever order a read found them in."""
+    copy someone made is the duplicate whatever order a read found them in; of two created in the same
+    second (the servers' creation times count seconds), the one with the UID the reconciler gives."""
+
+    def age(o: ObservedMeeting) -> tuple[bool, datetime, bool, str]:
+        own = o.uid is not None and o.uid.upper() == uid_for(o.marker.namespace, o.marker.key)
+        return (o.created is None, o.created or datetime.min, not own, o.item_id)
+
     mine: dict[str, ObservedMeeting] = {}
     duplicates = []
-    for seen in sorted(observed, key=lambda o: (o.created is None, o.created or datetime.min, o.item_id)):
+    for seen in sorted(observed, key=age):
         if seen.marker.key in mine:
             duplicates.append(seen)
         else:

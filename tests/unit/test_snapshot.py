@@ -112,3 +112,12 @@ def test_an_observation_older_than_its_listing_is_read_again_after_the_round_tri
     back = Snapshot.from_text(kept.to_text(), "ns")
     assert back is not None and back.observed["a"].change_key == "ck1"
     assert back.known("a", "ck2") is None and snapshot.to_read(back.listing, "ns", back) == ["a"]
+
+
+def test_of_two_items_created_in_one_second_the_one_with_the_reconcilers_uid_keeps_the_key() -> None:
+    from reconciler.backends.marker import uid_for
+
+    ours = replace(seen("z"), uid=uid_for("ns", "sync"))
+    copy = replace(seen("a"), uid="SOMEONE-ELSES-COPY")
+    for order in ([ours, copy], [copy, ours]):
+        assert snapshot.assembled(order) == ([ours], [copy])

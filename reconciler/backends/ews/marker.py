@@ -8,17 +8,13 @@ existing copies instead of orphaning them.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from exchangelib import CalendarItem
 from exchangelib.extended_properties import ExtendedFieldURI, ExtendedProperty
 
 from reconciler.backends import marker
-
-UID_NAMESPACE = uuid.UUID("5d3c1f0e-6a57-4c1e-9a55-0b7c2e8f4a10")
-"""Fixed forever: changing it would orphan every meeting ever created."""
-
+from reconciler.backends.marker import uid_for as uid_for
 
 PUBLIC_STRINGS = ExtendedProperty.DISTINGUISHED_SET_NAME_TO_ID_MAP["PublicStrings"]
 URI_TAG = ExtendedFieldURI.response_tag()
@@ -67,7 +63,3 @@ def register() -> None:
             CalendarItem.get_field_by_fieldname(name)
         except (ValueError, KeyError, AttributeError):
             CalendarItem.register(name, prop)
-
-
-def uid_for(namespace: str, key: str) -> str:
-    return str(uuid.uuid5(UID_NAMESPACE, f"{namespace}/{key}")).upper()
