@@ -186,7 +186,8 @@ def _remember(
             continue
         if change.action in ("cancel", "duplicate", "release"):  # no longer ours to remember
             gone[change.key] = None
-            cancelled.update([change.item_id] if change.item_id else [])
+            if change.item_id:
+                cancelled.add(change.item_id)
             continue
         meeting = next((w.meeting for w in reversed(change.writes) if w.meeting), None)
         item_id = outcome.item_id or change.item_id

@@ -3,7 +3,6 @@ and apply's): load, print problems or a summary, give the exit code."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import typer
 
 from reconciler.config import ConfigError, Policy, config_path, load_config
-from reconciler.desired.load import MAX_WORKERS, LoadResult, load_meetings
+from reconciler.desired.load import LoadResult, every_core, load_meetings
 from reconciler.desired.problems import Problem, capped, format_path
 from reconciler.desired.recurrence import occurrences
 from reconciler.desired.schedule import render_schedule
@@ -62,8 +61,7 @@ def run_validate(path: Path, fmt: str = "text", config: Path | None = None, conf
             settings = load_config(config)
         except ConfigError as exc:
             return _problems(LoadResult((), tuple(exc.problems)), fmt)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)  # a big repository is read on every core
-    result = load_meetings(path, settings.organizers if settings else None, workers)
+    result = load_meetings(path, settings.organizers if settings else None, every_core())
     if not result.ok:
         return _problems(result, fmt)
     if settings is not None:

@@ -46,6 +46,10 @@ def proposal(r: Response) -> str:
     return f"{start:%Y-%m-%d %H:%M}–{until} UTC"
 
 
+def _proposals(o: ObservedMeeting) -> list[str]:
+    return [f"{r.address} proposes {proposal(r)}" for r in o.responses if r.proposed]
+
+
 def answers_data(responses: Sequence[Response]) -> list[dict[str, Any]]:
     """Each attendee's answer as JSON data."""
     return [
@@ -106,7 +110,7 @@ def render_text(meetings: Sequence[ObservedMeeting], reasons: Reasons | None = N
         gone = [r.address for r in o.responses if r.answer == "declined" and r.kind != "resource"]
         line += f"  · declined: {', '.join(gone)}" if gone else ""
         line += "".join(f"  · room {r.address} {room_answer(o, r, reasons)}" for r in _rooms(o))
-        line += "".join(f"  · {r.address} proposes {proposal(r)}" for r in o.responses if r.proposed)
+        line += "".join(f"  · {p}" for p in _proposals(o))
         lines.append(inert(line))
     return "\n".join(lines)
 
@@ -122,8 +126,7 @@ def render_markdown(meetings: Sequence[ObservedMeeting], reasons: Reasons | None
         c = counts(o.responses)
         who = ", ".join(r.address for r in o.responses if r.answer == "declined" and r.kind != "resource")
         rooms = "; ".join(f"{r.address}: {room_answer(o, r, reasons)}" for r in _rooms(o))
-        proposals = "; ".join(f"{r.address} proposes {proposal(r)}" for r in o.responses if r.proposed)
-        rooms = "; ".join(x for x in (rooms, proposals) if x)
+        rooms = "; ".join(x for x in (rooms, *_proposals(o)) if x)
         out.append(
             f"| `{o.marker.key}` {md_escape(o.meeting.subject)} | {c['accepted']} | {c['tentative']} | "
             f"{c['declined']} | {c['none']} | {md_escape(who)} | {md_escape(rooms)} |"

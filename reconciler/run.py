@@ -7,7 +7,6 @@ follow Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes pre
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -19,7 +18,7 @@ from pathlib import Path
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
 from reconciler.config import ConfigError, Policy, Settings, load_config
-from reconciler.desired.load import MAX_WORKERS, LoadResult, has_meeting_files, load_meetings
+from reconciler.desired.load import LoadResult, every_core, has_meeting_files, load_meetings
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import capped
 from reconciler.desired.recurrence import occurrences
@@ -118,7 +117,7 @@ class Loading:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             # Read incrementally, the calendars leave the cores to the files, which are then read on every
             # core, as `validate` reads them; a full read parses every answer, on a core of its own.
-            workers = 1 if full_read else min(os.cpu_count() or 1, MAX_WORKERS)
+            workers = 1 if full_read else every_core()
             self._future = self._pool.submit(_load, path, settings.organizers, workers)
             # The same process goes on to the double bookings: the plan is diffed meanwhile.
             self._checking = self._pool.submit(_double_bookings, settings.policy, shown)

@@ -150,27 +150,27 @@ def assembled(observed: Iterable[ObservedMeeting]) -> tuple[list[ObservedMeeting
     return sorted(mine.values(), key=lambda o: o.meeting.key), duplicates
 
 
-def observed_now(
-    listing: Mapping[str, Listed], read: Iterable[ObservedMeeting], remembered: Snapshot | None
-) -> dict[str, ObservedMeeting]:
-    """This namespace's items: those just `read`, and the rest of `listing` as `remembered` (the caller
-    read every item `remembered` does not know at its listed change key)."""
-    out = {o.item_id: o for o in read}
+def replayed(
+    listing: Mapping[str, Listed], namespace: str, remembered: Snapshot | None
+) -> tuple[dict[str, ObservedMeeting], list[str]]:
+    """(this namespace's items `remembered` knows at their listed change key; the ids of the others, which
+    the plan reads)."""
+    kept: dict[str, ObservedMeeting] = {}
+    wanted = []
     for item_id, listed in listing.items():
-        kept = remembered.known(item_id, listed.change_key) if remembered else None
-        if item_id not in out and kept is not None:
-            out[item_id] = kept
-    return out
+        if listed.namespace != namespace:
+            continue
+        found = remembered.known(item_id, listed.change_key) if remembered else None
+        if found is None:
+            wanted.append(item_id)
+        else:
+            kept[item_id] = found
+    return kept, wanted
 
 
-def to_read(listing: Mapping[str, Listed], namespace: str, remembered: Snapshot | None) -> list[str]:
-    """The ids of this namespace's items a plan must read: those `remembered` does not know as listed."""
-    return [
-        item_id
-        for item_id, listed in listing.items()
-        if listed.namespace == namespace
-        and (remembered is None or remembered.known(item_id, listed.change_key) is None)
-    ]
+def other_namespaces(listing: Mapping[str, Listed], namespace: str) -> tuple[str, ...]:
+    """The namespaces of other repositories with marked items in the calendar (reported, never touched)."""
+    return tuple(sorted({e.namespace for e in listing.values()} - {namespace}))
 
 
 def after_writes(
@@ -202,6 +202,10 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def _item_data(o: ObservedMeeting) -> dict[str, Any]:
     return {
         "k": o.change_key,  # the version this is the observation of (the listing's may be newer)
@@ -226,9 +230,6 @@ def _item_data(o: ObservedMeeting) -> dict[str, Any]:
 
 
 def _item_from(d: dict[str, Any], item_id: str, mark: Marker) -> ObservedMeeting:
-    def when(text: str | None) -> datetime | None:
-        return datetime.fromisoformat(text) if text else None
-
     return ObservedMeeting(
         meeting_from_canonical(d["m"]),
         mark,
@@ -236,12 +237,12 @@ def _item_from(d: dict[str, Any], item_id: str, mark: Marker) -> ObservedMeeting
         str(d["k"]),
         d["u"],
         bool(d["s"]),
-        tuple(Response(a, k, r, when(t), _proposal(rest, when)) for a, k, r, t, *rest in d["r"]),
+        tuple(Response(a, k, r, _when(t), _proposal(rest)) for a, k, r, t, *rest in d["r"]),
         d["j"],
-        when(d["t"]),
-        when(d["c"]),
+        _when(d["t"]),
+        _when(d["c"]),
     )
 
 
-def _proposal(rest: list[str], when: Any) -> tuple[datetime, datetime] | None:
-    return (when(rest[0]), when(rest[1])) if len(rest) == 2 else None
+def _proposal(rest: list[str]) -> tuple[datetime, datetime] | None:
+    return (datetime.fromisoformat(rest[0]), datetime.fromisoformat(rest[1])) if len(rest) == 2 else None

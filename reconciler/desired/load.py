@@ -308,6 +308,11 @@ MAX_WORKERS = 8
 """Processes a big repository is read with (at least 100 files each, else it is read in place)."""
 
 
+def every_core() -> int:
+    """How many processes read a big repository when nothing else needs the cores."""
+    return min(os.cpu_count() or 1, MAX_WORKERS)
+
+
 def load_meetings(path: Path, organizers: Collection[str] | None = None, workers: int = 1) -> LoadResult:
     """Every meeting under `path` (a directory, recursively, or one file) and every problem found.
 

@@ -278,7 +278,7 @@ def test_a_no_change_plan_reads_no_item(kind: str, requests: int, tmp_path: Path
         assert observed.meetings == full.meetings and len(observed.meetings) == len(MEETINGS)
         assert observed.requests == requests < full.requests
         kept = observed.baseline.snapshot
-        assert kept is not None and not snapshot.to_read(kept.listing, world.settings.namespace, kept)
+        assert kept is not None and not snapshot.replayed(kept.listing, world.settings.namespace, kept)[1]
 
 
 def test_a_state_the_server_no_longer_knows_means_reading_everything(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_an_item_the_codec_cannot_give_back_is_kept_as_unknown_and_read_again() 
     back = Snapshot.from_text(snap(odd, seen("b", "review")).to_text(), "ns")
     assert back is not None and set(back.observed) == {"b"}
     assert back.listing["a"].change_key == snapshot.UNKNOWN
-    assert snapshot.to_read(back.listing, "ns", back) == ["a"]
+    assert snapshot.replayed(back.listing, "ns", back)[1] == ["a"]
 
 
 def test_what_does_not_fit_or_cannot_be_read_counts_as_no_snapshot(monkeypatch) -> None:
@@ -111,7 +111,7 @@ def test_an_observation_older_than_its_listing_is_read_again_after_the_round_tri
     kept = replace(snap(older), listing=MappingProxyType({"a": Listed("ck2", "ns", "sync")}))
     back = Snapshot.from_text(kept.to_text(), "ns")
     assert back is not None and back.observed["a"].change_key == "ck1"
-    assert back.known("a", "ck2") is None and snapshot.to_read(back.listing, "ns", back) == ["a"]
+    assert back.known("a", "ck2") is None and snapshot.replayed(back.listing, "ns", back)[1] == ["a"]
 
 
 def test_of_two_items_created_in_one_second_the_one_with_the_reconcilers_uid_keeps_the_key() -> None:

@@ -181,7 +181,7 @@ class EwsBackend(SpeaksFor):
         found, requests = baseline.read(account, namespace)
         remembered = None if full or found is None else found.snapshot_for(PROTOCOL)
         listing, state, listed = sync.listing(account, remembered)
-        wanted = snapshot.to_read(listing, namespace, remembered)
+        observed, wanted = snapshot.replayed(listing, namespace, remembered)
         items = list(read.read_items(account, [(i, None) for i in wanted], [*READ_FIELDS, *marker.FIELDS]))
         locations = self._occurrence_locations(account, items)
         fresh = []
@@ -195,7 +195,7 @@ class EwsBackend(SpeaksFor):
                 fresh.append(self._managed(item, namespace, organizer, locations))
         for item_id in set(wanted) - {item.id for item in items}:  # gone since it was listed
             listing.pop(item_id, None)
-        observed = snapshot.observed_now(listing, fresh, remembered)
+        observed.update((o.item_id, o) for o in fresh)
         mine, duplicates = snapshot.assembled(observed.values())
         managed_uids = {o.uid for o in observed.values()}
         adoptable, extra = self._adoptable(account, organizer, namespace, set(adopt) - managed_uids)
@@ -209,7 +209,7 @@ class EwsBackend(SpeaksFor):
             organizer,
             tuple(mine),
             tuple(duplicates),
-            tuple(sorted({e.namespace for e in listing.values()} - {namespace})),
+            snapshot.other_namespaces(listing, namespace),
             requests + listed + gets + extra,
             adoptable,
             kept,

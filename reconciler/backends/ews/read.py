@@ -145,14 +145,10 @@ def _people(elem: Any) -> tuple[Person, ...]:
             elif tag == _PROPOSED_END:
                 end = part.text
         if address:
-            responded = _instant(when)
-            proposed = (_instant(start), _instant(end)) if start and end else None
+            responded = _time(when)
+            proposed = (_time(start), _time(end)) if start and end else None
             out.append(Person(address, name, response, responded, proposed))  # type: ignore[arg-type]
     return tuple(out)
-
-
-def _instant(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 def _modified(elem: Any) -> tuple[Occurrence, ...]:

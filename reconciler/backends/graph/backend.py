@@ -161,12 +161,10 @@ class GraphBackend(SpeaksFor):
         ours = any(e.namespace == namespace for e in listing.values())
         remembered = baseline.from_reply(self.client, user_path(organizer), namespace, record, ours)
         seen = None if full else remembered.snapshot_for(PROTOCOL)
-        wanted = set(snapshot.to_read(listing, namespace, seen))
-        fresh = [  # other namespaces' series are not expanded, nor those the snapshot knows
-            self._observed(event, meeting, self._marker(event, namespace))
-            for event, meeting in self._meetings(organizer, [e for e in events if e["id"] in wanted])
-        ]
-        observed = snapshot.observed_now(listing, fresh, seen)
+        observed, wanted = snapshot.replayed(listing, namespace, seen)
+        reading = set(wanted)  # other namespaces' series are not expanded, nor those the snapshot knows
+        for event, meeting in self._meetings(organizer, [e for e in events if e["id"] in reading]):
+            observed[event["id"]] = self._observed(event, meeting, self._marker(event, namespace))
         mine, duplicates = snapshot.assembled(observed.values())
         adoptable = self._adoptable(organizer, namespace, set(adopt) - {o.uid for o in observed.values()})
         now_seen = Snapshot(MappingProxyType(listing), MappingProxyType(observed), protocol=PROTOCOL)
@@ -175,7 +173,7 @@ class GraphBackend(SpeaksFor):
             organizer,
             tuple(mine),
             tuple(duplicates),
-            tuple(sorted({e.namespace for e in listing.values()} - {namespace})),
+            snapshot.other_namespaces(listing, namespace),
             self.client.thread_requests() - before,
             adoptable,
             kept,
