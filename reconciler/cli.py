@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
+from reconciler.collecting import collected_enough, fewer_collections
 from reconciler.sandbox.cli import app as sandbox_app
 from reconciler.stopping import Interrupted, Stop, Stopped
 from reconciler.wording import counted, did_you_mean
@@ -287,7 +288,7 @@ def plan(
         else:
             with (
                 Stop().handling(),
-                run.loading(settings, shown, full_read) as files,
+                run.loading(settings, full_read) as files,
                 open_backend(settings) as backend,
             ):
                 planned = run.make_plan(settings, backend, files, shard, shown, full_read)
@@ -725,4 +726,8 @@ def export_html(
 
 
 def main() -> None:
-    app()
+    fewer_collections()
+    try:
+        app()
+    finally:
+        collected_enough()

@@ -6,10 +6,9 @@ follow Terraform's `-detailed-exitcode`: 0 nothing to do, 1 error, 2 changes pre
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -17,14 +16,14 @@ from pathlib import Path
 
 from reconciler.apply import Guard, MailboxPacers, Outcome, Pacer, apply_plan
 from reconciler.backends.base import NOT_RETRYABLE, BackendError, CalendarBackend, Observation
-from reconciler.config import ConfigError, Policy, Settings, load_config
-from reconciler.desired.load import LoadResult, every_core, has_meeting_files, load_meetings
+from reconciler.config import ConfigError, Settings, load_config
+from reconciler.desired.load import LoadResult, Reading, every_core, has_meeting_files, load_meetings
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import capped
 from reconciler.desired.recurrence import occurrences
 from reconciler.plan import rooms, safety
 from reconciler.plan.changes import Plan
-from reconciler.plan.conflicts import SHOWN, Conflict, Found, conflict_text, conflicts_of
+from reconciler.plan.conflicts import SHOWN, Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.plan.rooms import RoomWarning
@@ -78,76 +77,51 @@ def _checked(result: LoadResult) -> LoadResult:
     return result
 
 
-_LOADED: list[LoadResult] = []
-"""In the loading process: the files its first task loaded, which its second checks."""
-
-
-def _load(path: Path, organizers: Collection[str], workers: int) -> LoadResult:
-    """In the loading process: the files (in `workers` processes) and their checksum."""
-    loaded = load_meetings(path, organizers, workers)
-    if loaded.ok:
-        loaded.checksum  # noqa: B018  (computed here, carried back with the result)
-    _LOADED[:] = [loaded]
-    return loaded
-
-
-def _double_bookings(policy: Policy, shown: int | None) -> Found:
-    """In the loading process, after `_load`: the files' double bookings (while the plan is diffed)."""
-    loaded = _LOADED[0]
-    if not loaded.ok:
-        return Found((), 0)
-    return conflicts_of(loaded.meetings, policy, datetime.now(UTC), shown)
-
-
 class Loading:
     """The meeting files being loaded while the calendars are read.
 
-    With SEPARATE_LOAD files or more, a child process loads them (reading YAML, the schema check and the
-    model are CPU work: on another core they overlap the calendar reads instead of sharing the GIL with
-    them); with fewer, starting a process costs more than it saves and `result()` loads them in place.
+    With SEPARATE_LOAD files or more, other processes start reading their shares at once (reading YAML,
+    the schema check and the model are CPU work: on other cores they overlap the calendar reads instead of
+    sharing the GIL with them), and `result()` reads this process's share; each meeting's spec hash is
+    computed where it is read. With fewer, starting a process costs more than it saves and `result()`
+    loads them in place.
     """
 
-    def __init__(self, settings: Settings, shown: int | None = SHOWN, full_read: bool = False) -> None:
+    def __init__(self, settings: Settings, full_read: bool = False) -> None:
         self.settings = settings
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[LoadResult] | None = None
-        self._checking: Future[Found] | None = None
+        self._reading: Reading | None = None
         path = settings.meetings
         if path.is_dir() and has_meeting_files(path, SEPARATE_LOAD):
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             # Read incrementally, the calendars leave the cores to the files, which are then read on every
-            # core, as `validate` reads them; a full read parses every answer, on a core of its own.
+            # core, as `validate` reads them, this process reading half a share beside the calendars (their
+            # answers and snapshots share its GIL); a full read parses every answer here, so one other
+            # process reads them all.
             workers = 1 if full_read else every_core()
-            self._future = self._pool.submit(_load, path, settings.organizers, workers)
-            # The same process goes on to the double bookings: the plan is diffed meanwhile.
-            self._checking = self._pool.submit(_double_bookings, settings.policy, shown)
+            here = 0.0 if full_read else 0.5
+            self._reading = Reading(path, settings.organizers, workers, hashed=True, here=here)
 
     @property
     def separate(self) -> bool:
-        """Whether a child process loads the files (so reading calendars meanwhile gains a core)."""
-        return self._future is not None
+        """Whether other processes read the files (so reading calendars meanwhile gains a core)."""
+        return self._reading is not None
 
     def result(self) -> LoadResult:
         """The desired state, or RunError naming every problem in the files."""
-        if self._future is None:
+        if self._reading is None:
             return load_desired(self.settings)
-        return _checked(self._future.result())
-
-    def conflicts(self) -> Found | None:
-        """The double bookings, when the loading process looks for them (None: it does not)."""
-        return self._checking.result() if self._checking is not None else None
+        loaded = _checked(self._reading.result())
+        loaded.remember_spec_hashes()
+        return loaded
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+        if self._reading is not None:
+            self._reading.close()
 
 
 @contextmanager
-def loading(
-    settings: Settings, conflicts_shown: int | None = SHOWN, full_read: bool = False
-) -> Iterator[Loading]:
+def loading(settings: Settings, full_read: bool = False) -> Iterator[Loading]:
     """Start loading the files; a backend failing to open still reports the files' problems first."""
-    files = Loading(settings, conflicts_shown, full_read)
+    files = Loading(settings, full_read)
     try:
         yield files
     except BackendError:
@@ -195,11 +169,10 @@ def make_plan(
     pool = ThreadPoolExecutor(max_workers=max(1, min(READERS, len(listed))))
     try:
         early: dict[str, Future[Observation]] = {}
-        checking = None
         if isinstance(desired, Loading):
             if desired.separate:
                 early = {o: pool.submit(observe, o) for o in listed}
-            checking, desired = desired, desired.result()
+            desired = desired.result()
         mine = [m for m in desired.meetings if shard is None or shard.owns(m.organizer)]
         to_read = sorted(set(listed) | {m.organizer for m in mine})
         _refuse_organizers(to_read, settings)
@@ -215,9 +188,7 @@ def make_plan(
         pool.shutdown(cancel_futures=True)
     now = datetime.now(UTC)
     plan = diff(mine, observations, settings, backend.target, now, desired.checksum)
-    found = checking.conflicts() if checking is not None else None
-    if found is None:
-        found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
+    found = conflicts_of(desired.meetings, settings.policy, now, conflicts_shown)
     rooms = room_warnings(settings, backend, mine, observations, plan, now)
     if shard is not None:  # the whole repository's checksum and count, as every shard sees; the merge shows
         plan = replace(plan, shard=str(shard), desired=len(desired.meetings), room_warnings=rooms)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from reconciler.desired.model import Attendee, Attendees, Meeting, OccurrenceOverride, Recurrence
@@ -65,18 +64,47 @@ the model never changes the hash (and re-stamps) every managed meeting."""
 
 def desired_checksum(meetings: Any) -> str:
     """Checksum of the desired state itself (comments and formatting in the files do not count)."""
-    return hashlib.sha256(canonical_json([to_canonical(m) for m in meetings]).encode()).hexdigest()
+    return checksum_of([canonical_json(to_canonical(m)) for m in meetings])
 
 
-@lru_cache(maxsize=1 << 16)
-def spec_hash(meeting: Meeting) -> str:
-    """The hash a meeting is stamped with (kept per meeting: a plan asks for each desired one twice)."""
-    data = {
-        k: v
-        for k, v in to_canonical(meeting).items()
-        if k not in NOT_ON_CALENDAR and not (k in HASHED_WHEN_SET and v is None)
+def checksum_of(texts: Sequence[str]) -> str:
+    """`desired_checksum` from each meeting's `canonical_json` in order (the JSON of the list they make)."""
+    return hashlib.sha256(("[" + ",".join(texts) + "]").encode()).hexdigest()
+
+
+def json_and_spec_hash(meeting: Meeting) -> tuple[str, str]:
+    """A meeting's canonical JSON and its spec hash, from one conversion (a loading process's work)."""
+    data = to_canonical(meeting)
+    return canonical_json(data), _spec_of(data)
+
+
+def _spec_of(data: dict[str, Any]) -> str:
+    stamped = {
+        k: v for k, v in data.items() if k not in NOT_ON_CALENDAR and not (k in HASHED_WHEN_SET and v is None)
     }
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical_json(stamped).encode()).hexdigest()[:32]
+
+
+_SPEC_HASHES: dict[int, tuple[Meeting, str]] = {}
+"""Each meeting object's spec hash, by identity (a plan asks for each desired one several times; hashing a
+whole meeting to look it up in an `lru_cache` cost as much as the hash itself)."""
+
+
+def spec_hash(meeting: Meeting) -> str:
+    """The hash a meeting is stamped with."""
+    known = _SPEC_HASHES.get(id(meeting))
+    if known is not None and known[0] is meeting:
+        return known[1]
+    value = _spec_of(to_canonical(meeting))
+    remember_spec_hashes([(meeting, value)])
+    return value
+
+
+def remember_spec_hashes(pairs: Sequence[tuple[Meeting, str]]) -> None:
+    """Spec hashes computed elsewhere (in the loading processes), kept for these very objects."""
+    if len(_SPEC_HASHES) + len(pairs) > 1 << 17:  # bounded: a long-lived process loads many states
+        _SPEC_HASHES.clear()
+    _SPEC_HASHES.update((id(m), (m, value)) for m, value in pairs)
 
 
 def meeting_from_canonical(data: dict[str, Any]) -> Meeting:

@@ -9,13 +9,21 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
+from reconciler.collecting import fewer_collections
 from reconciler.desired.build import build_meeting
-from reconciler.desired.canonical import desired_checksum
+from reconciler.desired.canonical import (
+    checksum_of,
+    desired_checksum,
+    json_and_spec_hash,
+    remember_spec_hashes,
+)
 from reconciler.desired.defaults import Merged, merge_defaults
 from reconciler.desired.groups import flatten_groups
 from reconciler.desired.model import Meeting
@@ -48,6 +56,9 @@ class LoadResult:
     problems: tuple[Problem, ...]
     sources: Mapping[str, SourceRef] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
+    spec_hashes: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Key → spec hash, when the loading processes computed them (`load_meetings(hashed=True)`)."""
+    known_checksum: str = field(default="", repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -57,7 +68,13 @@ class LoadResult:
     def checksum(self) -> str:
         """The desired state's checksum (a plan file records it); computed once, also in a loading process,
         whose result carries it back."""
-        return desired_checksum(self.meetings)
+        return self.known_checksum or desired_checksum(self.meetings)
+
+    def remember_spec_hashes(self) -> None:
+        """Let `spec_hash` answer from the hashes computed while loading (in this process's objects)."""
+        remember_spec_hashes(
+            [(m, self.spec_hashes[m.key]) for m in self.meetings if m.key in self.spec_hashes]
+        )
 
 
 def display_name(path: Path) -> str:
@@ -134,11 +151,20 @@ class _Loader:
         self.unsupplied: dict[str, set[str]] = {}
         """Keys each `_defaults.yaml` set wrongly: reported there, so not again as missing in each meeting."""
         self.boundary = repository_root(root).resolve()
+        self.folders: dict[Path, Path] = {}
+        """Each folder's real path: resolved once, not once per file in it (a system call per part)."""
 
     def inside(self, path: Path) -> bool:
         """Whether `path` (links followed) is in the repository; a file outside is named, never read."""
         try:
-            path.resolve().relative_to(self.boundary)
+            if path.is_symlink():
+                real = path.resolve()
+            else:
+                folder = self.folders.get(path.parent)
+                if folder is None:
+                    folder = self.folders[path.parent] = path.parent.resolve()
+                real = folder / path.name
+            real.relative_to(self.boundary)
             return True
         except (ValueError, OSError, RuntimeError):
             self.problems.append(
@@ -313,44 +339,101 @@ def every_core() -> int:
     return min(os.cpu_count() or 1, MAX_WORKERS)
 
 
-def load_meetings(path: Path, organizers: Collection[str] | None = None, workers: int = 1) -> LoadResult:
+def load_meetings(
+    path: Path, organizers: Collection[str] | None = None, workers: int = 1, hashed: bool = False
+) -> LoadResult:
     """Every meeting under `path` (a directory, recursively, or one file) and every problem found.
 
     `organizers`: the configuration's list; a meeting whose organizer is not in it is a problem. `workers`
     > 1 reads the files in that many processes (reading YAML, the schema check and the model are CPU work);
-    the checks across files run here, on what they send back.
+    the checks across files run here, on what they send back. `hashed`: each meeting's spec hash and the
+    checksum's part are computed where it is read (a plan needs both; `validate` neither).
     """
-    if not path.exists():
-        problem = Problem((), "no such file or directory").located(display_name(path), 1, 1)
-        return LoadResult((), (problem,))
-    root = path if path.is_dir() else find_root(path)
-    files = meeting_files(path) if path.is_dir() else [path]
-    if workers > 1 and len(files) >= workers * 100:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+    reading = Reading(path, organizers, workers, hashed)
+    try:
+        return reading.result()
+    finally:
+        reading.close()
 
-        chunks = [files[i::workers] for i in range(workers)]
-        others = workers - 1  # this process reads the first share while the others start
-        with ProcessPoolExecutor(others, mp_context=get_context("spawn")) as pool:
-            started = pool.map(_load_files, [root] * others, chunks[1:], [organizers] * others)
-            parts = [_load_files(root, chunks[0], organizers), *started]
-        found = [pair for part, _ in parts for pair in part]
-        problems = [p for _, part in parts for p in part]
-    else:
-        found, problems = _load_files(root, files, organizers)
+
+class Reading:
+    """Files being read: the other processes' shares start at once, this process's own when `result()` is
+    asked (a plan reads calendars meanwhile). `here` is the part of a share this process reads: 1 as each
+    other process, 0.5 beside calendar reads that share its GIL, 0 beside a full read (which parses every
+    answer here)."""
+
+    def __init__(
+        self,
+        path: Path,
+        organizers: Collection[str] | None = None,
+        workers: int = 1,
+        hashed: bool = False,
+        here: float = 1.0,
+    ) -> None:
+        self.path, self.organizers, self.hashed = path, organizers, hashed
+        self.root = path if path.is_dir() else find_root(path)
+        self.files = (meeting_files(path) if path.is_dir() else [path]) if path.exists() else []
+        self.own: list[Path] = self.files
+        self._pool: Any = None
+        self._started: list[Future] = []
+        separate = workers - 1 if here else workers
+        if separate > 0 and len(self.files) >= workers * 100:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            mine = round(here * 2)  # in half shares, dealt out file by file
+            halves = mine + 2 * separate
+            dealt = [self.files[i::halves] for i in range(halves)]
+            self.own = sorted(f for chunk in dealt[:mine] for f in chunk)
+            theirs = [sorted(dealt[mine + 2 * k] + dealt[mine + 2 * k + 1]) for k in range(separate)]
+            self._pool = ProcessPoolExecutor(
+                separate, mp_context=get_context("spawn"), initializer=fewer_collections
+            )
+            self._started = [
+                self._pool.submit(_load_files, self.root, chunk, organizers, hashed) for chunk in theirs
+            ]
+
+    def result(self) -> LoadResult:
+        if not self.path.exists():
+            problem = Problem((), "no such file or directory").located(display_name(self.path), 1, 1)
+            return LoadResult((), (problem,))
+        parts = [_load_files(self.root, self.own, self.organizers, self.hashed)] if self.own else []
+        parts += [started.result() for started in self._started]
+        self.close()
+        return _merged(parts, self.files, self.hashed)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _merged(parts: list[_Part], files: list[Path], hashed: bool) -> LoadResult:
+    """The shares put together, with the checks across files."""
+    found = [pair for part, _, _ in parts for pair in part]
+    problems = [p for _, part, _ in parts for p in part]
+    texts = {key: pair for _, _, part in parts for key, pair in part.items()}
     problems += _cross_file(found)
     counts = Counter(m.key for m, _ in found)
     duplicates = {key for key, n in counts.items() if n > 1}
     meetings = tuple(sorted((m for m, _ in found if m.key not in duplicates), key=lambda m: m.key))
     sources = {m.key: SourceRef(at.file, at.start[0], at.start[1]) for m, at in found}
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
-    return LoadResult(meetings, tuple(dict.fromkeys(problems)), sources, tuple(files))
+    result = LoadResult(meetings, tuple(dict.fromkeys(problems)), sources, tuple(files))
+    if not hashed or not result.ok:
+        return result
+    checksum = checksum_of([texts[m.key][0] for m in meetings])
+    return replace(result, spec_hashes={m.key: texts[m.key][1] for m in meetings}, known_checksum=checksum)
+
+
+_Part = tuple[list[tuple[Meeting, "Placed"]], list[Problem], dict[str, tuple[str, str]]]
+"""What one process reads: meetings where they stand, problems, and (hashed) each key's JSON and hash."""
 
 
 def _load_files(
-    root: Path, files: Sequence[Path], organizers: Collection[str] | None
-) -> tuple[list[tuple[Meeting, Placed]], list[Problem]]:
-    """The meetings of `files` and their problems (the groups and defaults they use are read here too)."""
+    root: Path, files: Sequence[Path], organizers: Collection[str] | None, hashed: bool = False
+) -> _Part:
+    """The meetings of `files` and their problems (the groups and defaults they use are read here too);
+    with `hashed`, each meeting's canonical JSON and spec hash by key."""
     loader = _Loader(root, organizers)
     groups = loader.groups()
     found: list[tuple[Meeting, Placed]] = []
@@ -364,4 +447,4 @@ def _load_files(
                     f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it",
                 ).located(display_name(file), 1, 1)
             )
-    return found, loader.problems
+    return found, loader.problems, {m.key: json_and_spec_hash(m) for m, _ in found} if hashed else {}

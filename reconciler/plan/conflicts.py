@@ -1,8 +1,9 @@
 """Double bookings among the desired meetings: a person or a resource in two places at once. Pure.
 
-Every meeting's occurrences in the horizon are expanded (skips and moves applied; time shown as free books
-nobody); each mailbox's bookings (attendees, resources and the organizer) are sorted by start and swept
-once, so the work grows with the number of occurrences, not with the number of pairs. Two meetings that
+Every schedule's occurrences in the horizon are expanded once (skips and moves applied; meetings at the very
+same times share one; time shown as free books nobody); each mailbox's bookings (attendees, resources and
+the organizer) are sorted by start and swept once, so the work grows with the number of occurrences, not
+with the number of pairs. Two meetings that
 overlap are one conflict: its first overlap, how many more occurrences overlap, and every mailbox booked
 twice. Conflicts that double-book a resource come first.
 """
@@ -79,7 +80,7 @@ class Found(tuple):
         return found
 
     def __reduce__(self) -> tuple[type[Found], tuple[tuple[Conflict, ...], int]]:
-        return Found, (tuple(self), self.total)  # sent back from the loading process
+        return Found, (tuple(self), self.total)  # pickled or copied whole, with its count
 
 
 def total(found: Sequence[Conflict]) -> int:
@@ -95,26 +96,27 @@ def find_conflicts(
 
     Two meetings overlap at the same times whichever mailbox they share, so the sweep only has to find which
     pairs meet and when first (a number per pair); who is booked twice and how often are worked out from
-    the two meetings afterwards, for the pairs kept. Memory: the occurrences, a number per pair, and the
-    conflicts described."""
+    the two meetings afterwards, for the pairs kept. Meetings at the very same times (a weekly slot many
+    share) are expanded and swept once per mailbox, as one schedule. Memory: the occurrences of each
+    schedule, a number per pair, and the conflicts described."""
     booking = [m for m in meetings if m.show_as != "free"]  # time shown as free books nobody
-    index = {m.key: i for i, m in enumerate(booking)}
     resources = {a.address for m in booking for a in m.attendees.resources}
     booked = [mailboxes(m) for m in booking]
-    expanded: list[list[Booking]] = []
-    per_mailbox: dict[str, list[tuple[float, float, int]]] = {}
+    schedule_of: dict[tuple, int] = {}
+    spans: list[list[tuple[float, float]]] = []
+    per_mailbox: dict[str, dict[int, list[int]]] = {}  # mailbox → schedule → its meetings there
     for i, m in enumerate(booking):
-        mine = sorted(
-            (Booking(m.key, o.start, o.end) for o in occurrences(m, start, end)), key=lambda b: b.start
-        )
-        expanded.append(mine)
-        spans = [(b.start.timestamp(), b.end.timestamp(), i) for b in mine]
+        times = _times(m)
+        s = schedule_of.get(times)
+        if s is None:
+            s = schedule_of[times] = len(spans)
+            spans.append(sorted((o.start.timestamp(), o.end.timestamp()) for o in occurrences(m, start, end)))
         for mailbox in booked[i]:
-            per_mailbox.setdefault(mailbox, []).extend(spans)
+            per_mailbox.setdefault(mailbox, {}).setdefault(s, []).append(i)
     collecting = gc.isenabled()
     gc.disable()  # many small objects and no cycles: collection passes would only cost time
     try:
-        first = _sweep(per_mailbox, len(booking))
+        first = _sweep(per_mailbox, spans, len(booking))
     finally:
         if collecting:
             gc.enable()
@@ -126,9 +128,28 @@ def find_conflicts(
         return (not (rooms[i] and rooms[i] & rooms[j]), first[pair], booking[i].key, booking[j].key)
 
     kept = sorted(first, key=rank) if limit is None else heapq.nsmallest(limit, first, key=rank)
-    found = [_describe(booking[p // size], booking[p % size], expanded, index, resources) for p in kept]
+    expanded: dict[int, list[Booking]] = {}
+
+    def bookings(i: int) -> list[Booking]:
+        if i not in expanded:
+            m = booking[i]
+            expanded[i] = sorted(
+                (Booking(m.key, o.start, o.end) for o in occurrences(m, start, end)), key=lambda b: b.start
+            )
+        return expanded[i]
+
+    found = [
+        _describe(booking[p // size], booking[p % size], bookings(p // size), bookings(p % size), resources)
+        for p in kept
+    ]
     found.sort(key=lambda c: (not c.resources, c.first.start, c.first.key, c.second.key))
     return Found(found, len(first))
+
+
+def _times(meeting: Meeting) -> tuple:
+    """What a meeting's occurrence times follow from: meetings alike in these share one schedule."""
+    moved = tuple((m.date, m.start, m.duration) for m in meeting.moves)
+    return (meeting.timezone, meeting.start, meeting.duration, meeting.recurrence, meeting.skip, moved)
 
 
 def mailboxes(meeting: Meeting) -> frozenset[str]:
@@ -136,36 +157,55 @@ def mailboxes(meeting: Meeting) -> frozenset[str]:
     return frozenset({meeting.organizer, *(a.address for a in meeting.attendees.all())})
 
 
-def _sweep(per_mailbox: dict[str, list[tuple[float, float, int]]], size: int) -> dict[int, float]:
-    """Each mailbox's bookings (start, end, meeting) by start, each meeting the ones still running when it
-    begins: every pair of meetings that meet (as one number), with the earliest start of a meeting of it."""
+def _sweep(
+    per_mailbox: dict[str, dict[int, list[int]]], spans: list[list[tuple[float, float]]], size: int
+) -> dict[int, float]:
+    """Each mailbox's schedules' bookings (start, end, schedule) by start, each the ones still running when
+    it begins: every pair of meetings that meet (as one number), with the earliest start of a meeting of it.
+
+    Two meetings of one schedule meet at its first booking that lasts; two of schedules that meet, where
+    those first meet."""
     first: dict[int, float] = {}
     never = float("inf")
-    for entries in per_mailbox.values():
-        entries.sort()
-        active: list[tuple[float, float, int]] = []
-        for span in entries:
-            begins, _, i = span
-            active = [a for a in active if a[1] > begins]
-            for earlier, _, j in active:
-                if j != i:
+
+    def meet(these: list[int], those: list[int], earlier: float) -> None:
+        for i in these:
+            for j in those:
+                if i != j:
                     pair = i * size + j if i < j else j * size + i
                     if earlier < first.get(pair, never):
                         first[pair] = earlier
+
+    lasting = [next((b for b, e in times if e > b), None) for times in spans]
+    for schedules in per_mailbox.values():
+        met: dict[tuple[int, int], float] = {}
+        entries = sorted((b, e, s) for s in schedules for b, e in spans[s])
+        active: list[tuple[float, float, int]] = []
+        for span in entries:
+            begins, _, s = span
+            active = [a for a in active if a[1] > begins]
+            for earlier, _, t in active:
+                if (
+                    t != s and (t, s) not in met
+                ):  # by start: the first time two schedules meet is the earliest
+                    met[(t, s)] = met[(s, t)] = earlier
             active.append(span)
+        for s, alike in schedules.items():
+            if len(alike) > 1 and lasting[s] is not None:
+                meet(alike, alike, lasting[s])
+        for (s, t), earlier in met.items():
+            if s < t:
+                meet(schedules[s], schedules[t], earlier)
     return first
 
 
-def _describe(
-    a: Meeting, b: Meeting, expanded: list[list[Booking]], index: dict[str, int], resources: set[str]
-) -> Conflict:
+def _describe(a: Meeting, b: Meeting, xs: list[Booking], ys: list[Booking], resources: set[str]) -> Conflict:
     """The conflict of two meetings known to meet: who is booked twice, the first overlap, every overlap."""
     shared = mailboxes(a) & mailboxes(b)
     overlaps: set[datetime] = set()
     best: tuple[Booking, Booking] | None = None
-    ys = expanded[index[b.key]]
     low = 0
-    for x in expanded[index[a.key]]:  # both by start: each x meets the ys from the first not over yet
+    for x in xs:  # both by start: each x meets the ys from the first not over yet
         while low < len(ys) and ys[low].end <= x.start:
             low += 1
         for k in range(low, len(ys)):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from reconciler.cli import app
 from reconciler.desired.build import build_meeting
-from reconciler.plan.conflicts import find_conflicts
+from reconciler.desired.recurrence import occurrences
+from reconciler.plan.conflicts import find_conflicts, mailboxes
 
 START = datetime(2027, 1, 1, tzinfo=UTC)
 END = datetime(2027, 7, 1, tzinfo=UTC)
@@ -137,3 +140,54 @@ def test_validate_and_plan_report_a_conflict_between_folders(tmp_path: Path, mon
     assert "booked twice: review (meetings/team-a/review.yaml:1:1)" in plain.output
     applied = runner.invoke(app, ["apply", "--auto-approve"])
     assert applied.exit_code == 1 and "nothing was applied" in applied.output
+
+
+SLOTS = ["2027-01-04T09:00", "2027-01-04T09:30", "2027-01-05T09:00", "2027-01-11T09:15"]
+PEOPLE = ["alice@example.com", "bob@example.com", "carol@example.com"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(SLOTS),
+            st.sampled_from(["30m", "1h"]),
+            st.sampled_from([None, 2, 3]),
+            st.lists(st.sampled_from(PEOPLE), unique=True, max_size=2),
+            st.booleans(),
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_every_pair_that_meets_is_found_once_with_its_overlaps(drawn) -> None:
+    """Against every pair compared occurrence by occurrence: meetings at the very same times share one
+    schedule in the sweep, which must still find each pair, its first overlap and every overlap."""
+    meetings = [
+        meeting(
+            f"m{i}",
+            slot,
+            duration,
+            organizer="lead@example.com" if same_organizer else f"o{i}@example.com",
+            attendees={"required": people} if people else {},
+            **({"repeat": {"every": "week", "count": count}} if count else {}),
+        )
+        for i, (slot, duration, count, people, same_organizer) in enumerate(drawn)
+    ]
+    expected = {}
+    for i, a in enumerate(meetings):
+        for b in meetings[i + 1 :]:
+            if not mailboxes(a) & mailboxes(b):
+                continue
+            starts = {
+                min(x.start, y.start)
+                for x in occurrences(a, START, END)
+                for y in occurrences(b, START, END)
+                if x.start < y.end and y.start < x.end
+            }
+            if starts:
+                expected[(a.key, b.key)] = starts
+    found = find_conflicts(meetings, START, END)
+    assert found.total == len(expected) == len(found)
+    assert {tuple(sorted((c.first.key, c.second.key))): set(c.overlaps) for c in found} == expected
+    assert all(c.first.start == min(expected[tuple(sorted((c.first.key, c.second.key)))]) for c in found)
