@@ -54,6 +54,8 @@ export_app = typer.Typer(
     help="The desired schedule in other formats (read-only previews).", no_args_is_help=True
 )
 app.add_typer(export_app, name="export")
+ci_app = typer.Typer(help="Steps of the generated pipelines (pull requests on GitHub).", no_args_is_help=True)
+app.add_typer(ci_app, name="ci")
 
 
 def version_line() -> str:
@@ -539,6 +541,62 @@ def show(
         raise _fail(str(exc)) from None
     except Exception as exc:
         raise _fail(f"the target failed: {type(exc).__name__}: {exc}") from None
+
+
+@app.command()
+def pull(config: Path | None = ConfigOption) -> None:
+    """Write edits made in the calendars (drift) into the meeting files; nothing is sent or written there.
+
+    Review the changed files and commit them: the next plan is then empty. Without `pull`, the next apply
+    restores the files' version instead.
+    """
+    from reconciler import pull as pulling
+    from reconciler import run
+    from reconciler.backends.factory import BackendError, open_backend
+
+    try:
+        settings = run.settings_for(config)
+        with run.loading(settings) as files, open_backend(settings) as backend:
+            planned = run.make_plan(settings, backend, files)
+        pulled = pulling.pull(planned, settings)
+    except (run.RunError, BackendError, pulling.PullError) as exc:
+        raise _fail(f"{exc}") from None
+    except Exception as exc:
+        raise _fail(f"cannot pull from the target: {type(exc).__name__}: {exc}") from None
+    if not pulled:
+        typer.echo("Nothing drifted: the calendars hold what the files say.")
+        return
+    for meeting in pulled:
+        typer.echo(f"{meeting.file}: {meeting.key}: {', '.join(meeting.fields)} as in the calendar")
+        for note in meeting.notes:
+            typer.echo(f"  note: {note}")
+    files_written = len({m.file for m in pulled})
+    typer.echo(
+        f"{counted(len(pulled), 'meeting')} pulled into {counted(files_written, 'file')}; nothing was sent. "
+        "Review and commit them: the next plan is then empty."
+    )
+
+
+@ci_app.command("pull-request")
+def ci_pull_request(
+    head: str = typer.Option(..., "--head", help="The branch holding the changes (already pushed)."),
+    base: str = typer.Option(..., "--base", help="The branch to merge into (the default branch)."),
+    title: str = typer.Option(..., "--title", help="The pull request's title."),
+    body_file: Path = typer.Option(..., "--body-file", help="A file holding its description (markdown)."),
+    system: str = typer.Option("github", "--system", help="github (azure-devops and gitlab: not built yet)"),
+) -> None:
+    """Open one pull request from HEAD into BASE, or update the one already open from HEAD."""
+    from reconciler.forges import ForgeError, forge
+
+    try:
+        body = body_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot read {body_file}: {exc.strerror or exc}") from None
+    try:
+        done, url = forge(system).open_or_update(head, base, title, body)
+    except ForgeError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"pull request {done}: {url}" if url else f"pull request {done}")
 
 
 @app.command()

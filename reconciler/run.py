@@ -50,6 +50,8 @@ class Planned:
     conflicts: tuple[Conflict, ...] = ()
     rooms: tuple[RoomWarning, ...] = ()
     """What rooms will decline (before sending) or did decline or leave unanswered (after)."""
+    observations: tuple[Observation, ...] = ()
+    """The calendars as read for this plan (`pull` writes their edits into the files)."""
 
 
 def settings_for(config: Path | None) -> Settings:
@@ -193,7 +195,7 @@ def make_plan(
     if shard is not None:  # the whole repository's checksum and count, as every shard sees; the merge shows
         plan = replace(plan, shard=str(shard), desired=len(desired.meetings), room_warnings=rooms)
     refusals = safety.check(plan, settings, found, rooms, thresholds=shard is None)
-    return Planned(plan, refusals, desired, found, rooms)
+    return Planned(plan, refusals, desired, found, rooms, tuple(observations))
 
 
 TIMES = {"start", "duration", "timezone", "all_day", "recurrence"}

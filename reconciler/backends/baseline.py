@@ -52,6 +52,9 @@ class Entry:
     fields: Mapping[str, Kept] = field(default_factory=lambda: MappingProxyType({}))
     at: str = ""
     """When the reconciler last wrote the meeting and read it back (ISO 8601, UTC)."""
+    accepted: str = ""
+    """A spec hash of the files found already held by the calendar (its edits pulled into the files): in
+    step with the marker's older hash, so nothing is written and a later edit is still drift."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class Baseline:
                     "h": e.spec_hash,
                     "t": e.at,
                     "f": {name: [k.applied, k.kept] for name, k in sorted(e.fields.items())},
+                    **({"a": e.accepted} if e.accepted else {}),
                 }
                 for key, e in sorted(self.entries.items())
             },
@@ -143,6 +147,7 @@ class Baseline:
                     str(e["h"]),
                     MappingProxyType({str(n): Kept(str(a), str(k)) for n, (a, k) in e.get("f", {}).items()}),
                     str(e.get("t", "")),
+                    str(e.get("a", "")),
                 )
                 for key, e in meetings.items()
             }

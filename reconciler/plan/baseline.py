@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -99,6 +99,8 @@ class Comparison:
     """Of those, the ones the calendar changed after the reconciler's last write, as far as is known."""
     entry: Entry | None
     """What to remember of the meeting after this plan (the entry read, or one learned now)."""
+    accepted: bool = False
+    """The files changed to what the calendar holds (`pull`): nothing to write, not even the marker."""
 
 
 UNITS: tuple[tuple[str, ...], ...] = tuple(
@@ -132,7 +134,8 @@ def _differing(unit: tuple[str, ...], desired: Meeting, observed: Meeting) -> tu
 def compare(desired: Meeting, observed: ObservedMeeting, entry: Entry | None, now: str) -> Comparison:
     """The fields of `observed` to bring to `desired`, given what was remembered of it."""
     valid = entry if entry is not None and entry.spec_hash == observed.marker.spec_hash else None
-    files_changed = spec_hash(desired) != observed.marker.spec_hash
+    wanted = spec_hash(desired)
+    files_changed = wanted != observed.marker.spec_hash and not (valid and valid.accepted == wanted)
     have = observed.meeting
     fields: list[str] = []
     drifted: list[str] = []
@@ -158,7 +161,11 @@ def compare(desired: Meeting, observed: ObservedMeeting, entry: Entry | None, no
         entry = Entry(observed.marker.spec_hash, MappingProxyType(learned), now)
     elif valid is None:
         entry = None
-    return Comparison(tuple(fields), tuple(drifted), entry)
+    same_occurrences = (desired.skip, desired.moves) == (have.skip, have.moves)
+    accepted = not fields and same_occurrences and wanted != observed.marker.spec_hash
+    if accepted and (entry is None or entry.accepted != wanted):
+        entry = replace(entry or Entry(observed.marker.spec_hash, MappingProxyType({}), now), accepted=wanted)
+    return Comparison(tuple(fields), tuple(drifted), entry, accepted)
 
 
 def recorded(desired: Meeting, observed: ObservedMeeting, now: str) -> Entry | None:

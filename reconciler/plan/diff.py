@@ -173,7 +173,7 @@ def _update(
         desired, observed.meeting, send, marker, observed.item_id, fresh=reset or restore
     )
     skip_or_move = (desired.skip, desired.moves) != (observed.meeting.skip, observed.meeting.moves)
-    stale_marker = observed.marker.spec_hash != marker.spec_hash
+    stale_marker = observed.marker.spec_hash != marker.spec_hash and not known.accepted
     if not (fields or occurrence_writes or restore or renamed or stale_marker or owed):
         return None
     writes: list[Write] = []

@@ -54,7 +54,10 @@ def test_triggers_permissions_and_concurrency() -> None:
     # applies queue in push order and are never cancelled; drift has its own group, so it cannot cancel one
     assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False, "queue": "max"}
     assert drift["concurrency"] == {"group": "reconciler-drift", "cancel-in-progress": True}
-    assert "schedule" in drift["on"] and drift["permissions"] == {"contents": "read"}
+    assert "schedule" in drift["on"] and drift["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+    }
 
 
 def test_plan_fails_on_errors_not_on_changes_and_updates_one_comment() -> None:
