@@ -544,11 +544,17 @@ def show(
 
 
 @app.command()
-def pull(config: Path | None = ConfigOption) -> None:
+def pull(
+    config: Path | None = ConfigOption,
+    proposals: bool = typer.Option(
+        False, "--proposals", help="Also write attendees' proposed new times (for review; merging accepts)."
+    ),
+) -> None:
     """Write edits made in the calendars (drift) into the meeting files; nothing is sent or written there.
 
     Review the changed files and commit them: the next plan is then empty. Without `pull`, the next apply
-    restores the files' version instead.
+    restores the files' version instead. With --proposals, a single meeting an attendee proposed another
+    time for gets that time, the attendee named in a comment: merging accepts it (the apply sends the update).
     """
     from reconciler import pull as pulling
     from reconciler import run
@@ -558,7 +564,7 @@ def pull(config: Path | None = ConfigOption) -> None:
         settings = run.settings_for(config)
         with run.loading(settings) as files, open_backend(settings) as backend:
             planned = run.make_plan(settings, backend, files)
-        pulled = pulling.pull(planned, settings)
+        pulled = pulling.pull(planned, settings, proposals)
     except (run.RunError, BackendError, pulling.PullError) as exc:
         raise _fail(f"{exc}") from None
     except Exception as exc:
@@ -567,7 +573,8 @@ def pull(config: Path | None = ConfigOption) -> None:
         typer.echo("Nothing drifted: the calendars hold what the files say.")
         return
     for meeting in pulled:
-        typer.echo(f"{meeting.file}: {meeting.key}: {', '.join(meeting.fields)} as in the calendar")
+        how = f"as {meeting.proposed_by} proposed" if meeting.proposed_by else "as in the calendar"
+        typer.echo(f"{meeting.file}: {meeting.key}: {', '.join(meeting.fields)} {how}")
         for note in meeting.notes:
             typer.echo(f"  note: {note}")
     files_written = len({m.file for m in pulled})

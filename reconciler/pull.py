@@ -14,14 +14,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from reconciler.backends.observed import Response
 from reconciler.config import Settings
 from reconciler.desired.canonical import spec_hash
 from reconciler.desired.load import display_name, load_meetings
 from reconciler.desired.model import Attendee, Attendees, Meeting
-from reconciler.desired.writeback import rewrite, write
+from reconciler.desired.writeback import comment, rewrite, write
 
 if TYPE_CHECKING:
     from reconciler.run import Planned
@@ -41,6 +44,8 @@ class Pulled:
     file: str
     fields: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    proposed_by: str = ""
+    """The attendee whose proposed new time was written (`--proposals`); empty: the calendar's values."""
 
 
 def calendar_version(files: Meeting, held: Meeting, drifted: Iterable[str]) -> Meeting:
@@ -67,23 +72,42 @@ def _as_in_files(held: Attendees, files: Attendees) -> Attendees:
     )
 
 
-def pull(planned: Planned, settings: Settings) -> list[Pulled]:
-    """Write each drifted meeting's calendar values into its file; the meetings pulled."""
+@dataclass(frozen=True)
+class _Edit:
+    """One meeting to rewrite: the files' version, the one to write, its fields, a comment at one key."""
+
+    files: Meeting
+    target: Meeting
+    fields: tuple[str, ...]
+    comment: tuple[str, str] | None = None
+    proposed_by: str = ""
+
+
+def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[Pulled]:
+    """Write each drifted meeting's calendar values into its file (with `proposals`, also each attendee's
+    proposed new time of a single meeting, for review); the meetings pulled."""
     desired = planned.desired
     wanted = {m.key: m for m in desired.meetings}
-    held = {o.marker.key: o.meeting for obs in planned.observations for o in obs.meetings}
-    paths = {display_name(f): f for f in desired.files}
-    by_file: dict[Path, list[tuple[Meeting, Meeting, tuple[str, ...]]]] = {}
+    observed = {o.marker.key: o for obs in planned.observations for o in obs.meetings}
+    edits: dict[str, _Edit] = {}
     for change in planned.plan.changes:
-        if change.action != "drift" or change.key not in wanted or change.key not in held:
+        if change.action != "drift" or change.key not in wanted or change.key not in observed:
             continue
         names = tuple(f.field for f in change.fields)
-        target = calendar_version(wanted[change.key], held[change.key], names)
+        target = calendar_version(wanted[change.key], observed[change.key].meeting, names)
         names += tuple(n for n in OCCURRENCES if getattr(target, n) != getattr(wanted[change.key], n))
-        source = desired.sources.get(change.key)
+        edits[change.key] = _Edit(wanted[change.key], target, names)
+    if proposals:
+        for key, found in observed.items():
+            if key in wanted:
+                edits = _with_proposal(edits, wanted[key], found.responses)
+    paths = {display_name(f): f for f in desired.files}
+    by_file: dict[Path, list[_Edit]] = {}
+    for key, edit in edits.items():
+        source = desired.sources.get(key)
         if source is None or source.file not in paths:
-            raise PullError(f"{change.key}: cannot tell which file defines it; nothing was written")
-        by_file.setdefault(paths[source.file], []).append((wanted[change.key], target, names))
+            raise PullError(f"{key}: cannot tell which file defines it; nothing was written")
+        by_file.setdefault(paths[source.file], []).append(edit)
     originals = {path: path.read_text(encoding="utf-8") for path in by_file}
     pulled: list[Pulled] = []
     try:
@@ -91,10 +115,10 @@ def pull(planned: Planned, settings: Settings) -> list[Pulled]:
             text, notes = _rewritten(originals[path], meetings, display_name(path))
             path.write_text(text, encoding="utf-8")
             pulled += [
-                Pulled(m.key, display_name(path), names, tuple(said))
-                for (m, _, names), said in zip(meetings, notes, strict=True)
+                Pulled(e.files.key, display_name(path), e.fields, tuple(said), e.proposed_by)
+                for e, said in zip(meetings, notes, strict=True)
             ]
-        _check({target.key: target for meetings in by_file.values() for _, target, _ in meetings}, settings)
+        _check({e.target.key: e.target for e in edits.values()}, settings)
     except BaseException:
         for path, text in originals.items():
             path.write_text(text, encoding="utf-8")
@@ -102,18 +126,42 @@ def pull(planned: Planned, settings: Settings) -> list[Pulled]:
     return pulled
 
 
-def _rewritten(
-    text: str, meetings: list[tuple[Meeting, Meeting, tuple[str, ...]]], name: str
-) -> tuple[str, list[list[str]]]:
+def _with_proposal(
+    edits: dict[str, _Edit], files: Meeting, responses: Iterable[Response]
+) -> dict[str, _Edit]:
+    """The latest proposed new time of a single meeting written as its time, the attendee in a comment (a
+    series takes proposals only for one occurrence, which the organizer's item does not say)."""
+    proposed = sorted(
+        (r for r in responses if r.proposed), key=lambda r: r.at or datetime.min.replace(tzinfo=UTC)
+    )
+    if not proposed or files.recurrence is not None:
+        return edits
+    latest = proposed[-1]
+    start, end = latest.proposed  # type: ignore[misc]
+    zone = ZoneInfo(files.timezone)
+    base = edits.get(files.key)
+    meeting = base.target if base else files
+    target = replace(meeting, start=start.astimezone(zone).replace(tzinfo=None), duration=end - start)
+    others = ", ".join(r.address for r in proposed[:-1])
+    text = f"proposed by {latest.address} ({latest.answer}); merge to accept" + (
+        f"; also proposed by {others}: `reconciler responses`" if others else ""
+    )
+    names = tuple(dict.fromkeys([*(base.fields if base else ()), "start", "duration"]))
+    return {**edits, files.key: _Edit(files, target, names, ("start", text), latest.address)}
+
+
+def _rewritten(text: str, meetings: list[_Edit], name: str) -> tuple[str, list[list[str]]]:
     """The file's text with each meeting's document rewritten; each meeting's notes."""
     yaml = _round_trip(text, name)
     documents = list(yaml.load_all(text))
     notes: list[list[str]] = []
-    for files_meeting, target, _ in meetings:
-        found = [d for d in documents if isinstance(d, dict) and d.get("key") == files_meeting.key]
+    for edit in meetings:
+        found = [d for d in documents if isinstance(d, dict) and d.get("key") == edit.files.key]
         if not found:
-            raise PullError(f"{name}: no document with key {files_meeting.key}; nothing was written")
-        notes.append(write(found[0], rewrite(files_meeting, target)))
+            raise PullError(f"{name}: no document with key {edit.files.key}; nothing was written")
+        notes.append(write(found[0], rewrite(edit.files, edit.target)))
+        if edit.comment:
+            comment(found[0], *edit.comment)
     return _dumped(yaml, documents), notes
 
 

@@ -73,7 +73,7 @@ def write(document: MutableMapping, change: Rewrite) -> list[str]:
                 inherited = top not in document
                 document[top] = deepcopy(change.after[top])
                 if inherited:
-                    _comment(document, str(top), FROM_DEFAULTS)
+                    comment(document, str(top), FROM_DEFAULTS)
             elif top in document:
                 del document[top]
             continue
@@ -111,7 +111,7 @@ def _edit_list(items: MutableSequence, had: list, wanted: list, path: tuple[Any,
     return notes
 
 
-def _comment(document: Any, key: str, text: str) -> None:
+def comment(document: Any, key: str, text: str) -> None:
     """A comment two spaces after the key's value (after the key itself when the value is nested)."""
     if hasattr(document, "yaml_add_eol_comment"):
         value = document[key]
