@@ -12,15 +12,20 @@ from exchangelib.items import SEND_AND_SAVE_COPY
 from tests.calendars import meetings_of
 
 
-def test_a_proposed_new_time_is_shown_by_responses_and_show(either) -> None:
-    p = either
+def _applied_and_proposed(p, length: timedelta) -> None:  # type: ignore[no-untyped-def]
+    """Apply, then Carol answers tentatively, proposing 15:00 UTC on the review's day for `length`."""
     assert p.cli("apply", "--auto-approve").exit_code == 0
     carol = p.account("carol@example.com")
     [copy] = [i for i in meetings_of(carol) if i.subject == "Design review"]
     start = EWSDateTime.from_string("2027-01-06T15:00:00Z")
     copy.tentatively_accept(
-        proposed_start=start, proposed_end=start + timedelta(hours=1), message_disposition=SEND_AND_SAVE_COPY
+        proposed_start=start, proposed_end=start + length, message_disposition=SEND_AND_SAVE_COPY
     )
+
+
+def test_a_proposed_new_time_is_shown_by_responses_and_show(either) -> None:
+    p = either
+    _applied_and_proposed(p, timedelta(hours=1))
     said = p.cli("responses")
     assert said.exit_code == 0, said.output
     assert "carol@example.com proposes 2027-01-06 15:00–16:00 UTC" in said.output
@@ -35,15 +40,7 @@ def test_a_proposed_new_time_is_shown_by_responses_and_show(either) -> None:
 
 def test_pull_proposals_writes_the_proposed_time_for_review(either) -> None:
     p = either
-    assert p.cli("apply", "--auto-approve").exit_code == 0
-    carol = p.account("carol@example.com")
-    [copy] = [i for i in meetings_of(carol) if i.subject == "Design review"]
-    start = EWSDateTime.from_string("2027-01-06T15:00:00Z")
-    copy.tentatively_accept(
-        proposed_start=start,
-        proposed_end=start + timedelta(minutes=30),
-        message_disposition=SEND_AND_SAVE_COPY,
-    )
+    _applied_and_proposed(p, timedelta(minutes=30))
     before = (p.root / "meetings" / "review.yaml").read_text()
     assert "Nothing drifted" in p.cli("pull").output  # a proposal is no edit of the meeting
     assert (p.root / "meetings" / "review.yaml").read_text() == before
