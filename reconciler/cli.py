@@ -556,6 +556,8 @@ def pull(
     restores the files' version instead. With --proposals, a single meeting an attendee proposed another
     time for gets that time, the attendee named in a comment: merging accepts it (the apply sends the update).
     """
+    from datetime import UTC
+
     from reconciler import pull as pulling
     from reconciler import run
     from reconciler.backends.factory import BackendError, open_backend
@@ -574,7 +576,9 @@ def pull(
         return
     for meeting in pulled:
         how = f"as {meeting.proposed_by} proposed" if meeting.proposed_by else "as in the calendar"
-        typer.echo(f"{meeting.file}: {meeting.key}: {', '.join(meeting.fields)} {how}")
+        changed = meeting.changed.astimezone(UTC) if meeting.changed else None
+        when = f" (changed there {changed:%Y-%m-%d %H:%M} UTC)" if changed else ""
+        typer.echo(f"{meeting.file}: {meeting.key}: {', '.join(meeting.fields)} {how}{when}")
         for note in meeting.notes:
             typer.echo(f"  note: {note}")
     files_written = len({m.file for m in pulled})

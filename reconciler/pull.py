@@ -46,6 +46,8 @@ class Pulled:
     notes: tuple[str, ...] = ()
     proposed_by: str = ""
     """The attendee whose proposed new time was written (`--proposals`); empty: the calendar's values."""
+    changed: datetime | None = None
+    """When the calendar item last changed, as the server says (the pull request shows it)."""
 
 
 def calendar_version(files: Meeting, held: Meeting, drifted: Iterable[str]) -> Meeting:
@@ -81,6 +83,7 @@ class _Edit:
     fields: tuple[str, ...]
     comment: tuple[str, str] | None = None
     proposed_by: str = ""
+    changed: datetime | None = None
 
 
 def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[Pulled]:
@@ -96,7 +99,7 @@ def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[
         names = tuple(f.field for f in change.fields)
         target = calendar_version(wanted[change.key], observed[change.key].meeting, names)
         names += tuple(n for n in OCCURRENCES if getattr(target, n) != getattr(wanted[change.key], n))
-        edits[change.key] = _Edit(wanted[change.key], target, names)
+        edits[change.key] = _Edit(wanted[change.key], target, names, changed=observed[change.key].modified)
     if proposals:
         for key, found in observed.items():
             if key in wanted:
@@ -115,7 +118,7 @@ def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[
             text, notes = _rewritten(originals[path], meetings, display_name(path))
             path.write_text(text, encoding="utf-8")
             pulled += [
-                Pulled(e.files.key, display_name(path), e.fields, tuple(said), e.proposed_by)
+                Pulled(e.files.key, display_name(path), e.fields, tuple(said), e.proposed_by, e.changed)
                 for e, said in zip(meetings, notes, strict=True)
             ]
         _check({e.target.key: e.target for e in edits.values()}, settings)
@@ -147,7 +150,7 @@ def _with_proposal(
         f"; also proposed by {others}: `reconciler responses`" if others else ""
     )
     names = tuple(dict.fromkeys([*(base.fields if base else ()), "start", "duration"]))
-    return {**edits, files.key: _Edit(files, target, names, ("start", text), latest.address)}
+    return {**edits, files.key: _Edit(files, target, names, ("start", text), latest.address, latest.at)}
 
 
 def _rewritten(text: str, meetings: list[_Edit], name: str) -> tuple[str, list[list[str]]]:

@@ -44,6 +44,7 @@ def test_an_outlook_move_and_a_new_attendee_come_back_as_exactly_those_lines(eit
     pulled = p.cli("pull")
     assert pulled.exit_code == 0, pulled.output
     assert "review.yaml: review: " in pulled.output and "nothing was sent" in pulled.output
+    assert "as in the calendar (changed there 20" in pulled.output  # when, as the server says
     after = (p.root / "meetings" / "review.yaml").read_text()
     changed = [
         (old, new) for old, new in zip(COMMENTED.splitlines(), after.splitlines(), strict=True) if old != new
