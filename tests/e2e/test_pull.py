@@ -8,20 +8,11 @@ from exchangelib.items import SEND_TO_NONE
 from exchangelib.properties import Attendee, Mailbox
 
 from tests.calendars import meetings_of
+from tests.e2e.conftest import REVIEW
 
-COMMENTED = """\
-# The weekly design review: keep it short.
-key: review
-subject: Design review
-organizer: lead@example.com   # the team lead runs it
-timezone: Europe/Amsterdam
-attendees:
-  required: [carol@example.com]
-  resources: [room-oak@example.com]
-start: 2027-01-06T14:00
-duration: 1h
-location: "Oak room"
-"""
+COMMENTED = "# The weekly design review: keep it short.\n" + REVIEW.replace(
+    "organizer: lead@example.com\n", "organizer: lead@example.com   # the team lead runs it\n"
+).replace("location: Oak room", 'location: "Oak room"')  # a quoted value stays quoted
 
 
 def test_an_outlook_move_and_a_new_attendee_come_back_as_exactly_those_lines(either) -> None:
