@@ -50,16 +50,16 @@ class Pulled:
     """When the calendar item last changed, as the server says (the pull request shows it)."""
 
 
-def calendar_version(files: Meeting, held: Meeting, drifted: Iterable[str]) -> Meeting:
+def calendar_version(
+    files: Meeting, held: Meeting, drifted: Iterable[str]
+) -> tuple[Meeting, tuple[str, ...]]:
     """The files' meeting with the calendar's value of each drifted field (and of its occurrences' skips
-    and moves when those differ: an edit to one occurrence becomes a `moves` entry)."""
-    names = list(drifted)
-    if (files.skip, files.moves) != (held.skip, held.moves):
-        names += OCCURRENCES
+    and moves where those differ: an edit to one occurrence becomes a `moves` entry); the fields taken."""
+    names = (*drifted, *(n for n in OCCURRENCES if getattr(files, n) != getattr(held, n)))
     values = {name: getattr(held, name) for name in names}
     if "attendees" in values:
         values["attendees"] = _as_in_files(held.attendees, files.attendees)
-    return replace(files, **values)
+    return replace(files, **values), names
 
 
 def _as_in_files(held: Attendees, files: Attendees) -> Attendees:
@@ -96,9 +96,8 @@ def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[
     for change in planned.plan.changes:
         if change.action != "drift" or change.key not in wanted or change.key not in observed:
             continue
-        names = tuple(f.field for f in change.fields)
-        target = calendar_version(wanted[change.key], observed[change.key].meeting, names)
-        names += tuple(n for n in OCCURRENCES if getattr(target, n) != getattr(wanted[change.key], n))
+        drifted = (f.field for f in change.fields)
+        target, names = calendar_version(wanted[change.key], observed[change.key].meeting, drifted)
         edits[change.key] = _Edit(wanted[change.key], target, names, changed=observed[change.key].modified)
     if proposals:
         for key, found in observed.items():

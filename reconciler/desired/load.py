@@ -400,15 +400,15 @@ class Reading:
         parts = [_load_files(self.root, self.own, self.organizers, self.hashed)] if self.own else []
         parts += [started.result() for started in self._started]
         self.close()
-        return _merged(parts, self.files, self.hashed)
+        return _merged(parts, self.files)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
 
-def _merged(parts: list[_Part], files: list[Path], hashed: bool) -> LoadResult:
-    """The shares put together, with the checks across files."""
+def _merged(parts: list[_Part], files: list[Path]) -> LoadResult:
+    """The shares put together, with the checks across files (and the hashes, when they were computed)."""
     found = [pair for part, _, _ in parts for pair in part]
     problems = [p for _, part, _ in parts for p in part]
     texts = {key: pair for _, _, part in parts for key, pair in part.items()}
@@ -419,7 +419,7 @@ def _merged(parts: list[_Part], files: list[Path], hashed: bool) -> LoadResult:
     sources = {m.key: SourceRef(at.file, at.start[0], at.start[1]) for m, at in found}
     problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
     result = LoadResult(meetings, tuple(dict.fromkeys(problems)), sources, tuple(files))
-    if not hashed or not result.ok:
+    if not texts or not result.ok:
         return result
     checksum = checksum_of([texts[m.key][0] for m in meetings])
     return replace(result, spec_hashes={m.key: texts[m.key][1] for m in meetings}, known_checksum=checksum)

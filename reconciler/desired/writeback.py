@@ -53,8 +53,9 @@ def _unit(path: tuple[Any, ...], before: dict, after: dict) -> tuple[Any, ...]:
 
 
 def _at(doc: Any, path: tuple[Any, ...]) -> tuple[bool, Any]:
+    """(whether `doc` has a value at `path`, the value): in an export's document or the file's."""
     for part in path:
-        if isinstance(doc, dict) and part in doc:
+        if isinstance(doc, MutableMapping) and part in doc:
             doc = doc[part]
         else:
             return False, None
@@ -67,8 +68,9 @@ def write(document: MutableMapping, change: Rewrite) -> list[str]:
     for path in change.paths:
         top = path[0]
         present, value = _at(change.after, path)
-        parent = _parent(document, path)
-        if top not in document or parent is None:  # set by the defaults, or shaped otherwise in the file
+        found, parent = _at(document, path[:-1])
+        # Set by the defaults, or shaped otherwise in the file: the whole top-level value is written.
+        if top not in document or not (found and isinstance(parent, MutableMapping)):
             if top in change.after:
                 inherited = top not in document
                 document[top] = deepcopy(change.after[top])
@@ -86,15 +88,6 @@ def write(document: MutableMapping, change: Rewrite) -> list[str]:
         else:
             parent[name] = _like(current, deepcopy(value))
     return notes
-
-
-def _parent(document: MutableMapping, path: tuple[Any, ...]) -> MutableMapping | None:
-    node: Any = document
-    for part in path[:-1]:
-        if not (isinstance(node, MutableMapping) and part in node):
-            return None
-        node = node[part]
-    return node if isinstance(node, MutableMapping) else None
 
 
 def _edit_list(items: MutableSequence, had: list, wanted: list, path: tuple[Any, ...]) -> list[str]:

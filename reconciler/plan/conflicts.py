@@ -184,10 +184,8 @@ def _sweep(
         for span in entries:
             begins, _, s = span
             active = [a for a in active if a[1] > begins]
-            for earlier, _, t in active:
-                if (
-                    t != s and (t, s) not in met
-                ):  # by start: the first time two schedules meet is the earliest
+            for earlier, _, t in active:  # by start: the first time two schedules meet is the earliest
+                if t != s and (t, s) not in met:
                     met[(t, s)] = met[(s, t)] = earlier
             active.append(span)
         for s, alike in schedules.items():

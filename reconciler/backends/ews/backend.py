@@ -62,7 +62,7 @@ from reconciler.backends.ews.mapping import (
     meeting_from_item,
     responses_of,
 )
-from reconciler.backends.marker import KEY, NAMESPACE
+from reconciler.backends.marker import KEY, NAMESPACE, uid_for
 from reconciler.backends.snapshot import Listed, Snapshot
 from reconciler.desired.recurrence import occurrence_index, occurrence_start
 
@@ -399,7 +399,7 @@ class EwsBackend(SpeaksFor):
                 CalendarItem(
                     account=account,
                     folder=account.calendar,
-                    uid=marker.uid_for(write.marker.namespace, write.marker.key),
+                    uid=uid_for(write.marker.namespace, write.marker.key),
                     **item_fields(write.meeting),
                     **self._marker_fields(write),
                 )

@@ -2,8 +2,8 @@
 
 `reconciler-namespace`, `reconciler-key`, `reconciler-spec-hash` (the last-applied desired spec) and
 `reconciler-timezone` (the IANA zone applied; EWS keeps only a Windows zone). The iCalendar UID is derived
-from namespace and key, so a meeting re-created after an accidental deletion re-attaches to the attendees'
-existing copies instead of orphaning them.
+from namespace and key (`backends.marker.uid_for`), so a meeting re-created after an accidental deletion
+re-attaches to the attendees' existing copies instead of orphaning them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from exchangelib import CalendarItem
 from exchangelib.extended_properties import ExtendedFieldURI, ExtendedProperty
 
 from reconciler.backends import marker
-from reconciler.backends.marker import uid_for as uid_for
 
 PUBLIC_STRINGS = ExtendedProperty.DISTINGUISHED_SET_NAME_TO_ID_MAP["PublicStrings"]
 URI_TAG = ExtendedFieldURI.response_tag()
