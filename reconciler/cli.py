@@ -54,7 +54,9 @@ export_app = typer.Typer(
     help="The desired schedule in other formats (read-only previews).", no_args_is_help=True
 )
 app.add_typer(export_app, name="export")
-ci_app = typer.Typer(help="Steps of the generated pipelines (pull requests on GitHub).", no_args_is_help=True)
+ci_app = typer.Typer(
+    help="Steps of the generated pipelines: the plan comment, the drift pull request.", no_args_is_help=True
+)
 app.add_typer(ci_app, name="ci")
 
 
@@ -588,26 +590,54 @@ def pull(
     )
 
 
-@ci_app.command("pull-request")
-def ci_pull_request(
-    head: str = typer.Option(..., "--head", help="The branch holding the changes (already pushed)."),
-    base: str = typer.Option(..., "--base", help="The branch to merge into (the default branch)."),
-    title: str = typer.Option(..., "--title", help="The pull request's title."),
-    body_file: Path = typer.Option(..., "--body-file", help="A file holding its description (markdown)."),
-    system: str = typer.Option("github", "--system", help="github (azure-devops and gitlab: not built yet)"),
+def _path(text: str) -> Path | None:
+    """A file a pipeline names, None when the variable it came from was empty (the step never ran)."""
+    return Path(text) if text.strip() else None
+
+
+SystemOption = typer.Option(
+    "github", "--system", help="Where the repository lives: github | azure-devops | gitlab."
+)
+
+
+@ci_app.command("comment")
+def ci_comment(
+    exitcode: str = typer.Option(
+        "",
+        "--plan-exitcode",
+        help="The plan step's exit code (empty: it never ran; the files have problems).",
+    ),
+    plan_file: str = typer.Option("", "--plan-file", help="What the plan printed (markdown)."),
+    errors_file: str = typer.Option("", "--errors-file", help="What the plan said on failing."),
+    system: str = SystemOption,
 ) -> None:
-    """Open one pull request from HEAD into BASE, or update the one already open from HEAD."""
+    """Post the plan as one comment on the pull request, rewritten by each run (a failed plan says so)."""
+    from reconciler.ci import post_plan
     from reconciler.forges import ForgeError, forge
 
     try:
-        body = body_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot read {body_file}: {exc.strerror or exc}") from None
-    try:
-        done, url = forge(system).open_or_update(head, base, title, body)
+        typer.echo(post_plan(forge(system), exitcode, _path(plan_file), _path(errors_file)))
     except ForgeError as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"pull request {done}: {url}" if url else f"pull request {done}")
+
+
+@ci_app.command("pull-request")
+def ci_pull_request(
+    pulled: Path = typer.Option(..., "--pull-output", help="What `reconciler pull` printed."),
+    plan_file: str = typer.Option("", "--plan-output", help="What the drift plan printed."),
+    base: str = typer.Option("main", "--base", help="The branch to merge into (the default branch)."),
+    meetings: str = typer.Option("meetings", "--meetings", help="The folder `pull` wrote into."),
+    system: str = SystemOption,
+) -> None:
+    """Commit what `pull` wrote to one branch, push it, and open one pull request from it or update the open
+    one; nothing when the files already say what the calendars hold."""
+    from reconciler.ci import propose_edits
+    from reconciler.forges import ForgeError, forge
+
+    try:
+        typer.echo(propose_edits(forge(system), Path.cwd(), meetings, base, pulled, _path(plan_file)))
+    except ForgeError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command()

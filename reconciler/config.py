@@ -73,7 +73,8 @@ class Target:
     client_secret_env: str | None = None
     certificate_path_env: str | None = None
     federated: str | None = None
-    """graph: `github` or `token-file`: no secret but a CI system's OIDC token (`graph/federated.py`)."""
+    """graph: `github`, `azure-devops`, `gitlab` or `token-file`: no secret but a CI system's OIDC token
+    (`graph/federated.py`)."""
     federated_token_file_env: str = "AZURE_FEDERATED_TOKEN_FILE"
     authority: str = "https://login.microsoftonline.com"
     ca_bundle: str | None = None

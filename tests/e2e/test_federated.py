@@ -34,6 +34,7 @@ from tests.e2e.conftest import REVIEW, SYNC, Project, _config
 MAIN = "repo:acme/meetings:ref:refs/heads/main"
 REQUEST_TOKEN = "the-runners-request-token-0123456789"
 APP = "apply-app"
+CONNECTION = "5f0c-reconciler-write"
 
 
 @dataclass
@@ -77,6 +78,17 @@ def issuer() -> Iterator[Issuer]:
                 audience = parse_qs(parts.query).get("audience", [""])[-1]
                 return self._json(200, {"value": found.token(audience)})
             return self._json(401, {"message": "Bad credentials"})
+
+        def do_POST(self) -> None:
+            """Azure Pipelines' OIDC token API: the connection's token for the job's access token."""
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            authorized = self.headers.get("Authorization") == f"Bearer {REQUEST_TOKEN}"
+            if parts.path != "/oidctoken" or not authorized or query.get("api-version") != "7.1":
+                return self._json(401, {"message": "TF400813: not authorized"})
+            if query.get("serviceConnectionId") != CONNECTION:
+                return self._json(404, {"message": "service connection not found"})
+            return self._json(200, {"oidcToken": found.token("api://AzureADTokenExchange")})
 
         def _json(self, status: int, body: dict) -> None:
             data = json.dumps(body).encode()
@@ -193,5 +205,35 @@ def test_a_token_file_serves_as_well(project: Project, issuer: Issuer, monkeypat
     assert missing.exit_code == 1 and "needs $AZURE_FEDERATED_TOKEN_FILE" in missing.output
     (tmp_path / "ci-token").write_text(issuer.token("api://AzureADTokenExchange"))
     monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(tmp_path / "ci-token"))
+    planned = project.cli("plan", "--detailed-exitcode")
+    assert planned.exit_code == 2, _secret_free(planned.output, issuer)
+
+
+def test_azure_pipelines_oidc_token_api_serves_as_well(project: Project, issuer: Issuer, monkeypatch) -> None:
+    """`federated: azure-devops`: the service connection's token from Azure Pipelines' OIDC token API, asked
+    with the job's access token; without the variables, one line says where to run the reconciler."""
+    data = yaml.safe_load(project.config.read_text())
+    data["target"]["federated"] = "azure-devops"
+    project.config.write_text(yaml.safe_dump(data))
+    missing = project.cli("plan")
+    assert missing.exit_code == 1 and "AzureCLI@2" in missing.output and "SYSTEM_ACCESSTOKEN" in missing.output
+    monkeypatch.setenv("SYSTEM_OIDCREQUESTURI", f"{issuer.url}/oidctoken")
+    monkeypatch.setenv("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", CONNECTION)
+    monkeypatch.setenv("SYSTEM_ACCESSTOKEN", REQUEST_TOKEN)
+    planned = project.cli("plan", "--detailed-exitcode")
+    assert planned.exit_code == 2, _secret_free(planned.output, issuer)
+    monkeypatch.setenv("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "another")
+    refused = project.cli("plan")
+    assert refused.exit_code == 1 and "service connection another (HTTP 404)" in refused.output
+
+
+def test_a_gitlab_id_token_serves_as_well(project: Project, issuer: Issuer, monkeypatch) -> None:
+    data = yaml.safe_load(project.config.read_text())
+    data["target"]["federated"] = "gitlab"
+    project.config.write_text(yaml.safe_dump(data))
+    monkeypatch.delenv("GRAPH_ID_TOKEN", raising=False)
+    missing = project.cli("plan")
+    assert missing.exit_code == 1 and "id_tokens: GRAPH_ID_TOKEN" in missing.output
+    monkeypatch.setenv("GRAPH_ID_TOKEN", issuer.token("api://AzureADTokenExchange"))
     planned = project.cli("plan", "--detailed-exitcode")
     assert planned.exit_code == 2, _secret_free(planned.output, issuer)

@@ -67,11 +67,11 @@ def test_plan_fails_on_errors_not_on_changes_and_updates_one_comment() -> None:
     args = steps["plan"]["with"]["args"]
     assert "--detailed-exitcode" in args and "--format markdown" in args and "--full-out plan.md" in args
     comment = steps["post the plan as one comment, updated in place (a failed plan says so)"]
-    script = comment["with"]["script"]
-    assert "updateComment" in script and "createComment" in script and "<!-- reconciler-plan -->" in script
+    assert comment["run"].startswith("reconciler ci comment --system github --plan-exitcode")
+    assert comment["env"]["GH_TOKEN"] == "${{ github.token }}"
     # the comment is rewritten when the plan fails or validation stops it, so a stale plan never stands
     assert comment["if"].startswith("always()")
-    assert "### The plan failed" in script and "have problems" in script
+    assert "steps.plan.outcome == 'failure' && '1'" in comment["env"]["PLAN_EXITCODE"]
     assert "head -c 1000000 plan.md" in steps["the whole plan in the job summary"]["run"]
     action = ACTION.read_text()
     assert 'if [ "$code" != 0 ] && [ "$code" != 2 ]; then exit "$code"; fi' in action

@@ -12,9 +12,17 @@ Where the assertion comes from (`target.federated`):
   `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`; a GET of the URL with
   `&audience=api://AzureADTokenExchange` and `Authorization: bearer <request token>` answers
   `{"value": "<JWT>"}` ("Configuring OpenID Connect in cloud providers").
-- `token-file`: a file the platform keeps current (GitLab's `id_tokens` written out, Azure DevOps,
-  Kubernetes' projected service-account token), whose path the variable `federated_token_file_env` names
-  (`AZURE_FEDERATED_TOKEN_FILE`, as azure-identity's workload identity credential reads it).
+- `azure-devops`: Azure Pipelines' OIDC token REST API. In an `AzureCLI@2` step whose service connection
+  uses workload identity federation, `POST $SYSTEM_OIDCREQUESTURI?api-version=7.1&serviceConnectionId=
+  $AZURESUBSCRIPTION_SERVICE_CONNECTION_ID` with `Authorization: Bearer $(System.AccessToken)` answers
+  `{"oidcToken": "<JWT>"}` (the release notes of sprint 240, "Requesting a fresh idToken"); the token is
+  the connection's (issuer `https://vstoken.dev.azure.com/{organization id}`, subject
+  `sc://{organization}/{project}/{connection}`), so the connection's checks guard the app.
+- `gitlab`: the ID token GitLab CI puts in `GRAPH_ID_TOKEN` for a job declaring `id_tokens: GRAPH_ID_TOKEN:
+  aud: api://AzureADTokenExchange` (subject `project_path:{group}/{project}:ref_type:branch:ref:{branch}`).
+- `token-file`: a file the platform keeps current (Kubernetes' projected service-account token), whose path
+  the variable `federated_token_file_env` names (`AZURE_FEDERATED_TOKEN_FILE`, as azure-identity's workload
+  identity credential reads it).
 
 Neither the request token nor the assertion is ever printed; an error names the claims Entra compares
 (issuer, subject, audience), which are not secrets, so that the administrator knows what to add.
@@ -34,6 +42,8 @@ from reconciler.backends.base import BackendError
 
 AUDIENCE = "api://AzureADTokenExchange"
 URL_ENV, TOKEN_ENV = "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+AZURE_ENV = ("SYSTEM_OIDCREQUESTURI", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "SYSTEM_ACCESSTOKEN")
+GITLAB_ENV = "GRAPH_ID_TOKEN"
 TIMEOUT = 30
 
 
@@ -49,6 +59,23 @@ def source(kind: str, file_env: str) -> Callable[[], str]:
                 "never get it)"
             )
         return lambda: _from_github(url, token)
+    if kind == "azure-devops":
+        missing = [n for n in AZURE_ENV if not os.environ.get(n)]
+        if missing:
+            raise BackendError(
+                f"target.federated: azure-devops needs {', '.join(missing)}: run the reconciler in an "
+                "AzureCLI@2 step with a workload identity federation service connection and map "
+                "SYSTEM_ACCESSTOKEN: $(System.AccessToken) (README: Azure DevOps)"
+            )
+        uri, connection, access = (os.environ[n] for n in AZURE_ENV)
+        return lambda: _from_azure_devops(uri, connection, access)
+    if kind == "gitlab":
+        if not os.environ.get(GITLAB_ENV):
+            raise BackendError(
+                f"target.federated: gitlab needs ${GITLAB_ENV}: declare it in the job "
+                f"(id_tokens: {GITLAB_ENV}: aud: {AUDIENCE})"
+            )
+        return lambda: os.environ[GITLAB_ENV].strip()
     path = os.environ.get(file_env)
     if not path:
         raise BackendError(f"target.federated: token-file needs ${file_env}, the path of the CI token's file")
@@ -70,6 +97,25 @@ def _from_github(url: str, token: str) -> str:
         return str(answer.json()["value"])
     except (ValueError, KeyError, TypeError):
         raise BackendError("GitHub's OIDC service answered without a token") from None
+
+
+def _from_azure_devops(uri: str, connection: str, access: str) -> str:
+    params = {"api-version": "7.1", "serviceConnectionId": connection}
+    headers = {"Authorization": f"Bearer {access}", "Content-Type": "application/json"}
+    try:
+        answer = requests.post(uri, params=params, headers=headers, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise BackendError(f"cannot reach Azure Pipelines' OIDC token API ({type(exc).__name__})") from None
+    if answer.status_code != 200:
+        raise BackendError(
+            f"Azure Pipelines refused the job an OIDC token for service connection {connection} (HTTP "
+            f"{answer.status_code}): is SYSTEM_ACCESSTOKEN mapped, and the pipeline allowed to use the "
+            "connection?"
+        )
+    try:
+        return str(answer.json()["oidcToken"])
+    except (ValueError, KeyError, TypeError):
+        raise BackendError("Azure Pipelines' OIDC token API answered without a token") from None
 
 
 def _from_file(path: Path, file_env: str) -> str:

@@ -1,0 +1,113 @@
+"""The steps a generated pipeline runs on its system (`reconciler ci comment`, `reconciler ci pull-request`).
+
+The same two steps on GitHub, Azure DevOps and GitLab; only the system's client differs (`forges.py`):
+- the plan comment: one comment on the pull (merge) request, found by its marker and rewritten by each run,
+  saying the plan, or that the plan failed (the end of what it said), or that the files have problems;
+- the drift pull request: what `reconciler pull` wrote, committed to one branch force-pushed from the
+  default branch, and one pull request from it, opened or updated, the plan in its description.
+Each text is cut to the system's limit with a note saying where the rest is.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from reconciler.forges import Forge, ForgeError
+
+MARKER = "<!-- reconciler-plan -->"
+BRANCH = "reconciler/calendar-edits"
+TITLE = "Calendar edits since the last apply"
+FAILED_LINES = 60
+
+
+def fitted(text: str, limit: int, where: str) -> str:
+    """`text`, or as much of it as fits in `limit` characters with a note saying where the rest is."""
+    if len(text) <= limit:
+        return text
+    note = f"\n\n… cut to fit; {where} has all of it.\n"
+    return text[: max(0, limit - len(note))] + note
+
+
+def plan_comment(exitcode: str, plan: str, errors: str, run_url: str, limit: int) -> str:
+    """The comment for a plan step that exited with `exitcode` ("" or no number: it never ran)."""
+    run = f"[the run]({run_url})" if run_url else "the run"
+    if exitcode in ("0", "2"):
+        text = fitted(plan, limit - len(MARKER) - 1, f"{run} (its summary and artifact)")
+    elif exitcode.isdigit():
+        said = "\n".join(errors.splitlines()[-FAILED_LINES:])[-20_000:].replace("```", "'''")
+        text = (
+            "### The plan failed\n\nNothing below this line is current. What the reconciler said:\n\n"
+            f"```\n{said}\n```\n\n{run[0].upper() + run[1:]}\n"
+        )
+    else:
+        text = (
+            "### No plan: the meeting files have problems\n\nThey are listed by the validate step of "
+            f"{run}; fix them and push again.\n"
+        )
+    return f"{MARKER}\n{text}"
+
+
+def _read(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise ForgeError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def post_plan(forge: Forge, exitcode: str, plan_file: Path | None, errors_file: Path | None) -> str:
+    """Create or rewrite the plan comment; what was done, in a line."""
+    body = plan_comment(
+        exitcode.strip(), _read(plan_file), _read(errors_file), forge.run_url(), forge.comment_limit
+    )
+    done, url = forge.comment(MARKER, body)
+    return f"plan comment {done}" + (f": {url}" if url else "")
+
+
+def pull_request_body(pulled: str, plan: str, limit: int) -> str:
+    head = (
+        "Edits made in the calendars since the last apply, written into the meeting files by "
+        "`reconciler pull`. Merge to keep them; close to have the next apply restore the files.\n\n"
+        f"```\n{pulled.strip()}\n```\n"
+    )
+    head = fitted(head, limit // 2, "the drift run's log")
+    closing = "```\n</details>\n"
+    opening = "\n<details><summary>What the next apply would otherwise restore</summary>\n\n```\n"
+    room = limit - len(head) - len(opening) - len(closing)
+    return head + opening + fitted(plan.strip(), max(room, 0), "the drift run's log") + "\n" + closing
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ForgeError(f"git {args[0]}: {type(exc).__name__}: is git installed?") from None
+    if done.returncode != 0:
+        raise ForgeError(f"git {args[0]} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def propose_edits(
+    forge: Forge, root: Path, meetings: str, base: str, pulled_file: Path, plan_file: Path | None
+) -> str:
+    """Commit what `pull` wrote under `meetings` to BRANCH, push it, open or update the pull request."""
+    if not _git(root, "status", "--porcelain", "--", meetings).strip():
+        return "the files already say what the calendars hold: no pull request"
+    remote = forge.remote()
+    _git(root, "switch", "--quiet", "-C", BRANCH)
+    _git(root, "add", "-A", "--", meetings)
+    name, email = (
+        ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+        if forge.name == "github"
+        else ("reconciler", "reconciler@users.noreply.invalid")
+    )
+    _git(root, "-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "--quiet", "-m", TITLE)
+    _git(root, "-c", f"http.extraheader={remote.header}", "push", "--quiet", "--force", remote.url,
+         f"HEAD:refs/heads/{BRANCH}")  # fmt: skip
+    body = pull_request_body(_read(pulled_file), _read(plan_file), forge.description_limit)
+    done, url = forge.open_or_update(BRANCH, base, TITLE, body)
+    return f"pull request {done}" + (f": {url}" if url else "")
