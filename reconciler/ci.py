@@ -1,6 +1,10 @@
-"""The steps a generated pipeline runs on its system (`reconciler ci comment`, `reconciler ci pull-request`).
+"""The steps a generated pipeline runs on its system (`reconciler ci run|comment|pull-request`).
 
-The same two steps on GitHub, Azure DevOps and GitLab; only the system's client differs (`forges.py`):
+The same steps on GitHub, Azure DevOps and GitLab; only the system's client differs (`forges.py`):
+- a command run as a pipeline step (`run`): what it printed and its exit code kept in the job's temporary
+  folder for the steps after it, "changes present" (2) not a failure, and with the sandbox target (which a
+  fresh agent starts empty) every calendar command skipped with a notice (GitHub's composite action does
+  the same in its own step);
 - the plan comment: one comment on the pull (merge) request, found by its marker and rewritten by each run,
   saying the plan, or that the plan failed (the end of what it said), or that the files have problems;
 - the drift pull request: what `reconciler pull` wrote, committed to one branch force-pushed from the
@@ -10,7 +14,11 @@ Each text is cut to the system's limit with a note saying where the rest is.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.forges import Forge, ForgeError
@@ -19,6 +27,73 @@ MARKER = "<!-- reconciler-plan -->"
 BRANCH = "reconciler/calendar-edits"
 TITLE = "Calendar edits since the last apply"
 FAILED_LINES = 60
+SKIPPED = "skipped"
+ON_CALENDARS = ("plan", "apply", "responses", "show", "unlock", "pull")
+"""Commands that read or write calendars: skipped with the sandbox target."""
+NOTICE = {
+    "github": "::notice title=reconciler {command} skipped::{text}",
+    "azure-devops": "##vso[task.logissue type=warning]reconciler {command} skipped: {text}",
+    "gitlab": "\033[33mreconciler {command} skipped\033[0m: {text}",
+}
+OUTPUT = {"azure-devops": "##vso[task.setvariable variable={name};isOutput=true]{value}"}
+"""How a step hands a value to later jobs (GitLab's later lines of the same script read the files)."""
+
+
+def step_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where a job's steps keep what each command printed: the agent's temporary folder."""
+    env = os.environ if env is None else env
+    for name in ("RECONCILER_CI_DIR", "AGENT_TEMPDIRECTORY", "RUNNER_TEMP"):
+        if env.get(name):
+            return Path(env[name])
+    return Path(tempfile.gettempdir()) / "reconciler-ci"
+
+
+def run(system: str, command: str, args: Sequence[str], config: str, folder: Path) -> int:
+    """Run `reconciler COMMAND --config CONFIG ARGS` as a step: print what it prints, keep it in `folder`
+    (COMMAND.out, .err, .exitcode), and exit 0 for 0 and 2 (changes present), else its code."""
+    from reconciler import run as runs
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out, err, code_file = (folder / f"{command}.{k}" for k in ("out", "err", "exitcode"))
+    for path in (out, err):
+        path.write_text("")
+    if command in ON_CALENDARS:
+        try:
+            kind = runs.settings_for(Path(config)).target.kind
+        except runs.RunError as exc:
+            print(exc, file=sys.stderr)
+            kind = ""
+        if kind == "sandbox":
+            text = (
+                f"{config} targets the embedded sandbox, which starts empty on every agent, so there is "
+                f"nothing to {command} here. Set target: to your Exchange (kind: ews or graph) and add its "
+                "identities; see the README's first-month guide."
+            )
+            print(NOTICE.get(system, "{text}").format(command=command, text=text))
+            code_file.write_text(SKIPPED)
+            _output(system, "exitcode", SKIPPED)
+            return 0
+    with out.open("w") as stdout, err.open("w") as stderr:
+        done = subprocess.run(
+            [sys.executable, "-m", "reconciler", command, "--config", config, *args],
+            stdout=stdout,
+            stderr=stderr,
+        )
+    sys.stdout.write(out.read_text(errors="replace"))
+    sys.stderr.write(err.read_text(errors="replace"))
+    code_file.write_text(str(done.returncode))
+    _output(system, "exitcode", str(done.returncode))
+    return 0 if done.returncode in (0, 2) else done.returncode
+
+
+def _output(system: str, name: str, value: str) -> None:
+    if system in OUTPUT:
+        print(OUTPUT[system].format(name=name, value=value))
+
+
+def kept(folder: Path, command: str, kind: str) -> Path:
+    """What `run` kept of COMMAND: its `out`, `err` or `exitcode` file."""
+    return folder / f"{command}.{kind}"
 
 
 def fitted(text: str, limit: int, where: str) -> str:
@@ -61,6 +136,8 @@ def _read(path: Path | None) -> str:
 
 def post_plan(forge: Forge, exitcode: str, plan_file: Path | None, errors_file: Path | None) -> str:
     """Create or rewrite the plan comment; what was done, in a line."""
+    if exitcode.strip() == SKIPPED:
+        return "the plan was skipped (the sandbox target): no comment"
     body = plan_comment(
         exitcode.strip(), _read(plan_file), _read(errors_file), forge.run_url(), forge.comment_limit
     )

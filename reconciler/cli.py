@@ -105,8 +105,14 @@ def init(
     shards: int = typer.Option(
         1, min=1, max=64, help="CI jobs to spread the organizers over (plan, apply, drift: job matrices)."
     ),
+    ci: str | None = typer.Option(
+        None,
+        "--ci",
+        help="Where the repository lives: github (GitHub Actions) | azure-devops (Azure Pipelines) | gitlab "
+        "(GitLab CI). Asked on a terminal; github otherwise.",
+    ),
 ) -> None:
-    """Start a team's meetings repository: configuration, example meeting, workflows, pre-commit hook."""
+    """Start a team's meetings repository: configuration, example meeting, pipelines, pre-commit hook."""
     from datetime import date
 
     from reconciler.scaffold import github_repository, identities_text, namespace_for, option_problems
@@ -121,11 +127,17 @@ def init(
                 "(Exchange Online)",
                 default="sandbox",
             ).strip()
-    problems = option_problems(ns, organizer.lower(), target, timezone)
+    if ci is None:
+        ci = "github"
+        if sys.stdin.isatty():
+            ci = typer.prompt(
+                "Where does the repository live? github, azure-devops or gitlab", default="github"
+            ).strip()
+    problems = option_problems(ns, organizer.lower(), target, timezone, ci, shards)
     if problems:
         raise _fail("\n".join(problems))
     try:
-        result = scaffold(directory, ns, organizer.lower(), target, timezone, date.today(), shards)
+        result = scaffold(directory, ns, organizer.lower(), target, timezone, date.today(), shards, ci)
     except OSError as exc:
         raise _fail(f"cannot write the new repository in {directory}: {exc.strerror or exc}") from None
     for path in result.written:
@@ -134,11 +146,11 @@ def init(
         typer.echo(f"skipped {path} (exists; left as it is)")
     if target == "sandbox":
         typer.echo(
-            "The workflows skip, each with a notice, while reconciler.yaml targets the sandbox (a runner "
-            "starts it empty): set target: to your Exchange and add its secrets (README: month one)."
+            "The pipelines skip, each with a notice, while reconciler.yaml targets the sandbox (a runner "
+            "starts it empty): set target: to your Exchange and add its identities (README: month one)."
         )
     else:
-        typer.echo(identities_text(target, github_repository(directory)))
+        typer.echo(identities_text(target, github_repository(directory), ci))
     typer.echo(
         f"namespace {ns}, target {target}. Next: `reconciler validate`, then `reconciler plan`"
         + (f" (in {directory})" if directory != Path(".") else "")
@@ -270,7 +282,11 @@ def plan(
         None, help="With --merge: every shard's plan (--shard K/N --out)."
     ),
     full_read: bool = typer.Option(
-        False, "--full-read", help="Read every managed meeting, not only what changed since the last apply."
+        False,
+        "--full-read",
+        envvar="RECONCILER_FULL_READ",
+        help="Read every managed meeting, not only what changed since the last apply (a scheduled pipeline "
+        "sets RECONCILER_FULL_READ=true once a day).",
     ),
 ) -> None:
     """Show what apply would do: invitations, updates and cancellations, and to whom."""
@@ -600,42 +616,74 @@ SystemOption = typer.Option(
 )
 
 
+@ci_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ci_run(
+    ctx: typer.Context,
+    command: str = typer.Argument(..., help="The reconciler command (validate, plan, apply, pull, ...)."),
+    config: str = typer.Option(
+        "reconciler.yaml", "--config", envvar="RECONCILER_CONFIG", help="Configuration file."
+    ),
+    system: str = SystemOption,
+) -> None:
+    """Run one command as a pipeline step: output kept for the next steps, 2 (changes) not a failure, and
+    calendar commands skipped with a notice while the configuration targets the sandbox."""
+    from reconciler.ci import run, step_dir
+
+    raise typer.Exit(run(system, command, list(ctx.args), config, step_dir()))
+
+
 @ci_app.command("comment")
 def ci_comment(
-    exitcode: str = typer.Option(
-        "",
+    exitcode: str | None = typer.Option(
+        None,
         "--plan-exitcode",
-        help="The plan step's exit code (empty: it never ran; the files have problems).",
+        help="The plan step's exit code (empty: it never ran; the files have problems). Default: what "
+        "`ci run plan` kept.",
     ),
-    plan_file: str = typer.Option("", "--plan-file", help="What the plan printed (markdown)."),
-    errors_file: str = typer.Option("", "--errors-file", help="What the plan said on failing."),
+    plan_file: str | None = typer.Option(None, "--plan-file", help="What the plan printed (markdown)."),
+    errors_file: str | None = typer.Option(None, "--errors-file", help="What the plan said on failing."),
     system: str = SystemOption,
 ) -> None:
     """Post the plan as one comment on the pull request, rewritten by each run (a failed plan says so)."""
-    from reconciler.ci import post_plan
+    from reconciler.ci import kept, post_plan, step_dir
     from reconciler.forges import ForgeError, forge
 
+    folder = step_dir()
+    if exitcode is None:
+        code_file = kept(folder, "plan", "exitcode")
+        exitcode = code_file.read_text() if code_file.is_file() else ""
+    plan = _path(plan_file) if plan_file is not None else kept(folder, "plan", "out")
+    errors = _path(errors_file) if errors_file is not None else kept(folder, "plan", "err")
     try:
-        typer.echo(post_plan(forge(system), exitcode, _path(plan_file), _path(errors_file)))
+        typer.echo(post_plan(forge(system), exitcode, plan, errors))
     except ForgeError as exc:
         raise _fail(str(exc)) from None
 
 
 @ci_app.command("pull-request")
 def ci_pull_request(
-    pulled: Path = typer.Option(..., "--pull-output", help="What `reconciler pull` printed."),
-    plan_file: str = typer.Option("", "--plan-output", help="What the drift plan printed."),
+    pulled: str | None = typer.Option(
+        None, "--pull-output", help="What `reconciler pull` printed (default: what `ci run pull` kept)."
+    ),
+    plan_file: str | None = typer.Option(
+        None, "--plan-output", help="What the drift plan printed (default: what `ci run plan` kept)."
+    ),
     base: str = typer.Option("main", "--base", help="The branch to merge into (the default branch)."),
     meetings: str = typer.Option("meetings", "--meetings", help="The folder `pull` wrote into."),
     system: str = SystemOption,
 ) -> None:
     """Commit what `pull` wrote to one branch, push it, and open one pull request from it or update the open
     one; nothing when the files already say what the calendars hold."""
-    from reconciler.ci import propose_edits
+    from reconciler.ci import kept, propose_edits, step_dir
     from reconciler.forges import ForgeError, forge
 
+    folder = step_dir()
+    pull_out = _path(pulled) if pulled is not None else kept(folder, "pull", "out")
+    plan = _path(plan_file) if plan_file is not None else kept(folder, "plan", "out")
     try:
-        typer.echo(propose_edits(forge(system), Path.cwd(), meetings, base, pulled, _path(plan_file)))
+        if pull_out is None:
+            raise ForgeError("--pull-output is empty: the pull step did not run")
+        typer.echo(propose_edits(forge(system), Path.cwd(), meetings, base, pull_out, plan))
     except ForgeError as exc:
         raise _fail(str(exc)) from None
 

@@ -25,23 +25,38 @@ from reconciler import REPOSITORY, __version__
 
 LOCAL_ACTION = "./.github/actions/reconcile"
 TARGETS = ("sandbox", "ews", "graph")
+CI_SYSTEMS = ("github", "azure-devops", "gitlab")
 
-FILES = {
+COMMON = {
     "reconciler.yaml": "reconciler.yaml",
     "meetings/_defaults.yaml": "meetings/_defaults.yaml",
     "meetings/_groups.yaml": "meetings/_groups.yaml",
     "meetings/weekly-sync.yaml": "meetings/weekly-sync.yaml",
-    "github/workflows/validate.yml": ".github/workflows/validate.yml",
-    "github/workflows/plan.yml": ".github/workflows/plan.yml",
-    "github/workflows/apply.yml": ".github/workflows/apply.yml",
-    "github/workflows/drift.yml": ".github/workflows/drift.yml",
-    "github/actions/reconcile/action.yml": ".github/actions/reconcile/action.yml",
-    "github/reconciler/requirements.txt": ".github/reconciler/requirements.txt",
-    "github/dependabot.yml": ".github/dependabot.yml",
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "gitignore": ".gitignore",
 }
-"""Template (under templates/init/) → where it goes in the new repository."""
+PIPELINES = {
+    "github": {
+        "github/workflows/validate.yml": ".github/workflows/validate.yml",
+        "github/workflows/plan.yml": ".github/workflows/plan.yml",
+        "github/workflows/apply.yml": ".github/workflows/apply.yml",
+        "github/workflows/drift.yml": ".github/workflows/drift.yml",
+        "github/actions/reconcile/action.yml": ".github/actions/reconcile/action.yml",
+        "requirements.txt": ".github/reconciler/requirements.txt",
+        "github/dependabot.yml": ".github/dependabot.yml",
+    },
+    "azure-devops": {
+        "azure-devops/azure-pipelines.yml": "azure-pipelines.yml",
+        "azure-devops/install.yml": ".azure-pipelines/install.yml",
+        "requirements.txt": ".azure-pipelines/requirements.txt",
+    },
+    "gitlab": {
+        "gitlab/gitlab-ci.yml": ".gitlab-ci.yml",
+        "requirements.txt": ".gitlab/reconciler/requirements.txt",
+    },
+}
+"""Per CI system: template (under templates/init/) → where it goes in the new repository."""
+FILES = {**COMMON, **PIPELINES["github"]}
 
 TARGET_BLOCKS = {
     "sandbox": """target:
@@ -102,7 +117,9 @@ class InitResult:
     skipped: tuple[Path, ...]
 
 
-def option_problems(namespace: str, organizer: str, target: str, timezone: str) -> list[str]:
+def option_problems(
+    namespace: str, organizer: str, target: str, timezone: str, ci: str = "github", shards: int = 1
+) -> list[str]:
     """What is wrong with `init`'s options, checked before anything is written."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -112,6 +129,12 @@ def option_problems(namespace: str, organizer: str, target: str, timezone: str) 
     problems = []
     if target not in TARGETS:
         problems.append(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
+    if ci not in CI_SYSTEMS:
+        problems.append(f"--ci {ci!r}: choose one of {', '.join(CI_SYSTEMS)}")
+    elif shards > 1 and ci != "github":
+        problems.append(
+            f"--shards {shards}: sharded pipelines are built for GitHub only; leave it at 1 on {ci}"
+        )
     if not ADDRESS.match(organizer):
         problems.append(f"--organizer {organizer!r} is not an e-mail address (e.g. lead@example.com)")
     rule = load_schema("config")["properties"]["namespace"]
@@ -185,17 +208,38 @@ def next_monday(today: date) -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
+def _target_block(target: str, ci: str) -> str:
+    block = TARGET_BLOCKS[target]
+    if target == "graph" and ci != "github":
+        how = {
+            "azure-devops": "the service connection's OIDC token stands for the app",
+            "gitlab": "the job's GitLab ID token stands for the app",
+        }[ci]
+        line = re.search(r"federated: github +# .*", block)
+        assert line is not None
+        block = block.replace(line.group(0), f"federated: {ci}{' ' * (27 - len(ci))}# no secret: {how}")
+    return block
+
+
 def render_all(
-    namespace: str, organizer: str, target: str, timezone: str, today: date, shards: int = 1
+    namespace: str,
+    organizer: str,
+    target: str,
+    timezone: str,
+    today: date,
+    shards: int = 1,
+    ci: str = "github",
 ) -> dict[str, str]:
-    """Every file of a new repository, by its path in that repository."""
+    """Every file of a new repository, by its path in that repository, with the pipelines of `ci`."""
+    from reconciler.pipelines import RENDER
+
     schema_base = f"https://raw.githubusercontent.com/{REPOSITORY}/v{__version__}/schemas"
     start = next_monday(today)
     domain = organizer.partition("@")[2]
     values = {
         "@NAMESPACE@": namespace,
         "@ORGANIZER@": organizer,
-        "@TARGET@": TARGET_BLOCKS[target],
+        "@TARGET@": _target_block(target, ci),
         "@ALLOWED@": f"*@{domain}" if domain else "*",
         "@TIMEZONE@": timezone,
         "@START@": start.isoformat(),
@@ -206,24 +250,33 @@ def render_all(
         "@VERSION@": __version__,
     }
     out: dict[str, str] = {}
-    for name, dest in FILES.items():
+    for name, dest in {**COMMON, **PIPELINES[ci]}.items():
         if name.startswith("github/workflows/"):
             out[dest] = render_workflow(Path(name).stem, LOCAL_ACTION, target, shards)
             continue
         text = template(name)
         for placeholder, value in values.items():
             text = text.replace(placeholder, value)
+        if ci in RENDER and not name.startswith(("meetings/", "requirements")):
+            text = RENDER[ci](text, target)
         out[dest] = text
     return out
 
 
 def init(
-    directory: Path, namespace: str, organizer: str, target: str, timezone: str, today: date, shards: int = 1
+    directory: Path,
+    namespace: str,
+    organizer: str,
+    target: str,
+    timezone: str,
+    today: date,
+    shards: int = 1,
+    ci: str = "github",
 ) -> InitResult:
     """Write the files that do not exist yet; list the ones left alone."""
     written: list[Path] = []
     skipped: list[Path] = []
-    for dest, text in render_all(namespace, organizer, target, timezone, today, shards).items():
+    for dest, text in render_all(namespace, organizer, target, timezone, today, shards, ci).items():
         path = directory / dest
         if path.exists():
             skipped.append(path)
@@ -253,9 +306,13 @@ def github_repository(directory: Path) -> str | None:
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
-def identities_text(target: str, repository: str | None) -> str:
-    """What to set up for the two identities the workflows use: the federated credential subjects and the
+def identities_text(target: str, repository: str | None, ci: str = "github") -> str:
+    """What to set up for the two identities the pipelines use: the federated credential subjects and the
     commands that add them (Graph), or the accounts' secrets (EWS)."""
+    if ci != "github":
+        from reconciler.pipelines import identities_text as elsewhere
+
+        return elsewhere(target, ci)
     if target == "ews":
         return (
             "Two accounts (README: no secret in the repository): the plan's, a Reviewer on each organizer's "
