@@ -152,10 +152,10 @@ def pull_request_body(pulled: str, plan: str, limit: int) -> str:
         f"```\n{pulled.strip()}\n```\n"
     )
     head = fitted(head, limit // 2, "the drift run's log")
-    closing = "```\n</details>\n"
     opening = "\n<details><summary>What the next apply would otherwise restore</summary>\n\n```\n"
+    closing = "\n```\n</details>\n"
     room = limit - len(head) - len(opening) - len(closing)
-    return head + opening + fitted(plan.strip(), max(room, 0), "the drift run's log") + "\n" + closing
+    return head + opening + fitted(plan.strip(), max(room, 0), "the drift run's log") + closing
 
 
 def _git(root: Path, *args: str) -> str:

@@ -216,7 +216,8 @@ def test_azure_pipelines_oidc_token_api_serves_as_well(project: Project, issuer:
     data["target"]["federated"] = "azure-devops"
     project.config.write_text(yaml.safe_dump(data))
     missing = project.cli("plan")
-    assert missing.exit_code == 1 and "AzureCLI@2" in missing.output and "SYSTEM_ACCESSTOKEN" in missing.output
+    assert missing.exit_code == 1
+    assert "AzureCLI@2" in missing.output and "SYSTEM_ACCESSTOKEN" in missing.output
     monkeypatch.setenv("SYSTEM_OIDCREQUESTURI", f"{issuer.url}/oidctoken")
     monkeypatch.setenv("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", CONNECTION)
     monkeypatch.setenv("SYSTEM_ACCESSTOKEN", REQUEST_TOKEN)
