@@ -116,6 +116,19 @@ def test_init_in_an_empty_directory_validates_plans_and_applies(
     assert "namespace team-calendar" in _cli(installed, repo, "plan").stdout
 
 
+@pytest.mark.parametrize("ci", ["azure-devops", "gitlab"])
+def test_init_writes_each_systems_pipeline_from_the_wheel(
+    ci: str, installed: dict[str, str], tmp_path: Path
+) -> None:
+    """The templates of every system are package data, and a skipped step says why (the sandbox target)."""
+    repo = tmp_path / ci
+    assert _cli(installed, tmp_path, "init", str(repo), "--ci", ci).returncode == 0
+    main = {"azure-devops": "azure-pipelines.yml", "gitlab": ".gitlab-ci.yml"}[ci]
+    assert (repo / main).is_file()
+    step = _cli(installed, repo, "ci", "run", "--system", ci, "plan")
+    assert step.returncode == 0 and "skipped" in step.stdout and "sandbox" in step.stdout
+
+
 def test_sdist_holds_what_a_build_needs(built: dict[str, Path]) -> None:
     """`python -m build` made the wheel from the sdist; the sdist also carries the published schemas."""
     import tarfile
