@@ -595,7 +595,8 @@ def pull(
     for meeting in pulled:
         how = f"as {meeting.proposed_by} proposed" if meeting.proposed_by else "as in the calendar"
         changed = meeting.changed.astimezone(UTC) if meeting.changed else None
-        when = f" (changed there {changed:%Y-%m-%d %H:%M} UTC)" if changed else ""
+        by = f" by {meeting.changed_by}" if meeting.changed_by else ""
+        when = f" (changed there {changed:%Y-%m-%d %H:%M} UTC{by})" if changed else ""
         typer.echo(f"{meeting.file}: {meeting.key}: {', '.join(meeting.fields)} {how}{when}")
         for note in meeting.notes:
             typer.echo(f"  note: {note}")

@@ -48,6 +48,8 @@ class Pulled:
     """The attendee whose proposed new time was written (`--proposals`); empty: the calendar's values."""
     changed: datetime | None = None
     """When the calendar item last changed, as the server says (the pull request shows it)."""
+    changed_by: str = ""
+    """Who changed it last, when the server says (EWS's LastModifiedName; Graph does not say)."""
 
 
 def calendar_version(
@@ -84,6 +86,7 @@ class _Edit:
     comment: tuple[str, str] | None = None
     proposed_by: str = ""
     changed: datetime | None = None
+    changed_by: str = ""
 
 
 def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[Pulled]:
@@ -98,7 +101,10 @@ def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[
             continue
         drifted = (f.field for f in change.fields)
         target, names = calendar_version(wanted[change.key], observed[change.key].meeting, drifted)
-        edits[change.key] = _Edit(wanted[change.key], target, names, changed=observed[change.key].modified)
+        held = observed[change.key]
+        edits[change.key] = _Edit(
+            wanted[change.key], target, names, changed=held.modified, changed_by=held.modified_by or ""
+        )
     if proposals:
         for key, found in observed.items():
             if key in wanted:
@@ -117,7 +123,15 @@ def pull(planned: Planned, settings: Settings, proposals: bool = False) -> list[
             text, notes = _rewritten(originals[path], meetings, display_name(path))
             path.write_text(text, encoding="utf-8")
             pulled += [
-                Pulled(e.files.key, display_name(path), e.fields, tuple(said), e.proposed_by, e.changed)
+                Pulled(
+                    e.files.key,
+                    display_name(path),
+                    e.fields,
+                    tuple(said),
+                    e.proposed_by,
+                    e.changed,
+                    e.changed_by,
+                )
                 for e, said in zip(meetings, notes, strict=True)
             ]
         _check({e.target.key: e.target for e in edits.values()}, settings)

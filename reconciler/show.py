@@ -119,8 +119,9 @@ def since(desired: Meeting | None, observed: ObservedMeeting | None, entry: Entr
     applied = (
         f"last applied {entry.at}" if entry and entry.at else "last applied before anything was recorded"
     )
+    by = f" by {observed.modified_by}" if observed.modified_by else ""
     changed = (
-        f"; the calendar item last changed {observed.modified:%Y-%m-%d %H:%M} UTC"
+        f"; the calendar item last changed {observed.modified:%Y-%m-%d %H:%M} UTC{by}"
         if observed.modified
         else ""
     )
@@ -196,6 +197,7 @@ def to_data(
         "kept_by_server": [field for field, _, _, mark in rows if mark == KEPT],
         "last_applied": entry.at if entry and entry.at else None,
         "calendar_changed": observed.modified.isoformat() if observed and observed.modified else None,
+        "calendar_changed_by": observed.modified_by if observed else None,
         "next_occurrences": upcoming(desired),
         "responses": answers_data(observed.responses) if observed else [],
         "rooms": (to_answers([observed], reasons)[0]["rooms"] if observed else []),

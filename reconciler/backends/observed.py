@@ -55,3 +55,6 @@ class ObservedMeeting:
     created: datetime | None = None
     """When the item was created (DateTimeCreated, createdDateTime): of two items with one key, the older
     keeps it, whichever order a read found them in."""
+    modified_by: str | None = None
+    """Who last changed the item, as the server says: Exchange's LastModifiedName over EWS (the display
+    name of the last user to modify it); Graph's event resource does not say, so None there."""

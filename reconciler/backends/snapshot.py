@@ -226,6 +226,7 @@ def _item_data(o: ObservedMeeting) -> dict[str, Any]:
         "j": o.join_url,
         "t": _time(o.modified),
         "c": _time(o.created),
+        **({"b": o.modified_by} if o.modified_by else {}),
     }
 
 
@@ -241,6 +242,7 @@ def _item_from(d: dict[str, Any], item_id: str, mark: Marker) -> ObservedMeeting
         d["j"],
         _when(d["t"]),
         _when(d["c"]),
+        modified_by=d.get("b"),
     )
 
 

@@ -33,6 +33,7 @@ def create(ctx: Context, folder: str, fields: dict[str, Any], option: str, extra
         "item:ItemClass": "IPM.Appointment",
         "item:DateTimeCreated": ctx.now,
         "item:LastModifiedTime": ctx.now,
+        "item:LastModifiedName": ctx.actor_name,
         "item:Importance": "Normal",
         "item:Sensitivity": "Normal",
         "calendar:IsAllDayEvent": False,
@@ -112,6 +113,7 @@ def update(
                 "RecurringMaster" if item.fields.get("calendar:Recurrence") else "Single"
             )
     item.fields["item:LastModifiedTime"] = ctx.now
+    item.fields["item:LastModifiedName"] = ctx.actor_name
     ctx.store.save(item)
     if is_calendar:
         meetings.after_update(ctx, before, item, option, target.index)

@@ -41,6 +41,14 @@ class Context:
     """What the server does to what it is given (all of Exchange's rules unless a test switched some off)."""
     rights: Rights = FULL
     """What the caller may do in `mailbox` (a delegate's folder permissions; `rights.py`)."""
+    actor: str = ""
+    """Who acts, when not the mailbox's owner: a delegate's account (an impersonating account acts as the
+    owner). Exchange writes the actor's display name into an item it saves (LastModifiedName)."""
+
+    @property
+    def actor_name(self) -> str:
+        """The display name of whoever is saving an item: the delegate's, else the mailbox owner's."""
+        return self.directory.display_name(self.actor or self.mailbox)
 
     def check_access(self, mailbox: str) -> None:
         if mailbox != self.mailbox:

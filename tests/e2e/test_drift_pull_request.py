@@ -113,6 +113,7 @@ def test_one_pull_request_opened_then_updated_and_none_without_drift(project, tm
             "main",
         )
         assert "review.yaml: review: start" in pull["body"] and "reconciler pull" in pull["body"]
+        assert "UTC by Lead)" in pull["body"]  # who made the edit, as Exchange says (LastModifiedName)
         assert [(m, path.split("?")[0]) for m, path, _ in api.requests] == [
             ("GET", f"/repos/{REPOSITORY}/pulls"),
             ("POST", f"/repos/{REPOSITORY}/pulls"),

@@ -24,6 +24,7 @@ APPS = {
 ACCOUNTS = {
     "reviewer": Account(impersonation=False, folders={LEAD: {"calendar": "Reviewer"}}),
     "scoped": Account(impersonation=frozenset({LEAD})),
+    "assistant": Account(impersonation=False, folders={LEAD: {"calendar": "Editor"}}),
 }
 
 
@@ -202,3 +203,45 @@ def test_a_directory_file_sets_up_apps_accounts_and_issuers(tmp_path) -> None:
         DirectoryError, match=r"directory.yaml: accounts: planner: folders: .*Boss is not one of"
     ):
         load_directory(path)
+
+
+def _last_modified_name(sb: Sandbox, item_id: str) -> str | None:
+    got = _ews(
+        sb,
+        "scoped",
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="item:LastModifiedName"/></t:AdditionalProperties></m:ItemShape>'
+        f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
+        impersonate=LEAD,
+    )
+    return got.findtext(f".//{{{T}}}LastModifiedName")
+
+
+def test_an_item_names_who_saved_it_last(tenant) -> None:
+    """LastModifiedName: "the display name of the last user to modify an item". A delegate's edit names
+    the delegate; an impersonating account acts as the owner, so its edit names the owner."""
+    created = _ews(
+        tenant,
+        "assistant",
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId>'
+        f'<t:DistinguishedFolderId Id="calendar"><t:Mailbox><t:EmailAddress>{LEAD}</t:EmailAddress>'
+        "</t:Mailbox></t:DistinguishedFolderId></m:SavedItemFolderId><m:Items><t:CalendarItem>"
+        "<t:Subject>Booked by the assistant</t:Subject><t:Start>2027-01-04T10:00:00Z</t:Start>"
+        "<t:End>2027-01-04T10:30:00Z</t:End></t:CalendarItem></m:Items></m:CreateItem>",
+    )
+    assert _code(created) == "NoError"
+    item = created.find(f".//{{{T}}}ItemId")
+    assert item is not None
+    assert _last_modified_name(tenant, item.get("Id", "")) == "Assistant"
+    updated = _ews(
+        tenant,
+        "scoped",
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite" '
+        'SendMeetingInvitationsOrCancellations="SendToNone">'
+        f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{item.get("Id")}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="item:Subject"/><t:CalendarItem><t:Subject>Moved by the lead</t:Subject>'
+        "</t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>",
+        impersonate=LEAD,
+    )
+    assert _code(updated) == "NoError"
+    assert _last_modified_name(tenant, item.get("Id", "")) == "Lead"

@@ -233,6 +233,7 @@ class EwsBackend(SpeaksFor):
             responses=responses_of(item),
             modified=item.last_modified,
             created=item.created,
+            modified_by=item.last_modified_by,
         )
 
     def read_back(

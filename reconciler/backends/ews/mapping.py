@@ -93,6 +93,7 @@ READ_FIELDS = (
     "meeting_request_was_sent",
     "is_cancelled",
     "last_modified_time",
+    "last_modified_name",
     "datetime_created",
 )
 

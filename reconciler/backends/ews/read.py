@@ -86,6 +86,7 @@ class ReadItem:
     request_was_sent: bool = False
     is_cancelled: bool = False
     last_modified: datetime | None = None
+    last_modified_by: str | None = None
     created: datetime | None = None
     properties: dict[str, str] = field(default_factory=dict)
     """Named PublicStrings String properties (the marker), by name."""
@@ -221,6 +222,7 @@ def read_item(elem: Any) -> ReadItem:
         request_was_sent=elem.findtext(f"{T}MeetingRequestWasSent") == "true",
         is_cancelled=elem.findtext(f"{T}IsCancelled") == "true",
         last_modified=_time(elem.findtext(f"{T}LastModifiedTime")),
+        last_modified_by=_text(elem, f"{T}LastModifiedName"),
         created=_time(elem.findtext(f"{T}DateTimeCreated")),
         properties=properties(elem),
     )

@@ -86,7 +86,8 @@ def _reply(service: Service, authorization: str, body: bytes, session: dict[str,
     if refused:
         return Reply(500, soap.fault(*refused), mailbox=mailbox, operation=request.name)
     rights = FULL if impersonating or user is None else service.directory.account(user).rights(user, mailbox)
-    return _serve(service, request, mailbox, rights)
+    delegate = user if not impersonating and user and user != mailbox else ""
+    return _serve(service, request, mailbox, rights, delegate)
 
 
 def _acting(user: str, request: soap.Request) -> tuple[str, str]:
@@ -126,7 +127,7 @@ def _authenticate(
     return None
 
 
-def _serve(service: Service, request: soap.Request, mailbox: str, rights: Rights) -> Reply:
+def _serve(service: Service, request: soap.Request, mailbox: str, rights: Rights, actor: str) -> Reply:
     def text() -> str:
         return etree.tostring(request.operation, encoding="unicode")
 
@@ -135,7 +136,7 @@ def _serve(service: Service, request: soap.Request, mailbox: str, rights: Rights
 
     try:
         fault, answer = service.faults.around(
-            request.name, mailbox, text, lambda: _answer(service, request, mailbox, rights)
+            request.name, mailbox, text, lambda: _answer(service, request, mailbox, rights, actor)
         )
     except Exception as exc:  # never a stack trace on the wire
         log.exception("sandbox failed on %s", request.name)
@@ -147,7 +148,9 @@ def _serve(service: Service, request: soap.Request, mailbox: str, rights: Rights
     return done(*answer)
 
 
-def _answer(service: Service, request: soap.Request, mailbox: str, rights: Rights) -> tuple[int, bytes]:
+def _answer(
+    service: Service, request: soap.Request, mailbox: str, rights: Rights, actor: str
+) -> tuple[int, bytes]:
     """(status, SOAP body) of one operation, run in one store transaction."""
     handler = OPERATIONS.get(request.name)
     if handler is None:
@@ -159,7 +162,7 @@ def _answer(service: Service, request: soap.Request, mailbox: str, rights: Right
     store = service.store
     zone = zone_from_xml(f'<x Id="{request.time_zone}"/>') if request.time_zone else None
     with store.transaction():
-        ctx = service.context(mailbox, EwsContext, request=request, rights=rights)
+        ctx = service.context(mailbox, EwsContext, request=request, rights=rights, actor=actor)
         if zone is not None:
             ctx.zone = zone
         messages = handler(ctx)
