@@ -56,3 +56,7 @@ def test_a_released_meeting_stays_everywhere_unmanaged_and_nothing_is_sent(eithe
     p.remove("review.yaml")  # the file can go: nothing is cancelled
     assert p.cli("plan", "--detailed-exitcode").exit_code == 0
     assert _held(p) == before
+    # it belongs to its organizer again: `import` finds it, and a file may adopt it back
+    imported = p.cli("import", "--organizer", "lead@example.com", "--subject-contains", "Design review")
+    assert imported.exit_code == 0, imported.output
+    assert [c["action"] for c in p.plan_json()["changes"]] == ["adopt"]

@@ -349,7 +349,8 @@ class GraphBackend(SpeaksFor):
         for reply in self.client.batch(calls):
             if not reply.ok:
                 raise GraphFailure(reply, "events")
-            events += [e for e in reply.body.get("value", []) if marker.KEY not in _marker_of(e)]
+            # unmanaged: no marker, or a released meeting's emptied one
+            events += [e for e in reply.body.get("value", []) if not _marker_of(e).get(marker.KEY)]
         return tuple(
             self._observed(event, meeting, Marker(namespace, "", ""))
             for event, meeting in self._meetings(organizer, events)
