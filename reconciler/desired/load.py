@@ -77,17 +77,25 @@ class LoadResult:
         )
 
 
-def display_name(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when it is inside it."""
+def display_name(path: Path, cwd: str | None = None) -> str:
+    """A path as the user should see it: relative to the working directory when it is inside it. `cwd`:
+    the working directory, when the caller knows it (asking the system costs a call per file)."""
+    here = cwd or os.getcwd()
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(os.path.join(here, path), here)
     except ValueError:
         return str(path)
 
 
 def meeting_files(root: Path) -> list[Path]:
     """Meeting files under `root`, sorted; files and folders starting with `_` or `.` are not meetings."""
-    return sorted(_meeting_files(root))
+    return sorted(path for path, _ in _meeting_files(root))
+
+
+def listed_files(root: Path) -> tuple[list[Path], frozenset[Path]]:
+    """The meeting files under `root`, sorted, and those of them that are links (to be resolved)."""
+    found = sorted(_meeting_files(root))
+    return [path for path, _ in found], frozenset(path for path, link in found if link)
 
 
 def has_meeting_files(root: Path, count: int) -> bool:
@@ -95,11 +103,25 @@ def has_meeting_files(root: Path, count: int) -> bool:
     return next(islice(_meeting_files(root), count - 1, None), None) is not None
 
 
-def _meeting_files(root: Path) -> Iterator[Path]:
-    for path in root.rglob("*"):
-        parts = path.relative_to(root).parts
-        if path.is_file() and path.suffix in SUFFIXES and not any(p.startswith(("_", ".")) for p in parts):
-            yield path
+def _meeting_files(root: Path) -> Iterator[tuple[Path, bool]]:
+    """(file, whether it is a link) of each meeting file, from the folders' listings: a directory entry
+    says its type, so a file costs no system call of its own (a link's target is looked up). Folders behind
+    links are not entered, as `Path.rglob` does not."""
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith(("_", ".")):
+                continue
+            path = folder / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif path.suffix in SUFFIXES and entry.is_file():
+                yield path, entry.is_symlink()
 
 
 def find_root(path: Path) -> Path:
@@ -142,9 +164,14 @@ class Placed:
 
 
 class _Loader:
-    def __init__(self, root: Path, organizers: Collection[str] | None) -> None:
+    def __init__(
+        self, root: Path, organizers: Collection[str] | None, links: frozenset[Path] | None = None
+    ) -> None:
         self.root = root
         self.organizers = organizers
+        self.links = links
+        """Which of the listed meeting files are links (the listing said); None: ask for each file."""
+        self.cwd = os.getcwd()
         self.problems: list[Problem] = []
         self.defaults_cache: dict[Path, Document | None] = {}
         self.chains: dict[Path, list[Document]] = {}
@@ -154,10 +181,11 @@ class _Loader:
         self.folders: dict[Path, Path] = {}
         """Each folder's real path: resolved once, not once per file in it (a system call per part)."""
 
-    def inside(self, path: Path) -> bool:
-        """Whether `path` (links followed) is in the repository; a file outside is named, never read."""
+    def inside(self, path: Path, listed: bool = False) -> bool:
+        """Whether `path` (links followed) is in the repository; a file outside is named, never read.
+        `listed`: a meeting file of the folders' listing, which said whether it is a link."""
         try:
-            if path.is_symlink():
+            if path in self.links if listed and self.links is not None else path.is_symlink():
                 real = path.resolve()
             else:
                 folder = self.folders.get(path.parent)
@@ -237,9 +265,9 @@ class _Loader:
         return out
 
     def meetings_in(self, path: Path, groups: Mapping[str, tuple[str, ...]]) -> list[tuple[Meeting, Placed]]:
-        if not self.inside(path):
+        if not self.inside(path, listed=True):
             return []
-        docs, problems = read_documents(path, display_name(path))
+        docs, problems = read_documents(path, display_name(path, self.cwd))
         self.problems += problems
         out = []
         for doc in docs:
@@ -372,7 +400,11 @@ class Reading:
     ) -> None:
         self.path, self.organizers, self.hashed = path, organizers, hashed
         self.root = path if path.is_dir() else find_root(path)
-        self.files = (meeting_files(path) if path.is_dir() else [path]) if path.exists() else []
+        self.files, self.links = [], frozenset()
+        if path.is_dir():
+            self.files, self.links = listed_files(path)
+        elif path.exists():
+            self.files, self.links = [path], None
         self.own: list[Path] = self.files
         self._pool: Any = None
         self._started: list[Future] = []
@@ -390,14 +422,17 @@ class Reading:
                 separate, mp_context=get_context("spawn"), initializer=fewer_collections
             )
             self._started = [
-                self._pool.submit(_load_files, self.root, chunk, organizers, hashed) for chunk in theirs
+                self._pool.submit(_load_files, self.root, chunk, organizers, hashed, self.links)
+                for chunk in theirs
             ]
 
     def result(self) -> LoadResult:
         if not self.path.exists():
             problem = Problem((), "no such file or directory").located(display_name(self.path), 1, 1)
             return LoadResult((), (problem,))
-        parts = [_load_files(self.root, self.own, self.organizers, self.hashed)] if self.own else []
+        parts = (
+            [_load_files(self.root, self.own, self.organizers, self.hashed, self.links)] if self.own else []
+        )
         parts += [started.result() for started in self._started]
         self.close()
         return _merged(parts, self.files)
@@ -430,11 +465,15 @@ _Part = tuple[list[tuple[Meeting, "Placed"]], list[Problem], dict[str, tuple[str
 
 
 def _load_files(
-    root: Path, files: Sequence[Path], organizers: Collection[str] | None, hashed: bool = False
+    root: Path,
+    files: Sequence[Path],
+    organizers: Collection[str] | None,
+    hashed: bool = False,
+    links: frozenset[Path] | None = None,
 ) -> _Part:
     """The meetings of `files` and their problems (the groups and defaults they use are read here too);
     with `hashed`, each meeting's canonical JSON and spec hash by key."""
-    loader = _Loader(root, organizers)
+    loader = _Loader(root, organizers, links)
     groups = loader.groups()
     found: list[tuple[Meeting, Placed]] = []
     for file in files:
