@@ -12,12 +12,11 @@ TF401179), an unknown id (404). Every request is kept for the test to read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.standins.serve import JsonHandler, serve
+from tests.standins.serve import JsonHandler, running
 
 TOKEN = "azure-pipelines-system-access-token"
 DESCRIPTION_LIMIT = 4_000
@@ -144,9 +143,7 @@ class _Handler(JsonHandler):
         return _error(404, "not found")
 
 
-@contextmanager
-def azure_devops(organization: str, project: str, repository: str) -> Iterator[AzureDevOpsStandIn]:
-    standin = AzureDevOpsStandIn(organization, project, repository)
-    with serve(_Handler, standin) as origin:
-        standin.origin = origin
-        yield standin
+def azure_devops(
+    organization: str, project: str, repository: str
+) -> AbstractContextManager[AzureDevOpsStandIn]:
+    return running(_Handler, AzureDevOpsStandIn(organization, project, repository))

@@ -10,12 +10,11 @@ version header (415/400 here: stricter than GitHub, to catch a client that forge
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.standins.serve import JsonHandler, serve
+from tests.standins.serve import JsonHandler, running
 
 TOKEN = "ghs_standin_token"
 LIMIT = 65_536
@@ -111,9 +110,5 @@ class _Handler(JsonHandler):
         return 404, {"message": "Not Found"}
 
 
-@contextmanager
-def github(repository: str) -> Iterator[GitHubStandIn]:
-    standin = GitHubStandIn(repository)
-    with serve(_Handler, standin) as origin:
-        standin.origin = origin
-        yield standin
+def github(repository: str) -> AbstractContextManager[GitHubStandIn]:
+    return running(_Handler, GitHubStandIn(repository))

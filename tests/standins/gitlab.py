@@ -11,12 +11,11 @@ request is kept for the test to read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.standins.serve import JsonHandler, serve
+from tests.standins.serve import JsonHandler, running
 
 TOKEN = "glpat-standin-project-token"
 NOTE_LIMIT = 1_000_000
@@ -122,9 +121,5 @@ class _Handler(JsonHandler):
         return 404, {"message": "404 Not found"}
 
 
-@contextmanager
-def gitlab(project_id: str) -> Iterator[GitLabStandIn]:
-    standin = GitLabStandIn(project_id)
-    with serve(_Handler, standin) as origin:
-        standin.origin = origin
-        yield standin
+def gitlab(project_id: str) -> AbstractContextManager[GitLabStandIn]:
+    return running(_Handler, GitLabStandIn(project_id))

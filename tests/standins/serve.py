@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -57,6 +57,17 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self._handle("PUT")
+
+
+S = TypeVar("S")
+
+
+@contextmanager
+def running(handler: type[JsonHandler], standin: S) -> Iterator[S]:
+    """`standin` served by `handler` on loopback, its `origin` set, until the `with` block ends."""
+    with serve(handler, standin) as origin:
+        standin.origin = origin  # type: ignore[attr-defined]
+        yield standin
 
 
 @contextmanager
