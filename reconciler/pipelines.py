@@ -18,6 +18,7 @@ no logic of their own. The identities are kept apart as on GitHub:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 AZURE_GROUPS = {"read": "reconciler-read", "write": "reconciler-write"}
 """The variable groups (EWS) or service connections (Graph) of each identity."""
@@ -35,6 +36,11 @@ GITLAB_IDENTITY = {
 }
 FEDERATED = {"github": "github", "azure-devops": "azure-devops", "gitlab": "gitlab"}
 """`target.federated` for a Graph target, by the CI system the repository lives on."""
+
+
+def filled(text: str, name: str, block: Callable[[str], str]) -> str:
+    """`text` with each line that holds only `@NAME@` replaced by `block(that line's indentation)`."""
+    return re.sub(rf"^( *)@{name}@\n", lambda m: block(m.group(1)), text, flags=re.M)
 
 
 def _azure_run(indent: str, name: str, role: str, target: str, line: str) -> str:
@@ -93,12 +99,7 @@ def render_azure(text: str, target: str) -> str:
         flags=re.M,
     )
     for role in ("read", "write"):
-        text = re.sub(
-            rf"^( *)@{role.upper()}_VARIABLES@\n",
-            lambda m, r=role: _azure_variables(m.group(1), target, r),  # type: ignore[misc]
-            text,
-            flags=re.M,
-        )
+        text = filled(text, f"{role.upper()}_VARIABLES", lambda at, r=role: _azure_variables(at, target, r))
     return text
 
 
@@ -121,12 +122,7 @@ def _gitlab_identity(indent: str, target: str, role: str) -> str:
 def render_gitlab(text: str, target: str) -> str:
     """.gitlab-ci.yml for `target`: each job's identity filled in."""
     for role in ("read", "write"):
-        text = re.sub(
-            rf"^( *)@{role.upper()}_IDENTITY@\n",
-            lambda m, r=role: _gitlab_identity(m.group(1), target, r),  # type: ignore[misc]
-            text,
-            flags=re.M,
-        )
+        text = filled(text, f"{role.upper()}_IDENTITY", lambda at, r=role: _gitlab_identity(at, target, r))
     return text
 
 

@@ -21,7 +21,8 @@ from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
-from reconciler import REPOSITORY, __version__
+from reconciler import REPOSITORY, __version__, pipelines
+from reconciler.pipelines import filled
 
 LOCAL_ACTION = "./.github/actions/reconcile"
 TARGETS = ("sandbox", "ews", "graph")
@@ -187,9 +188,9 @@ def render_workflow(name: str, action: str, target: str, shards: int = 1) -> str
     text = template(f"{folder}/{name}.yml").replace("@ACTION@", action)
     text = text.replace("@SHARD_LIST@", ", ".join(str(k) for k in range(1, shards + 1)))
     text = text.replace("@SHARDS@", str(shards))
-    text = re.sub(r"^( *)@ENV@\n", lambda m: _env_block(m.group(1), target, "read"), text, flags=re.M)
-    text = re.sub(r"^( *)@ENV_WRITE@\n", lambda m: _env_block(m.group(1), target, "write"), text, flags=re.M)
-    text = re.sub(r"^( *)@APPLY_ENVIRONMENT@\n", lambda m: _environment(m.group(1), target), text, flags=re.M)
+    text = filled(text, "ENV", lambda at: _env_block(at, target, "read"))
+    text = filled(text, "ENV_WRITE", lambda at: _env_block(at, target, "write"))
+    text = filled(text, "APPLY_ENVIRONMENT", lambda at: _environment(at, target))
     return re.sub(
         r"^( *)@JOB_PERMISSIONS ([^@]*)@\n",
         lambda m: _job_permissions(m.group(1), target, m.group(2)),
@@ -231,8 +232,6 @@ def render_all(
     ci: str = "github",
 ) -> dict[str, str]:
     """Every file of a new repository, by its path in that repository, with the pipelines of `ci`."""
-    from reconciler.pipelines import RENDER
-
     schema_base = f"https://raw.githubusercontent.com/{REPOSITORY}/v{__version__}/schemas"
     start = next_monday(today)
     domain = organizer.partition("@")[2]
@@ -257,8 +256,8 @@ def render_all(
         text = template(name)
         for placeholder, value in values.items():
             text = text.replace(placeholder, value)
-        if ci in RENDER and not name.startswith(("meetings/", "requirements")):
-            text = RENDER[ci](text, target)
+        if ci in pipelines.RENDER and not name.startswith(("meetings/", "requirements")):
+            text = pipelines.RENDER[ci](text, target)
         out[dest] = text
     return out
 
@@ -310,9 +309,7 @@ def identities_text(target: str, repository: str | None, ci: str = "github") -> 
     """What to set up for the two identities the pipelines use: the federated credential subjects and the
     commands that add them (Graph), or the accounts' secrets (EWS)."""
     if ci != "github":
-        from reconciler.pipelines import identities_text as elsewhere
-
-        return elsewhere(target, ci)
+        return pipelines.identities_text(target, ci)
     if target == "ews":
         return (
             "Two accounts (README: no secret in the repository): the plan's, a Reviewer on each organizer's "
