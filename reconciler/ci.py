@@ -158,13 +158,24 @@ def pull_request_body(pulled: str, plan: str, limit: int) -> str:
     return head + opening + fitted(plan.strip(), max(room, 0), "the drift run's log") + closing
 
 
-def _git(root: Path, *args: str) -> str:
+def _git(root: Path, *args: str, header: str = "") -> str:
+    """`git ARGS` in `root`; `header`: an HTTP header for the push, given in the environment (never on the
+    command line, where other processes could read it)."""
+    env = None
+    if header:
+        secret = {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.extraheader",
+            "GIT_CONFIG_VALUE_0": header,
+        }
+        env = {**os.environ, **secret}
+    what = next(a for a in args if not a.startswith("-") and "=" not in a)
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise ForgeError(f"git {args[0]}: {type(exc).__name__}: is git installed?") from None
+        raise ForgeError(f"git {what}: {type(exc).__name__}: is git installed?") from None
     if done.returncode != 0:
-        raise ForgeError(f"git {args[0]} failed: {done.stderr.strip()[-500:]}")
+        raise ForgeError(f"git {what} failed: {done.stderr.strip()[-500:]}")
     return done.stdout
 
 
@@ -177,14 +188,9 @@ def propose_edits(
     remote = forge.remote()
     _git(root, "switch", "--quiet", "-C", BRANCH)
     _git(root, "add", "-A", "--", meetings)
-    name, email = (
-        ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
-        if forge.name == "github"
-        else ("reconciler", "reconciler@users.noreply.invalid")
-    )
+    name, email = forge.committer
     _git(root, "-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "--quiet", "-m", TITLE)
-    _git(root, "-c", f"http.extraheader={remote.header}", "push", "--quiet", "--force", remote.url,
-         f"HEAD:refs/heads/{BRANCH}")  # fmt: skip
+    _git(root, "push", "--quiet", "--force", remote.url, f"HEAD:refs/heads/{BRANCH}", header=remote.header)
     body = pull_request_body(_read(pulled_file), _read(plan_file), forge.description_limit)
     done, url = forge.open_or_update(BRANCH, base, TITLE, body)
     return f"pull request {done}" + (f": {url}" if url else "")

@@ -48,8 +48,14 @@ class Remote:
     header: str
 
 
+BOT = ("reconciler", "reconciler@users.noreply.invalid")
+"""Who commits the drift branch where the system has no bot identity of its own to name."""
+
+
 class Forge(Protocol):
     name: str
+    committer: tuple[str, str]
+    """(name, e-mail) the drift branch's commit is made as."""
     comment_limit: int
     """Characters the system takes in one comment."""
     description_limit: int
@@ -108,6 +114,10 @@ class GitHub:
     number: str = ""
     run_id: str = ""
     name: str = "github"
+    committer: tuple[str, str] = (
+        "github-actions[bot]",
+        "41898282+github-actions[bot]@users.noreply.github.com",
+    )
     comment_limit: int = 65_536
     description_limit: int = 65_536
 
@@ -182,6 +192,7 @@ class AzureDevOps:
     number: str = ""
     build_id: str = ""
     name: str = "azure-devops"
+    committer: tuple[str, str] = BOT
     comment_limit: int = 65_536
     """Not confirmed in Microsoft's reference: kept at GitHub's size, which Azure DevOps takes."""
     description_limit: int = 4_000
@@ -285,6 +296,7 @@ class GitLab:
     number: str = ""
     pipeline_url: str = ""
     name: str = "gitlab"
+    committer: tuple[str, str] = BOT
     comment_limit: int = 1_000_000
     """A note's body is limited to 1,000,000 characters (Notes API)."""
     description_limit: int = 1_000_000
