@@ -1,4 +1,4 @@
-"""The systems a team keeps its repository in: one small class each, the same five calls (`reconciler ci`).
+"""The systems a team keeps its repository in: one small class each, the same few calls (`reconciler ci`).
 
 A pipeline comments the plan on its pull (merge) request, one comment that each run rewrites, and the drift
 job opens or updates one pull request with what `pull` wrote. Each class speaks its system's documented
@@ -26,7 +26,7 @@ import base64
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -109,7 +109,7 @@ def _basic(user: str, token: str) -> str:
 class GitHub:
     api: str
     repository: str
-    token: str
+    token: str = field(repr=False)
     server: str = "https://github.com"
     number: str = ""
     run_id: str = ""
@@ -187,7 +187,7 @@ class AzureDevOps:
     project: str
     repository: str
     """The repository's id (BUILD_REPOSITORY_ID)."""
-    token: str
+    token: str = field(repr=False)
     repository_url: str = ""
     number: str = ""
     build_id: str = ""
@@ -290,7 +290,7 @@ class AzureDevOps:
 class GitLab:
     api: str
     project: str
-    token: str
+    token: str = field(repr=False)
     server: str = ""
     project_path: str = ""
     number: str = ""
