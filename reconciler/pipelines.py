@@ -85,7 +85,7 @@ def _azure_variables(indent: str, target: str, role: str) -> str:
 
 def _identity_names(target: str, role: str) -> str:
     kind = {"ews": "the variable group", "graph": "the service connection"}.get(target)
-    return f"{kind} {AZURE_GROUPS[role]}" if kind else f"none while the target is the sandbox ({role})"
+    return f"{kind} {AZURE_GROUPS[role]}" if kind else "none yet: the target is the embedded sandbox"
 
 
 def render_azure(text: str, target: str) -> str:
