@@ -54,7 +54,7 @@ def run(system: str, command: str, args: Sequence[str], config: str, folder: Pat
     from reconciler import run as runs
 
     folder.mkdir(parents=True, exist_ok=True)
-    out, err, code_file = (folder / f"{command}.{k}" for k in ("out", "err", "exitcode"))
+    out, err, code_file = (kept(folder, command, k) for k in ("out", "err", "exitcode"))
     for path in (out, err):
         path.write_text("")
     if command in ON_CALENDARS:
@@ -96,6 +96,14 @@ def kept(folder: Path, command: str, kind: str) -> Path:
     return folder / f"{command}.{kind}"
 
 
+def chosen(given: str | None, command: str, kind: str) -> Path | None:
+    """The file a step was given (None when the pipeline variable it came from was empty: that step never
+    ran), or, given none, what `run` kept of COMMAND in this job."""
+    if given is None:
+        return kept(step_dir(), command, kind)
+    return Path(given) if given.strip() else None
+
+
 def fitted(text: str, limit: int, where: str) -> str:
     """`text`, or as much of it as fits in `limit` characters with a note saying where the rest is."""
     if len(text) <= limit:
@@ -134,8 +142,10 @@ def _read(path: Path | None) -> str:
         raise ForgeError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def post_plan(forge: Forge, exitcode: str, plan_file: Path | None, errors_file: Path | None) -> str:
-    """Create or rewrite the plan comment; what was done, in a line."""
+def post_plan(forge: Forge, exitcode: str | None, plan_file: Path | None, errors_file: Path | None) -> str:
+    """Create or rewrite the plan comment; what was done, in a line. `exitcode` None: what `run` kept."""
+    if exitcode is None:
+        exitcode = _read(chosen(None, "plan", "exitcode"))
     if exitcode.strip() == SKIPPED:
         return "the plan was skipped (the sandbox target): no comment"
     body = plan_comment(

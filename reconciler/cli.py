@@ -607,11 +607,6 @@ def pull(
     )
 
 
-def _path(text: str) -> Path | None:
-    """A file a pipeline names, None when the variable it came from was empty (the step never ran)."""
-    return Path(text) if text.strip() else None
-
-
 SystemOption = typer.Option(
     "github", "--system", help="Where the repository lives: github | azure-devops | gitlab."
 )
@@ -646,15 +641,10 @@ def ci_comment(
     system: str = SystemOption,
 ) -> None:
     """Post the plan as one comment on the pull request, rewritten by each run (a failed plan says so)."""
-    from reconciler.ci import kept, post_plan, step_dir
+    from reconciler.ci import chosen, post_plan
     from reconciler.forges import ForgeError, forge
 
-    folder = step_dir()
-    if exitcode is None:
-        code_file = kept(folder, "plan", "exitcode")
-        exitcode = code_file.read_text() if code_file.is_file() else ""
-    plan = _path(plan_file) if plan_file is not None else kept(folder, "plan", "out")
-    errors = _path(errors_file) if errors_file is not None else kept(folder, "plan", "err")
+    plan, errors = chosen(plan_file, "plan", "out"), chosen(errors_file, "plan", "err")
     try:
         typer.echo(post_plan(forge(system), exitcode, plan, errors))
     except ForgeError as exc:
@@ -675,12 +665,10 @@ def ci_pull_request(
 ) -> None:
     """Commit what `pull` wrote to one branch, push it, and open one pull request from it or update the open
     one; nothing when the files already say what the calendars hold."""
-    from reconciler.ci import kept, propose_edits, step_dir
+    from reconciler.ci import chosen, propose_edits
     from reconciler.forges import ForgeError, forge
 
-    folder = step_dir()
-    pull_out = _path(pulled) if pulled is not None else kept(folder, "pull", "out")
-    plan = _path(plan_file) if plan_file is not None else kept(folder, "plan", "out")
+    pull_out, plan = chosen(pulled, "pull", "out"), chosen(plan_file, "plan", "out")
     try:
         if pull_out is None:
             raise ForgeError("--pull-output is empty: the pull step did not run")

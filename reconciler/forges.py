@@ -33,7 +33,6 @@ from urllib.parse import quote
 import requests
 
 TIMEOUT = 30
-SYSTEMS = ("github", "azure-devops", "gitlab")
 
 
 class ForgeError(Exception):
@@ -358,10 +357,12 @@ class GitLab:
         return "opened", str(_json(self._call("POST", "/merge_requests", json=request)).get("web_url", ""))
 
 
+CLIENTS: dict[str, Any] = {"github": GitHub, "azure-devops": AzureDevOps, "gitlab": GitLab}
+SYSTEMS = tuple(CLIENTS)
+
+
 def forge(system: str, env: Mapping[str, str] | None = None) -> Forge:
     """The system's client from the pipeline's environment."""
-    env = os.environ if env is None else env
-    classes: dict[str, Any] = {"github": GitHub, "azure-devops": AzureDevOps, "gitlab": GitLab}
-    if system not in classes:
+    if system not in CLIENTS:
         raise ForgeError(f"unknown system {system!r}: one of {', '.join(SYSTEMS)}")
-    return classes[system].from_env(env)  # type: ignore[no-any-return]
+    return CLIENTS[system].from_env(os.environ if env is None else env)  # type: ignore[no-any-return]

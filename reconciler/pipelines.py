@@ -34,8 +34,6 @@ GITLAB_IDENTITY = {
     ("graph", "read"): {"variables": {"GRAPH_CLIENT_ID": "$GRAPH_READ_CLIENT_ID"}, "id_tokens": True},
     ("graph", "write"): {"id_tokens": True},
 }
-FEDERATED = {"github": "github", "azure-devops": "azure-devops", "gitlab": "gitlab"}
-"""`target.federated` for a Graph target, by the CI system the repository lives on."""
 
 
 def filled(text: str, name: str, block: Callable[[str], str]) -> str:

@@ -26,7 +26,6 @@ from reconciler.pipelines import filled
 
 LOCAL_ACTION = "./.github/actions/reconcile"
 TARGETS = ("sandbox", "ews", "graph")
-CI_SYSTEMS = ("github", "azure-devops", "gitlab")
 
 COMMON = {
     "reconciler.yaml": "reconciler.yaml",
@@ -57,6 +56,7 @@ PIPELINES = {
     },
 }
 """Per CI system: template (under templates/init/) → where it goes in the new repository."""
+CI_SYSTEMS = tuple(PIPELINES)
 FILES = {**COMMON, **PIPELINES["github"]}
 
 TARGET_BLOCKS = {

@@ -143,6 +143,13 @@ def project(tmp_path: Path, issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> 
     exchangelib.close_connections()
 
 
+def _federated(project: Project, kind: str) -> None:
+    """The project's target takes its CI token from `kind` (`target.federated`)."""
+    data = yaml.safe_load(project.config.read_text())
+    data["target"]["federated"] = kind
+    project.config.write_text(yaml.safe_dump(data))
+
+
 def _secret_free(output: str, issuer: Issuer) -> str:
     assert REQUEST_TOKEN not in output
     assert not any(token in output for token in issuer.issued)
@@ -197,9 +204,7 @@ def test_a_token_that_expires_during_a_long_apply_is_fetched_again(project: Proj
 def test_a_token_file_serves_as_well(project: Project, issuer: Issuer, monkeypatch, tmp_path: Path) -> None:
     """`federated: token-file`: the file a platform keeps current (GitLab's id_tokens, Kubernetes), named by
     AZURE_FEDERATED_TOKEN_FILE as azure-identity reads it; without the variable, one line says what to set."""
-    data = yaml.safe_load(project.config.read_text())
-    data["target"]["federated"] = "token-file"
-    project.config.write_text(yaml.safe_dump(data))
+    _federated(project, "token-file")
     monkeypatch.delenv("AZURE_FEDERATED_TOKEN_FILE", raising=False)
     missing = project.cli("plan")
     assert missing.exit_code == 1 and "needs $AZURE_FEDERATED_TOKEN_FILE" in missing.output
@@ -212,9 +217,7 @@ def test_a_token_file_serves_as_well(project: Project, issuer: Issuer, monkeypat
 def test_azure_pipelines_oidc_token_api_serves_as_well(project: Project, issuer: Issuer, monkeypatch) -> None:
     """`federated: azure-devops`: the service connection's token from Azure Pipelines' OIDC token API, asked
     with the job's access token; without the variables, one line says where to run the reconciler."""
-    data = yaml.safe_load(project.config.read_text())
-    data["target"]["federated"] = "azure-devops"
-    project.config.write_text(yaml.safe_dump(data))
+    _federated(project, "azure-devops")
     missing = project.cli("plan")
     assert missing.exit_code == 1
     assert "AzureCLI@2" in missing.output and "SYSTEM_ACCESSTOKEN" in missing.output
@@ -229,9 +232,7 @@ def test_azure_pipelines_oidc_token_api_serves_as_well(project: Project, issuer:
 
 
 def test_a_gitlab_id_token_serves_as_well(project: Project, issuer: Issuer, monkeypatch) -> None:
-    data = yaml.safe_load(project.config.read_text())
-    data["target"]["federated"] = "gitlab"
-    project.config.write_text(yaml.safe_dump(data))
+    _federated(project, "gitlab")
     monkeypatch.delenv("GRAPH_ID_TOKEN", raising=False)
     missing = project.cli("plan")
     assert missing.exit_code == 1 and "id_tokens: GRAPH_ID_TOKEN" in missing.output

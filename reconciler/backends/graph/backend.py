@@ -75,6 +75,11 @@ def _marker_of(event: dict[str, Any]) -> dict[str, str]:
     return {name: p.get("value") or "" for name, p in found if name in NAMES}
 
 
+def _unmanaged(event: dict[str, Any]) -> bool:
+    """No marker, or a released meeting's: Graph cannot remove an extended property, so release empties it."""
+    return not _marker_of(event).get(marker.KEY)
+
+
 class GraphBackend(SpeaksFor):
     """A `CalendarBackend` over Microsoft Graph (app-only access to each organizer's calendar)."""
 
@@ -326,7 +331,7 @@ class GraphBackend(SpeaksFor):
             events = [
                 e
                 for e in self.client.pages(self._events(organizer, None))
-                if not _marker_of(e).get(marker.KEY)  # an empty key is a released meeting's
+                if _unmanaged(e)
                 and not set(marker.RECORD_NAMES) & set(_marker_of(e))  # the records, whatever they hold
                 and e.get("isOrganizer")
                 and not e.get("isCancelled")
@@ -349,8 +354,7 @@ class GraphBackend(SpeaksFor):
         for reply in self.client.batch(calls):
             if not reply.ok:
                 raise GraphFailure(reply, "events")
-            # unmanaged: no marker, or a released meeting's emptied one
-            events += [e for e in reply.body.get("value", []) if not _marker_of(e).get(marker.KEY)]
+            events += [e for e in reply.body.get("value", []) if _unmanaged(e)]
         return tuple(
             self._observed(event, meeting, Marker(namespace, "", ""))
             for event, meeting in self._meetings(organizer, events)

@@ -65,7 +65,7 @@ def source(kind: str, file_env: str) -> Callable[[], str]:
             raise BackendError(
                 f"target.federated: azure-devops needs {', '.join(missing)}: run the reconciler in an "
                 "AzureCLI@2 step with a workload identity federation service connection and map "
-                "SYSTEM_ACCESSTOKEN: $(System.AccessToken) (README: Azure DevOps)"
+                "SYSTEM_ACCESSTOKEN: $(System.AccessToken) (README: On Azure DevOps)"
             )
         uri, connection, access = (os.environ[n] for n in AZURE_ENV)
         return lambda: _from_azure_devops(uri, connection, access)
