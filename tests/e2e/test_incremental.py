@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -291,3 +291,29 @@ def test_a_state_the_server_no_longer_knows_means_reading_everything(tmp_path: P
         full = world.backend.observe(LEAD, namespace, full=True)
         _same(observed, full)
         assert observed.requests == full.requests + 1  # the refused SyncFolderItems
+
+
+@pytest.mark.parametrize(("kind", "requests"), [("ews", 3), ("graph", 1)])
+def test_a_record_an_older_version_kept_plans_as_before_then_incrementally(
+    kind: str, requests: int, tmp_path: Path
+) -> None:
+    """A record as the versions before incremental observation kept it (its meetings, no snapshot): the
+    first plan reads every item as they did and plans nothing; the apply after keeps a snapshot (sending
+    nothing), and the next plan reads no item."""
+    with _world(kind, tmp_path) as world:
+        namespace = world.settings.namespace
+        seen = world.backend.observe(LEAD, namespace)
+        older = world.backend.write_baseline(LEAD, namespace, replace(seen.baseline, snapshot=None))
+        assert older.snapshot is None and "snapshot" not in older.to_text()
+        first = world.backend.observe(LEAD, namespace)
+        full = world.backend.observe(LEAD, namespace, full=True)
+        _same(first, full)
+        assert first.requests >= full.requests > requests
+        planned = run.make_plan(world.settings, world.backend, run.load_desired(world.settings))
+        assert planned.plan.changes == () and planned.plan.learns == (LEAD,)
+        inbox = world.sandbox.store.items("alice@example.com", "inbox")
+        _apply(world)
+        assert world.sandbox.store.items("alice@example.com", "inbox") == inbox  # nothing sent
+        after = world.backend.observe(LEAD, namespace)
+        _same(after, world.backend.observe(LEAD, namespace, full=True))
+        assert after.requests == requests and after.baseline.snapshot is not None
