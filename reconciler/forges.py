@@ -195,7 +195,8 @@ class AzureDevOps:
     comment_limit: int = 65_536
     """Not confirmed in Microsoft's reference: kept at GitHub's size, which Azure DevOps takes."""
     description_limit: int = 4_000
-    """A pull request's description is refused above 4,000 characters (the service's own validation)."""
+    """A longer description is refused with 400 "A description for a pull request must not be longer than
+    4000 characters" (InvalidArgumentValueException, as the service answers tools that hit it)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AzureDevOps:
