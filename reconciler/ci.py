@@ -3,8 +3,8 @@
 The same steps on GitHub, Azure DevOps and GitLab; only the system's client differs (`forges.py`):
 - a command run as a pipeline step (`run`): what it printed and its exit code kept in the job's temporary
   folder for the steps after it, "changes present" (2) not a failure, and with the sandbox target (which a
-  fresh agent starts empty) every calendar command skipped with a notice (GitHub's composite action does
-  the same in its own step);
+  fresh agent starts empty) every calendar command skipped with a notice (GitHub's composite action is
+  this step too);
 - the plan comment: one comment on the pull (merge) request, found by its marker and rewritten by each run,
   saying the plan, or that the plan failed (the end of what it said), or that the files have problems;
 - the drift pull request: what `reconciler pull` wrote, committed to one branch force-pushed from the
@@ -36,7 +36,8 @@ NOTICE = {
     "gitlab": "\033[33mreconciler {command} skipped\033[0m: {text}",
 }
 OUTPUT = {"azure-devops": "##vso[task.setvariable variable={name};isOutput=true]{value}"}
-"""How a step hands a value to later jobs (GitLab's later lines of the same script read the files)."""
+"""How a step hands a value to later jobs on Azure DevOps (GitHub's step outputs go to the file its
+GITHUB_OUTPUT names; GitLab's later lines of the same script read the files)."""
 
 
 def step_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -57,6 +58,9 @@ def run(system: str, command: str, args: Sequence[str], config: str, folder: Pat
     out, err, code_file = (kept(folder, command, k) for k in ("out", "err", "exitcode"))
     for path in (out, err):
         path.write_text("")
+    if system == "github":  # the composite action hands the files to the steps after it
+        _output(system, "output", str(out))
+        _output(system, "errors", str(err))
     if command in ON_CALENDARS:
         try:
             kind = runs.settings_for(Path(config)).target.kind
@@ -89,6 +93,9 @@ def run(system: str, command: str, args: Sequence[str], config: str, folder: Pat
 def _output(system: str, name: str, value: str) -> None:
     if system in OUTPUT:
         print(OUTPUT[system].format(name=name, value=value))
+    elif system == "github" and os.environ.get("GITHUB_OUTPUT"):
+        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as outputs:
+            outputs.write(f"{name}={value}\n")
 
 
 def kept(folder: Path, command: str, kind: str) -> Path:

@@ -1,5 +1,5 @@
 """A team's first month on GitHub: the PR comment fits whatever the plan's size, and the composite action
-behaves as the workflows `init` writes expect (its own bash, run here as the runner runs it)."""
+behaves as the workflows `init` writes expect (its run step, run by bash as the runner runs it)."""
 
 from __future__ import annotations
 
