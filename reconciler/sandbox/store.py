@@ -317,11 +317,20 @@ class Store:
         )
         return dict(rows.fetchall())
 
-    def save_sync_state(self, token: str, scope: str, snapshot: dict[str, str]) -> None:
+    def save_sync_state(
+        self, token: str, scope: str, snapshot: dict[str, str], keep: int | None = None
+    ) -> None:
+        """Keep a state; with `keep`, only the newest `keep` of its scope stay (older ones are forgotten)."""
         self.conn.execute(
             "INSERT INTO sync_states (token, scope, snapshot, created) VALUES (?, ?, ?, ?)",
             (token, scope, json.dumps(snapshot), time.time()),
         )
+        if keep is not None:
+            self.conn.execute(
+                "DELETE FROM sync_states WHERE scope = ? AND rowid NOT IN "
+                "(SELECT rowid FROM sync_states WHERE scope = ? ORDER BY rowid DESC LIMIT ?)",
+                (scope, scope, keep),
+            )
 
     def sync_state(self, token: str) -> tuple[str, dict[str, str]] | None:
         """(what was synchronised, id → version seen) a synchronisation state stands for, None if unknown."""

@@ -7,6 +7,9 @@ scope's order: ids it lacks are created, ids whose version differs are updated, 
 most `limit` changes, and a new state that has seen exactly those. The client repeats until `complete`
 ("SyncFolderItems operation": IncludesLastItemInRange; Graph: a deltaLink instead of a nextLink). An
 unknown state, or one of another scope, is refused (`Unknown`): the client starts again without one.
+A front-end whose server forgets old states says how many of a scope it keeps (`keep`): Graph's delta tokens
+live in a cache of bounded size; EWS's states are the client's to keep, and Exchange never refuses one for
+its age.
 """
 
 from __future__ import annotations
@@ -49,9 +52,11 @@ def page(
     state: str | None,
     limit: int,
     ignore: frozenset[str] = frozenset(),
+    keep: int | None = None,
 ) -> Page:
     """The next page of changes of `scope` (`now`: id → version, in order) since `state` (None: since nothing,
-    everything a creation). What `ignore` names is not reported, and counts as seen."""
+    everything a creation). What `ignore` names is not reported, and counts as seen. With `keep`, only the
+    newest `keep` states of the scope stay known."""
     seen: dict[str, str] = {}
     if state:
         given, seen = scope_of(store, state)
@@ -68,7 +73,7 @@ def page(
         else:
             after[i] = now[i]
     token = PREFIX + secrets.token_urlsafe(24)
-    store.save_sync_state(token, scope, after)
+    store.save_sync_state(token, scope, after, keep)
     return Page(
         tuple(i for i, kind in taken if kind == "create"),
         tuple(i for i, kind in taken if kind == "update"),

@@ -48,3 +48,20 @@ def test_delta_refuses_select_and_an_unknown_token(http) -> None:
     gone = http.get(f"{LEAD}/calendarView/delta?$deltatoken=rsync1.not-given-here")
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "SyncStateNotFound"
     assert http.get(f"{LEAD}/calendarView/delta").status_code == 400  # the first round needs its window
+
+
+def test_the_oldest_tokens_expire_from_a_cache_of_bounded_size(http) -> None:
+    """ "Token duration" for Outlook entities: no fixed lifetime, the oldest tokens deleted once the cache is
+    full. A token stays good while fewer than `CACHE` newer ones have been given; then it is 410 and the
+    client starts over."""
+    from reconciler.sandbox.graph.delta import CACHE
+
+    http.post(f"{LEAD}/events", json=event("E0"))
+    kept = _round(http, f"{LEAD}/calendarView/delta?{WINDOW}")[1]
+    for _ in range(CACHE - 1):  # CACHE tokens given in all: `kept` is the oldest
+        _round(http, kept)
+    assert _round(http, kept)[0] == []  # still in the cache; the token this round gives pushes it out
+    expired = http.get(kept)
+    assert expired.status_code == 410 and expired.json()["error"]["code"] == "SyncStateNotFound"
+    again, link = _round(http, f"{LEAD}/calendarView/delta?{WINDOW}")  # starting over reports everything
+    assert [e["subject"] for e in again] == ["E0"] and _round(http, link)[0] == []

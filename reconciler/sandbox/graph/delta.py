@@ -10,6 +10,11 @@ changes every instance of it. Tokens are `sandbox/sync.py`'s states over the win
 Decided where the reference was not confirmed here: `$select` and `$expand` are refused (400; the page says
 they are not supported with delta, so no extended property comes with a change), a token this server did not
 give is 410 Gone with `SyncStateNotFound`, and a page holds 100 events unless the client prefers fewer.
+
+Tokens expire as "Use delta query to track changes" says of Outlook entities: no fixed lifetime, a cache of
+bounded size from which the oldest tokens are deleted once it is full. The sandbox keeps the newest `CACHE`
+tokens of each mailbox's window (delta and skip tokens alike); an older one is 410 like an unknown one, and
+the client synchronises again from the start.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from reconciler.sandbox.graph.request import Answer, GraphRequest
 from reconciler.sandbox.store import Item
 
 PAGE = 100
+CACHE = 50
+"""Tokens kept per mailbox and window (Microsoft's figure is not fixed: it depends on the cache's size)."""
 _MAXPAGESIZE = re.compile(r"odata\.maxpagesize\s*=\s*(\d+)", re.I)
 
 
@@ -68,7 +75,7 @@ def _page(
     now = {item_id: change_key for item_id, (change_key, _, _) in rows.items()}
     preferred = _MAXPAGESIZE.search(request.headers.get("prefer", ""))
     limit = max(1, min(int(preferred.group(1)), 1000)) if preferred else PAGE
-    changes = sync.page(ctx.store, scope, now, token, limit)
+    changes = sync.page(ctx.store, scope, now, token, limit, keep=CACHE)
     value: list[dict[str, Any]] = [
         wire.to_event(i, rows[i][0], rows[i][1], request.zone(), rows[i][2], request.body_type())
         for i in (*changes.created, *changes.updated)
