@@ -8,8 +8,8 @@ most `limit` changes, and a new state that has seen exactly those. The client re
 ("SyncFolderItems operation": IncludesLastItemInRange; Graph: a deltaLink instead of a nextLink). An
 unknown state, or one of another scope, is refused (`Unknown`): the client starts again without one.
 A front-end whose server forgets old states says how many of a scope it keeps (`keep`): Graph's delta tokens
-live in a cache of bounded size; EWS's states are the client's to keep, and Exchange never refuses one for
-its age.
+live in a cache of bounded size; EWS's SyncState goes back to the client, and "Handling synchronization-
+related errors" names no lifetime for one (only an invalid or another folder's state is refused): kept.
 """
 
 from __future__ import annotations
