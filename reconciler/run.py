@@ -21,7 +21,7 @@ from reconciler.desired.load import LoadResult, Reading, every_core, has_meeting
 from reconciler.desired.model import Meeting
 from reconciler.desired.problems import capped
 from reconciler.desired.recurrence import occurrences
-from reconciler.plan import rooms, safety
+from reconciler.plan import rooms, safety, stale
 from reconciler.plan.changes import Plan
 from reconciler.plan.conflicts import SHOWN, Conflict, conflict_text, conflicts_of
 from reconciler.plan.diff import diff
@@ -326,7 +326,11 @@ def same_writes(shown: Plan, fresh: Plan) -> bool:
 def check_saved_plan(saved: Plan, fresh: Plan, desired: LoadResult) -> None:
     """Refuse a saved plan when the files or any item it touches changed since it was made."""
     if desired.checksum != saved.desired_checksum:
-        raise RunError("the meeting files changed since this plan was made; run `reconciler plan` again")
+        moved = stale.differences(saved, fresh)
+        since = f" (planned otherwise now: {moved})" if moved else ""
+        raise RunError(
+            f"the meeting files changed since this plan was made{since}; run `reconciler plan` again"
+        )
     now = _touches(fresh)
     for change in saved.active:
         if (change.action, change.key, change.item_id, change.change_key) not in now:

@@ -84,6 +84,7 @@ def test_saved_plan_refused_after_files_changed(project) -> None:
     project.write("sync.yaml", SYNC.replace("10:00", "12:00"))
     result = project.cli("apply", str(saved))
     assert result.exit_code == 1 and "meeting files changed since this plan was made" in result.output
+    assert "(planned otherwise now: sync (start))" in result.output  # which meeting moved, and where
 
 
 def test_saved_plan_applies_exactly(project) -> None:

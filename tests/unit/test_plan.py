@@ -295,3 +295,16 @@ def test_a_failed_plan_leaves_no_read_running() -> None:
     with pytest.raises(BackendError):
         run.make_plan(settings, Backend(), LoadResult((), ()))  # type: ignore[arg-type]
     assert started.is_set() and running == []
+
+
+def test_a_stale_saved_plan_says_which_meetings_are_planned_otherwise_now() -> None:
+    from reconciler.plan import stale
+
+    seen = [observed(meeting("b")), observed(meeting("c"))]
+    saved = plan_for([meeting("a"), meeting("b", location="X")], seen)  # create a, update b, cancel c
+    now = [meeting("a", subject="Other"), meeting("b", location="X"), meeting("c"), meeting("d")]
+    fresh = plan_for(now, seen)
+    assert stale.differences(saved, fresh) == "a (subject), c (no longer planned), d (newly planned)"
+    assert stale.differences(saved, saved) == ""
+    many = plan_for([meeting(k) for k in "bcdefghij"], seen)
+    assert stale.differences(plan_for([], []), many).endswith(", … and 2 more")
