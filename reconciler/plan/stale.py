@@ -1,8 +1,8 @@
 """What a saved plan would write that a plan made now would not: said when apply refuses a stale plan.
 
 A reviewer approved the saved plan; when the files moved on since, "run plan again" alone leaves them to find
-out what moved. `deepdiff` compares the two plans meeting by meeting, and its paths name the meeting and the
-field (`root['sync']['meeting']['start']`), so the refusal can say which meetings and where.
+out what moved. `deepdiff` compares the two plans meeting by meeting, and its paths name the field
+(`root['meeting']['start']`), so the refusal can say which meetings and where.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS user_folders (
     folder_class TEXT, change_key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sync_states (
     token TEXT PRIMARY KEY, scope TEXT NOT NULL, snapshot TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS sync_states_by_scope ON sync_states (scope);
 """
 
 
