@@ -38,11 +38,11 @@ def differences(saved: Plan, fresh: Plan) -> str:
     before, after = _view(saved), _view(fresh)
     named = []
     for key in sorted(before.keys() | after.keys()):
-        if key not in after or key not in before:
-            named.append(f"{key} ({'no longer planned' if key not in after else 'newly planned'})")
-            continue
-        how = {_where(item.path(output_format="list")) for item in _items(before[key], after[key])}
-        if how:
+        if key not in after:
+            named.append(f"{key} (no longer planned)")
+        elif key not in before:
+            named.append(f"{key} (newly planned)")
+        elif how := {_where(item.path(output_format="list")) for item in _items(before[key], after[key])}:
             named.append(f"{key} ({', '.join(sorted(how))})")
     more = f", … and {len(named) - MOST} more" if len(named) > MOST else ""
     return ", ".join(named[:MOST]) + more

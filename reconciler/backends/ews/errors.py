@@ -54,7 +54,7 @@ def explain(
     """One line: what failed, naming the endpoint or mailbox, and the likely fix. Never a secret."""
     who = f"mailbox {mailbox}" if mailbox else endpoint
     if isinstance(exc, UnauthorizedError) or says(exc, "HTTP 401", "Invalid credentials"):
-        if "HTTP 403" in str(exc):  # not any 403: a port number may hold one
+        if says(exc, "HTTP 403"):  # the status, not any 403: a port number may hold one
             return (
                 f"{endpoint} forbids this account (HTTP 403): check that EWS is enabled for it "
                 "(Set-CASMailbox -EwsEnabled) and that no EWS application policy blocks this client"
